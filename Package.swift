@@ -1,0 +1,17 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "comfy-pipes",
+  products: [
+    .library(name: "PipeKit", targets: ["PipeKit"]),
+    .executable(name: "cuda-detect", targets: ["cuda-detect"]),
+  ],
+  targets: [
+    .target(name: "CPipeShims"),
+    .target(name: "PipeKit", dependencies: ["CPipeShims"], linkerSettings: [.linkedLibrary("m")]),
+    .executableTarget(name: "cuda-detect", dependencies: ["PipeKit"]),
+    .testTarget(name: "PipeKitTests", dependencies: ["PipeKit"]),
+    .testTarget(name: "cuda-detectTests", dependencies: ["cuda-detect", "PipeKit"]),
+  ]
+)

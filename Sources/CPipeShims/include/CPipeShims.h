@@ -1,0 +1,12 @@
+#ifndef CPIPESHIMS_H
+#define CPIPESHIMS_H
+
+/// The running C library's version ("2.36"), or NULL when it is not glibc.
+/// The corresponding C function is gnu_get_libc_version.
+const char *cpipes_glibc_version(void);
+
+/// The path of the shared object that holds `address`, or NULL.
+/// The corresponding C function is dladdr.
+const char *cpipes_object_path(const void *address);
+
+#endif

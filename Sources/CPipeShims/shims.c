@@ -1,0 +1,22 @@
+// GNU extensions that `import Glibc` does not show to Swift.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stddef.h>
+#ifdef __GLIBC__
+#include <gnu/libc-version.h>
+#endif
+#include "CPipeShims.h"
+
+const char *cpipes_glibc_version(void) {
+#ifdef __GLIBC__
+  return gnu_get_libc_version();
+#else
+  return NULL;
+#endif
+}
+
+const char *cpipes_object_path(const void *address) {
+  Dl_info info;
+  if (dladdr(address, &info) == 0) return NULL;
+  return info.dli_fname;
+}

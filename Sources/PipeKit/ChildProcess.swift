@@ -1,0 +1,176 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// How a child process ended.
+public enum ProcessExit: Sendable, Equatable, CustomStringConvertible {
+  case exited(Int32)
+  case signaled(Int32)
+
+  public var succeeded: Bool { self == .exited(0) }
+
+  public var description: String {
+    switch self {
+    case .exited(let code): "exit status \(code)"
+    case .signaled(let sig): "signal \(sig) (\(String(cString: strsignal(sig))))"
+    }
+  }
+}
+
+/// A child process started with `posix_spawn`.
+///
+/// The child gets default dispositions for the signals a tool ignores or handles (SIGPIPE,
+/// SIGINT, SIGTERM, SIGHUP, …) and an empty signal mask, so it behaves like a program started
+/// from a shell. Only the descriptors named in `redirect` are passed on; all of PipeKit's own
+/// descriptors are close-on-exec.
+public struct ChildProcess: Sendable {
+  public let pid: Int32
+
+  /// Starts `executable` (looked up on `PATH` when it has no `/`) with `arguments` (not
+  /// including argv[0]). `redirect` maps a child descriptor number to one of ours.
+  /// The corresponding C function is `posix_spawnp`.
+  public static func spawn(
+    _ executable: String, arguments: [String], environment: [String: String]? = nil,
+    redirect: [Int32: FileDescriptor] = [:]
+  ) throws -> ChildProcess {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    for (target, source) in redirect.sorted(by: { $0.key < $1.key }) {
+      posix_spawn_file_actions_adddup2(&actions, source.rawValue, target)
+    }
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for sig in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM] {
+      sigaddset(&defaults, sig)
+    }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    var mask = sigset_t()
+    sigemptyset(&mask)
+    posix_spawnattr_setsigmask(&attributes, &mask)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { for p in argv { free(p) } }
+    let envStrings = environment.map { env in env.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+    defer { envStrings?.forEach { free($0) } }
+
+    var pid: pid_t = 0
+    let result: Int32 =
+      if let envStrings {
+        posix_spawnp(&pid, executable, &actions, &attributes, argv, envStrings)
+      } else {
+        posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
+      }
+    guard result == 0 else { throw SystemError("posix_spawn \(executable)", errno: result) }
+    Termination.adopt(pid)
+    return ChildProcess(pid: pid)
+  }
+
+  /// Waits for the child to end. The corresponding C function is `waitpid`.
+  public func wait() throws -> ProcessExit {
+    var status: Int32 = 0
+    _ = try valueOrErrno("waitpid") { waitpid(pid, &status, 0) }
+    Termination.release(pid)
+    return ProcessExit(waitStatus: status)
+  }
+
+  /// Sends `sig` to the child. The corresponding C function is `kill`.
+  public func signal(_ sig: Int32) { kill(pid, sig) }
+}
+
+extension ProcessExit {
+  init(waitStatus status: Int32) {
+    // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as functions.
+    let low = status & 0x7F
+    self = low == 0 ? .exited((status >> 8) & 0xFF) : .signaled(low)
+  }
+}
+
+/// The outcome of `runCapturing`.
+public struct CapturedRun: Sendable {
+  public var exit: ProcessExit
+  public var stdout: [UInt8]
+  public var stderr: [UInt8]
+  public var timedOut: Bool
+
+  public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+  public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+}
+
+/// Runs a program to completion with stdin from /dev/null, collecting stdout and stderr (both
+/// drained while it runs, so a chatty child never blocks). After `timeout` seconds the child is
+/// killed and `timedOut` is set.
+public func runCapturing(
+  _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 30
+) throws -> CapturedRun {
+  let out = try FileDescriptor.pipe()
+  let err = try FileDescriptor.pipe()
+  let null = try FileDescriptor.open("/dev/null", O_RDONLY)
+  let child: ChildProcess
+  do {
+    defer {
+      out.write.close()
+      err.write.close()
+      null.close()
+    }
+    child = try ChildProcess.spawn(
+      executable, arguments: arguments, environment: environment, redirect: [0: null, 1: out.write, 2: err.write])
+  } catch {
+    out.read.close()
+    err.read.close()
+    throw error
+  }
+  defer {
+    out.read.close()
+    err.read.close()
+  }
+  var collected: [[UInt8]] = [[], []]
+  var open = [true, true]
+  let fds = [out.read, err.read]
+  let deadline = monotonicSeconds() + timeout
+  var timedOut = false
+  var chunk = [UInt8](repeating: 0, count: 65536)
+  while open[0] || open[1] {
+    let remaining = deadline - monotonicSeconds()
+    if remaining <= 0 {
+      timedOut = true
+      child.signal(SIGKILL)
+      break
+    }
+    var polls = (0..<2).filter { open[$0] }.map { pollfd(fd: fds[$0].rawValue, events: Int16(POLLIN), revents: 0) }
+    let ready = poll(&polls, nfds_t(polls.count), Int32(min(remaining * 1000 + 1, 60_000)))
+    if ready < 0 && errno != EINTR { break }
+    for p in polls where p.revents != 0 {
+      let k = fds.firstIndex { $0.rawValue == p.fd }!
+      let n = (try? chunk.withUnsafeMutableBytes { try fds[k].read(into: $0) }) ?? 0
+      if n == 0 { open[k] = false } else { collected[k].append(contentsOf: chunk[0..<n]) }
+    }
+  }
+  let exit = try child.wait()
+  return CapturedRun(exit: exit, stdout: collected[0], stderr: collected[1], timedOut: timedOut)
+}
+
+/// Seconds on the monotonic clock (`clock_gettime(CLOCK_MONOTONIC)`).
+public func monotonicSeconds() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &ts)
+  return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// The full path of `name` on `PATH`, or `nil`.
+public func findExecutable(_ name: String, path: String? = Environment.current["PATH"]) -> String? {
+  if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+  for dir in (path ?? "/usr/bin:/bin").split(separator: ":") {
+    let candidate = "\(dir)/\(name)"
+    var info = stat()
+    if access(candidate, X_OK) == 0, stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+      return candidate
+    }
+  }
+  return nil
+}

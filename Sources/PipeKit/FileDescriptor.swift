@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// An open file descriptor: a small wrapper that names the C calls it makes.
+public struct FileDescriptor: Sendable, Hashable {
+  public let rawValue: Int32
+  public init(rawValue: Int32) { self.rawValue = rawValue }
+
+  public static let standardInput = FileDescriptor(rawValue: 0)
+  public static let standardOutput = FileDescriptor(rawValue: 1)
+  public static let standardError = FileDescriptor(rawValue: 2)
+
+  /// Opens `path`. The corresponding C function is `open`; descriptors are close-on-exec.
+  public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws -> FileDescriptor {
+    let fd = try valueOrErrno("open \(path)") { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    return FileDescriptor(rawValue: fd)
+  }
+
+  /// Reads up to `count` bytes into `buffer`; 0 means end of file. The C function is `read`.
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    try valueOrErrno("read") { Glibc.read(rawValue, buffer.baseAddress, buffer.count) }
+  }
+
+  /// Writes every byte, looping over partial writes. The C function is `write`.
+  public func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let n = try valueOrErrno("write") {
+        Glibc.write(rawValue, bytes.baseAddress! + offset, bytes.count - offset)
+      }
+      offset += n
+    }
+  }
+
+  public func writeAll(_ bytes: [UInt8]) throws {
+    try bytes.withUnsafeBytes { (raw) in try writeAll(raw) }
+  }
+
+  public func writeAll(_ text: String) throws {
+    try writeAll(Array(text.utf8))
+  }
+
+  /// Reads until end of file.
+  public func readAll(limit: Int = Int.max) throws -> [UInt8] {
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while out.count < limit {
+      let n = try chunk.withUnsafeMutableBytes { (raw) in try read(into: raw) }
+      if n == 0 { break }
+      out.append(contentsOf: chunk[0..<n])
+    }
+    return out
+  }
+
+  /// Closes the descriptor. The C function is `close`; it is never retried (Linux frees the
+  /// descriptor even when close reports EINTR).
+  public func close() {
+    _ = Glibc.close(rawValue)
+  }
+
+  /// Runs `body` with the descriptor and closes it afterwards, whatever happens.
+  public func closeAfter<R, E: Error>(_ body: (FileDescriptor) throws(E) -> R) throws(E) -> R {
+    defer { close() }
+    return try body(self)
+  }
+
+  /// Whether the descriptor is a terminal. The C function is `isatty`.
+  public var isTerminal: Bool { isatty(rawValue) == 1 }
+
+  /// Sets or clears close-on-exec (`fcntl` with `F_SETFD`).
+  public func setCloseOnExec(_ on: Bool) throws {
+    let flags = try valueOrErrno("fcntl") { fcntl(rawValue, F_GETFD) }
+    _ = try valueOrErrno("fcntl") { fcntl(rawValue, F_SETFD, on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC) }
+  }
+
+  /// A duplicate at the lowest free number at or above `minimum` (`fcntl` with `F_DUPFD_CLOEXEC`).
+  public func duplicate(atLeast minimum: Int32 = 0) throws -> FileDescriptor {
+    FileDescriptor(rawValue: try valueOrErrno("fcntl") { fcntl(rawValue, F_DUPFD_CLOEXEC, minimum) })
+  }
+
+  /// A new pipe, both ends close-on-exec. The C function is `pipe`.
+  public static func pipe() throws -> (read: FileDescriptor, write: FileDescriptor) {
+    var fds: [Int32] = [-1, -1]
+    _ = try valueOrErrno("pipe") { Glibc.pipe(&fds) }
+    let ends = (read: FileDescriptor(rawValue: fds[0]), write: FileDescriptor(rawValue: fds[1]))
+    try ends.read.setCloseOnExec(true)
+    try ends.write.setCloseOnExec(true)
+    return ends
+  }
+}
+
+/// Reads a whole small file, or `nil` when it does not exist or cannot be read.
+public func readFileIfPresent(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
+  guard let fd = try? FileDescriptor.open(path, O_RDONLY) else { return nil }
+  return fd.closeAfter { try? $0.readAll(limit: limit) }
+}
+
+/// Reads a small text file, or `nil`.
+public func readTextFileIfPresent(_ path: String) -> String? {
+  readFileIfPresent(path).map { String(decoding: $0, as: UTF8.self) }
+}

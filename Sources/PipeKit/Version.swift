@@ -1,0 +1,1 @@
+public let pipeKitVersion = "0.1.0"

@@ -1,0 +1,161 @@
+import PipeKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Everything cuda-detect found, and the `env` record made from it.
+struct Machine {
+  var os = "linux"
+  var arch = "unknown"
+  var glibc: String?
+  var python: PythonInfo?
+  var torch: TorchInfo?
+  var driver: (version: String, source: String)?
+  var cudaMax: CudaVersion?
+  var gpus: [GPU] = []
+  var cuda: (version: CudaVersion, source: String)?
+  var backends: [String] = ["cpu"]
+
+  var hasGPU: Bool { !gpus.isEmpty || driver != nil }
+
+  static func detect(settings: Settings, diagnostics: Diagnostics) -> Machine {
+    var machine = Machine()
+    let names = SystemInfo.uname
+    machine.os = names.system.lowercased()
+    machine.arch = PlatformTags.normalizedArch(names.machine)
+    machine.glibc = SystemInfo.glibcVersion
+    if let python = settings.python {
+      do throws(PythonProbe.Failure) {
+        let info = try PythonProbe.probe(python, path: settings.path)
+        machine.python = info
+        machine.torch = PythonProbe.torch(in: info.searchPath)
+      } catch {
+        switch error {
+        case .notFound(let name):
+          diagnostics.note("no Python interpreter '\(name)' found; \"python\" is null (use --python PATH)")
+        case .failed(let why):
+          diagnostics.note(why)
+        }
+      }
+    }
+    machine.detectDriver(settings: settings)
+    let driverVersion = machine.driver.flatMap { DriverVersion($0.version) }
+    if machine.cudaMax == nil, let driverVersion { machine.cudaMax = TorchBackends.maximumCuda(for: driverVersion) }
+    machine.backends = TorchBackends.compatible(with: driverVersion)
+    if let override = settings.cudaOverride {
+      machine.cuda = (CudaVersion(override.version)!, override.source)
+    } else if let cuda = machine.torch?.cuda {
+      machine.cuda = (cuda, "torch")
+    } else if let newest = machine.backends.first.flatMap(TorchBackends.cuda(of:)) {
+      machine.cuda = (newest, "driver")
+    }
+    return machine
+  }
+
+  /// The driver, from the first source that knows it: an override, sysfs, procfs, NVML,
+  /// libcuda, nvidia-smi. GPUs come from NVML, else nvidia-smi.
+  mutating func detectDriver(settings: Settings) {
+    if let override = settings.driverOverride {
+      driver = override
+    } else if let text = readTextFileIfPresent(settings.file("/sys/module/nvidia/version")),
+      DriverVersion(text) != nil
+    {
+      driver = (text.trimmingSpace(), "sysfs")
+    } else if let text = readTextFileIfPresent(settings.file("/proc/driver/nvidia/version")),
+      let version = Machine.driverVersion(fromProcText: text)
+    {
+      driver = (version, "procfs")
+    }
+    if settings.probesLibraries {
+      if let nvml = NVML.open() {
+        if driver == nil, let version = nvml.driverVersion { driver = (version, "nvml") }
+        cudaMax = nvml.cudaDriverVersion
+        gpus = nvml.gpus
+        nvml.close()
+      }
+      if driver == nil || cudaMax == nil, let cuda = LibCuda.probe() {
+        if driver == nil, let version = cuda.driver { driver = (version, "libcuda") }
+        if cudaMax == nil { cudaMax = cuda.cuda }
+      }
+    }
+    if gpus.isEmpty, settings.useSMI, let smi = findExecutable("nvidia-smi", path: settings.path),
+      let answer = NvidiaSMI.query(executable: smi)
+    {
+      gpus = answer.gpus
+      if driver == nil, let version = answer.driver { driver = (version, "nvidia-smi") }
+    }
+  }
+
+  /// The version in `/proc/driver/nvidia/version`'s first line: the token after the first double
+  /// space (`NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.144.03  Release Build …`), as
+  /// uv reads it, else the first token that looks like a driver version.
+  static func driverVersion(fromProcText text: String) -> String? {
+    let first = text.split(separator: "\n").first.map(String.init) ?? ""
+    let pieces = first.splitOnDoubleSpace()
+    if pieces.count > 1, DriverVersion(pieces[1]) != nil { return pieces[1].trimmingSpace() }
+    return first.split(separator: " ").map(String.init).first { $0.contains(".") && DriverVersion($0) != nil }
+  }
+
+  var record: JSONObject {
+    var r: JSONObject = ["type": "env", "os": .string(os), "arch": .string(arch)]
+    r["glibc"] = glibc.map { .string($0) } ?? .null
+    let tags = PlatformTags.linux(arch: arch, glibc: glibc.flatMap(PlatformTags.parseGlibc))
+    r["platform_tags"] = .array(tags.map { .string($0) })
+    r["python"] = python?.record ?? .null
+    if let driver {
+      r["driver"] = [
+        "version": .string(driver.version), "cuda_max": cudaMax.map { .string($0.dotted) } ?? .null,
+        "source": .string(driver.source),
+      ]
+    } else {
+      r["driver"] = .null
+    }
+    if let cuda {
+      r["cuda"] = ["version": .string(cuda.version.dotted), "short": .string(cuda.version.short), "source": .string(cuda.source)]
+    } else {
+      r["cuda"] = .null
+    }
+    r["gpus"] = .array(gpus.map(\.record))
+    r["torch"] = torch?.record ?? .null
+    r["backend"] = .string(backends[0])
+    r["backends"] = .array(backends.map { .string($0) })
+    return r
+  }
+}
+
+extension GPU {
+  var record: JSON {
+    var r: JSONObject = ["index": .int(index), "name": .string(name), "uuid": uuid.map { .string($0) } ?? .null]
+    if let cc = computeCapability {
+      r["compute_capability"] = .string("\(cc.major).\(cc.minor)")
+      r["arch"] = .string(GPUArchitecture.name(major: cc.major, minor: cc.minor))
+    } else {
+      r["compute_capability"] = .null
+      r["arch"] = .null
+    }
+    r["memory_mib"] = memoryMiB.map { .int($0) } ?? .null
+    return .object(r)
+  }
+}
+
+extension String {
+  /// Splits at every run of two spaces, as Rust's `split("  ")` does.
+  func splitOnDoubleSpace() -> [String] {
+    var pieces: [String] = []
+    var current = ""
+    var chars = self[...]
+    while let c = chars.first {
+      if c == " ", chars.dropFirst().first == " " {
+        pieces.append(current)
+        current = ""
+        chars = chars.dropFirst(2)
+      } else {
+        current.append(c)
+        chars = chars.dropFirst()
+      }
+    }
+    pieces.append(current)
+    return pieces
+  }
+}

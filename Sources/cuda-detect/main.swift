@@ -1,0 +1,3 @@
+import PipeKit
+
+Tool.main(CudaDetect.spec, CudaDetect.run)
