@@ -11,7 +11,9 @@ let package = Package(
     .target(name: "CPipeShims"),
     .target(name: "PipeKit", dependencies: ["CPipeShims"], linkerSettings: [.linkedLibrary("m")]),
     .executableTarget(name: "cuda-detect", dependencies: ["PipeKit"]),
-    .testTarget(name: "PipeKitTests", dependencies: ["PipeKit"]),
-    .testTarget(name: "cuda-detectTests", dependencies: ["cuda-detect", "PipeKit"]),
+    .executableTarget(name: "RecordEcho", dependencies: ["PipeKit"], path: "Tests/Fixtures/RecordEcho"),
+    .target(name: "TestSupport", dependencies: ["PipeKit"], path: "Tests/TestSupport"),
+    .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
+    .testTarget(name: "cuda-detectTests", dependencies: ["cuda-detect", "PipeKit", "TestSupport"]),
   ]
 )

@@ -102,15 +102,16 @@ public struct CapturedRun: Sendable {
   public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 }
 
-/// Runs a program to completion with stdin from /dev/null, collecting stdout and stderr (both
+/// Runs a program to completion with stdin from the file `stdin` (/dev/null by default), collecting stdout and stderr (both
 /// drained while it runs, so a chatty child never blocks). After `timeout` seconds the child is
 /// killed and `timedOut` is set.
 public func runCapturing(
-  _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 30
+  _ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String = "/dev/null",
+  timeout: Double = 30
 ) throws -> CapturedRun {
   let out = try FileDescriptor.pipe()
   let err = try FileDescriptor.pipe()
-  let null = try FileDescriptor.open("/dev/null", O_RDONLY)
+  let null = try FileDescriptor.open(stdin, O_RDONLY)
   let child: ChildProcess
   do {
     defer {

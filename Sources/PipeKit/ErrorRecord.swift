@@ -20,7 +20,9 @@ public struct ErrorRecord: Error, Sendable, Equatable {
 
   /// The record as written by `tool`.
   public func record(tool: String) -> JSONObject {
-    var object: JSONObject = ["type": "error", "tool": .string(tool), "code": .string(code), "message": .string(message)]
+    var object: JSONObject = [
+      "type": "error", "tool": .string(tool), "code": .string(code), "message": .string(message),
+    ]
     if let id { object["id"] = id }
     if let detail { object["detail"] = detail }
     return object

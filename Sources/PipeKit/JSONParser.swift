@@ -215,7 +215,8 @@ struct JSONParser {
       case UInt8(ascii: "u"):
         var scalar = try parseHex4()
         if (0xD800...0xDBFF).contains(scalar) {
-          guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+          guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+          else {
             throw fail("unpaired surrogate in \\u escape")
           }
           index += 2

@@ -9,7 +9,8 @@ enum CudaDetect {
     options: [
       OptionSpec(["--python"], value: "PATH", help: "The interpreter to describe (default: python3 on PATH)."),
       OptionSpec(["--no-python"], help: "Do not look for Python or torch; \"python\" and \"torch\" are null."),
-      OptionSpec(["--root"], value: "DIR", help: "Read /proc and /sys below DIR instead of / (library probes are skipped)."),
+      OptionSpec(
+        ["--root"], value: "DIR", help: "Read /proc and /sys below DIR instead of / (library probes are skipped)."),
       OptionSpec(
         ["--driver-version"], value: "VERSION",
         help: "Take the NVIDIA driver version as given (like UV_CUDA_DRIVER_VERSION)."),
@@ -27,7 +28,8 @@ enum CudaDetect {
     if settings.requireGPU && !machine.hasGPU {
       throw ErrorRecord(
         code: "no-gpu",
-        message: "no NVIDIA GPU or driver found; install the NVIDIA driver, or drop --require-gpu to accept a CPU answer",
+        message:
+          "no NVIDIA GPU or driver found; install the NVIDIA driver, or drop --require-gpu to accept a CPU answer",
         detail: ["root": .string(settings.root)], exit: .unavailable)
     }
     tool.emit(machine.record)
@@ -58,7 +60,9 @@ struct Settings {
     root = arguments.value("--root") ?? "/"
     if root.isEmpty { throw UsageError("--root needs a directory") }
     if let v = arguments.value("--driver-version") {
-      guard DriverVersion(v) != nil else { throw UsageError("--driver-version '\(v)' is not a version like 550.144.03") }
+      guard DriverVersion(v) != nil else {
+        throw UsageError("--driver-version '\(v)' is not a version like 550.144.03")
+      }
       driverOverride = (v, "flag")
     } else if let v = environment["UV_CUDA_DRIVER_VERSION"], !v.isEmpty {
       guard DriverVersion(v) != nil else {

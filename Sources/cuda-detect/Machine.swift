@@ -112,7 +112,9 @@ struct Machine {
       r["driver"] = .null
     }
     if let cuda {
-      r["cuda"] = ["version": .string(cuda.version.dotted), "short": .string(cuda.version.short), "source": .string(cuda.source)]
+      r["cuda"] = [
+        "version": .string(cuda.version.dotted), "short": .string(cuda.version.short), "source": .string(cuda.source),
+      ]
     } else {
       r["cuda"] = .null
     }

@@ -29,7 +29,8 @@ struct NVML {
   typealias GetCount = @convention(c) (UnsafeMutablePointer<UInt32>?) -> Int32
   typealias GetHandle = @convention(c) (UInt32, UnsafeMutablePointer<OpaquePointer?>?) -> Int32
   typealias DeviceString = @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, UInt32) -> Int32
-  typealias DeviceCC = @convention(c) (OpaquePointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> Int32
+  typealias DeviceCC =
+    @convention(c) (OpaquePointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> Int32
   typealias DeviceMemory = @convention(c) (OpaquePointer?, UnsafeMutablePointer<UInt64>?) -> Int32
 
   /// Loads and initialises NVML (`nvmlInit_v2`), or `nil` when it is not there or fails.
@@ -85,7 +86,10 @@ struct NVML {
       var minor: Int32 = 0
       if let ccOf, ccOf(device, &major, &minor) == 0 { gpu.computeCapability = (Int(major), Int(minor)) }
       var memory: (UInt64, UInt64, UInt64) = (0, 0, 0)
-      if let memoryOf, withUnsafeMutableBytes(of: &memory, { memoryOf(device, $0.baseAddress!.assumingMemoryBound(to: UInt64.self)) }) == 0 {
+      if let memoryOf,
+        withUnsafeMutableBytes(of: &memory, { memoryOf(device, $0.baseAddress!.assumingMemoryBound(to: UInt64.self)) })
+          == 0
+      {
         gpu.memoryMiB = Int(memory.0 >> 20)
       }
       result.append(gpu)

@@ -84,7 +84,8 @@ enum PythonProbe {
     guard let exe = facts["executable"], let version = facts["version"], let tag = facts["tag"],
       let abi = facts["abi"]
     else { throw .failed("\(python) gave an answer that cuda-detect does not understand") }
-    return PythonInfo(executable: exe.isEmpty ? executable : exe, version: version, tag: tag, abi: abi, searchPath: searchPath)
+    return PythonInfo(
+      executable: exe.isEmpty ? executable : exe, version: version, tag: tag, abi: abi, searchPath: searchPath)
   }
 
   /// The first torch distribution on the search path, as the import system would find it.

@@ -1,0 +1,56 @@
+import TestSupport
+import Testing
+
+@testable import PipeKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+@Suite struct ChildProcessTests {
+  @Test func capturesBothStreamsAndTheStatus() throws {
+    let run = try runCapturing("/bin/sh", ["-c", "echo out; echo err >&2; exit 3"])
+    #expect(run.exit == .exited(3))
+    #expect(run.stdoutText == "out\n")
+    #expect(run.stderrText == "err\n")
+  }
+
+  @Test func drainsMoreThanAPipeHolds() throws {
+    let run = try runCapturing("/bin/sh", ["-c", "head -c 1000000 /dev/zero; head -c 300000 /dev/zero >&2"])
+    #expect(run.exit.succeeded)
+    #expect(run.stdout.count == 1_000_000)
+    #expect(run.stderr.count == 300_000)
+  }
+
+  @Test func reportsTheKillingSignal() throws {
+    let run = try runCapturing("/bin/sh", ["-c", "kill -KILL $$"])
+    #expect(run.exit == .signaled(SIGKILL))
+  }
+
+  @Test func childGetsDefaultSIGPIPEEvenThoughWeIgnoreIt() throws {
+    Termination.install()
+    let run = try runCapturing("/bin/sh", ["-c", "yes | head -1 >/dev/null; echo ok"])
+    #expect(run.stdoutText == "ok\n")
+    let yes = try runCapturing("/bin/bash", ["-c", "yes | head -1 >/dev/null; echo ${PIPESTATUS[0]}"])
+    #expect(yes.stdoutText == "141\n")
+  }
+
+  @Test func timeoutKillsTheChild() throws {
+    let start = monotonicSeconds()
+    let run = try runCapturing("/bin/sleep", ["10"], timeout: 0.3)
+    #expect(run.timedOut)
+    #expect(run.exit == .signaled(SIGKILL))
+    #expect(monotonicSeconds() - start < 5)
+  }
+
+  @Test func missingProgramIsAnError() {
+    #expect(throws: SystemError.self) { try runCapturing("/nonexistent/program", []) }
+    #expect(findExecutable("sh") != nil)
+    #expect(findExecutable("no-such-program-here") == nil)
+  }
+
+  @Test func environmentIsPassedExactly() throws {
+    let run = try runCapturing("/usr/bin/env", [], environment: ["ONLY": "this"])
+    #expect(run.stdoutText == "ONLY=this\n")
+  }
+}

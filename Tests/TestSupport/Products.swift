@@ -1,0 +1,94 @@
+import PipeKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Runs the package's built executables the way a shell pipeline would.
+public enum Products {
+  /// The package root, found from this file's place in it.
+  public static let root: String = {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+  }()
+
+  /// Where the built executables are: `$PIPES_BUILD_DIR`, else `.build/debug`.
+  public static var directory: String {
+    Environment.current["PIPES_BUILD_DIR"] ?? "\(root)/.build/debug"
+  }
+
+  public static func path(_ name: String) -> String { "\(directory)/\(name)" }
+
+  /// Runs `name` with `arguments`, `input` on stdin, and `environment` added to (or, where a
+  /// value is nil, removed from) this process's environment.
+  public static func run(
+    _ name: String, _ arguments: [String] = [], input: String? = nil, environment: [String: String?] = [:],
+    timeout: Double = 60
+  ) throws -> CapturedRun {
+    var env = Environment.current
+    env["SWIFT_BACKTRACE"] = "enable=no"
+    for (key, value) in environment { env[key] = value }
+    let stdin: String
+    if let input {
+      stdin = try TemporaryDirectory.shared.write("stdin-\(UInt64.random(in: 0...UInt64.max))", input)
+    } else {
+      stdin = "/dev/null"
+    }
+    return try runCapturing(path(name), arguments, environment: env, stdin: stdin, timeout: timeout)
+  }
+
+  /// Runs a shell command line with the built executables first on PATH.
+  public static func shell(_ command: String, environment: [String: String?] = [:]) throws -> CapturedRun {
+    var env = Environment.current
+    env["SWIFT_BACKTRACE"] = "enable=no"
+    env["PATH"] = "\(directory):\(env["PATH"] ?? "/usr/bin:/bin")"
+    for (key, value) in environment { env[key] = value }
+    return try runCapturing("/bin/sh", ["-c", command], environment: env, timeout: 60)
+  }
+}
+
+extension CapturedRun {
+  /// stdout's lines, parsed as JSON objects.
+  public var records: [JSONObject] {
+    stdoutText.split(separator: "\n").compactMap { (try? JSON.parse(String($0)))?.objectValue }
+  }
+}
+
+/// A directory that lives as long as the test process; files in it are named by the caller.
+public final class TemporaryDirectory: @unchecked Sendable {
+  public static let shared = TemporaryDirectory()
+  public let path: String
+
+  public init() {
+    var template = Array("/tmp/pipes-test-XXXXXX".utf8CString)
+    path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+  }
+
+  /// Writes `text` to `name` (creating parent directories) and returns the full path.
+  @discardableResult
+  public func write(_ name: String, _ text: String, mode: mode_t = 0o644) throws -> String {
+    let full = "\(path)/\(name)"
+    try makeDirectories(String(full[..<full.lastIndex(of: "/")!]))
+    let fd = try FileDescriptor.open(full, O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
+    try fd.closeAfter { try $0.writeAll(text) }
+    chmod(full, mode)
+    return full
+  }
+
+  /// A new empty subdirectory.
+  public func directory(_ name: String) throws -> String {
+    let full = "\(path)/\(name)"
+    try makeDirectories(full)
+    return full
+  }
+}
+
+/// `mkdir -p`.
+public func makeDirectories(_ path: String) throws {
+  var current = ""
+  for part in path.split(separator: "/") {
+    current += "/\(part)"
+    if mkdir(current, 0o755) != 0 && errno != EEXIST { throw SystemError("mkdir \(current)", errno: errno) }
+  }
+}
