@@ -47,13 +47,17 @@ import Testing
       #expect(text.contains("  -o, --out DIR           Where to write.\n"))
       #expect(!text.contains("--dump-options"))
       let options = text.components(after: "OPTIONS:")
-      #expect(options.hasSuffix("  -h, --help              Show help information and exit.\n\nSee demo-tool(1) for the full description.\n"))
+      #expect(
+        options.hasSuffix(
+          "  -h, --help              Show help information and exit.\n\nSee demo-tool(1) for the full description.\n"))
     }
   }
 
   @Test func versionAndDumpOptions() throws {
     #expect(throws: EarlyExit.self) { try Arguments.parse(["--version"], spec: spec) }
-    do { _ = try Arguments.parse(["--version"], spec: spec) } catch let e as EarlyExit { #expect(e.text == "demo-tool 1.2.3\n") }
+    do { _ = try Arguments.parse(["--version"], spec: spec) } catch let e as EarlyExit {
+      #expect(e.text == "demo-tool 1.2.3\n")
+    }
     do { _ = try Arguments.parse(["--dump-options"], spec: spec) } catch let e as EarlyExit {
       #expect(e.text.split(separator: "\n").contains("--set"))
       #expect(e.text.split(separator: "\n").contains("-o"))

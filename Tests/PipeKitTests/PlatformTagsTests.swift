@@ -15,9 +15,10 @@ import Testing
 
   @Test func aarch64StopsAt217() {
     let tags = PlatformTags.linux(arch: "arm64", glibc: (2, 28))
-    #expect(tags == (17...28).reversed().flatMap { minor -> [String] in
-      minor == 17 ? ["manylinux_2_17_aarch64", "manylinux2014_aarch64"] : ["manylinux_2_\(minor)_aarch64"]
-    } + ["linux_aarch64"])
+    #expect(
+      tags == (17...28).reversed().flatMap { minor -> [String] in
+        minor == 17 ? ["manylinux_2_17_aarch64", "manylinux2014_aarch64"] : ["manylinux_2_\(minor)_aarch64"]
+      } + ["linux_aarch64"])
   }
 
   @Test func noGlibcMeansOnlyLinux() {

@@ -22,7 +22,8 @@ import Testing
   }
 
   @Test func anItemFailureExits1AndKeepsTheId() throws {
-    let run = try Products.run("RecordEcho", ["--fail-type", "b"], input: "{\"type\":\"b\",\"id\":\"x\"}\n{\"type\":\"a\"}\n")
+    let run = try Products.run(
+      "RecordEcho", ["--fail-type", "b"], input: "{\"type\":\"b\",\"id\":\"x\"}\n{\"type\":\"a\"}\n")
     #expect(run.exit == .exited(1))
     #expect(run.records.map(\.type) == ["error", "a"])
     #expect(run.records[0]["id"] == "x")

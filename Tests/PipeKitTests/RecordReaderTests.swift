@@ -61,7 +61,8 @@ import Testing
 
   @Test func overLongLastLineWithoutNewline() throws {
     let got = try items("{\"type\":\"a\"}\n" + String(repeating: "b", count: 5000), maxLineBytes: 100)
-    #expect(got == [.record(["type": "a"], line: 1), .invalid(line: 2, reason: "line is longer than the limit of 100 bytes")])
+    #expect(
+      got == [.record(["type": "a"], line: 1), .invalid(line: 2, reason: "line is longer than the limit of 100 bytes")])
   }
 
   @Test func manyRecordsAcrossBufferBoundaries() throws {
