@@ -1,0 +1,56 @@
+# comfy-pipes: build, test, demo, lint and install the kit.
+SWIFT     ?= swift
+PREFIX    ?= /usr/local
+TOOLS     := cuda-detect
+RELEASE   := -c release --static-swift-stdlib
+MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
+
+.PHONY: all build test demo lint lint-man lint-swift install uninstall clean
+
+all: build
+
+## Release build with the Swift runtime linked in; the tools land in bin/.
+build:
+	$(SWIFT) build $(RELEASE) $(addprefix --product ,$(TOOLS))
+	@mkdir -p bin
+	@dir=$$($(SWIFT) build $(RELEASE) --show-bin-path); \
+	  for t in $(TOOLS); do cp -f "$$dir/$$t" "bin/$$t"; done
+	@echo "built: $(addprefix bin/,$(TOOLS))"
+
+## Unit and end-to-end tests (debug build), plus the man-page lint.
+test: lint-man
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## The main job, end to end, on this machine.
+demo: build
+	@sh bin/comfy-pipes-demo
+
+lint: lint-swift lint-man
+
+lint-swift:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
+## mandoc when it is installed, else groff's own warnings; either fails on any complaint.
+lint-man:
+	@for page in $(MANPAGES); do \
+	  if command -v mandoc >/dev/null 2>&1; then \
+	    out=$$(mandoc -Tlint -W warning "$$page" 2>&1); \
+	  else \
+	    out=$$(groff -mdoc -ww -z "$$page" 2>&1); \
+	  fi; \
+	  if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	done; echo "man pages: $(words $(MANPAGES)) linted"
+
+install: build
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" "$(DESTDIR)$(PREFIX)/share/man/man7"
+	install -m 755 $(addprefix bin/,$(TOOLS)) "$(DESTDIR)$(PREFIX)/bin/"
+	install -m 644 $(wildcard man/man1/*.1) "$(DESTDIR)$(PREFIX)/share/man/man1/"
+	$(if $(wildcard man/man7/*.7),install -m 644 $(wildcard man/man7/*.7) "$(DESTDIR)$(PREFIX)/share/man/man7/")
+
+uninstall:
+	rm -f $(addprefix "$(DESTDIR)$(PREFIX)/bin/",$(TOOLS))
+	rm -f $(addprefix "$(DESTDIR)$(PREFIX)/share/man/man1/",$(notdir $(wildcard man/man1/*.1)))
+
+clean:
+	rm -rf .build $(addprefix bin/,$(TOOLS))
