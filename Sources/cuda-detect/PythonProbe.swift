@@ -33,8 +33,11 @@ struct TorchInfo {
 }
 
 enum PythonProbe {
-  /// Prints one `key<TAB>value` line per fact; `path` once per `sys.path` entry. The wheel tag
-  /// rules are packaging.tags': `cpXY` + abiflags for CPython, SOABI's first two parts elsewhere.
+  /// Prints one `key<TAB>value` line per fact; `path` once per directory packages are found in.
+  /// The wheel tag rules are packaging.tags': `cpXY` + abiflags for CPython, SOABI's first two
+  /// parts elsewhere. Run with `-S`: `site` is imported for its directory rules but its `.pth`
+  /// files (which import code and cost tens of milliseconds) are not processed; the directories
+  /// are those `site.main()` would add, user site first, as it orders them.
   static let script = """
     import sys
     v = sys.version_info
@@ -46,12 +49,30 @@ enum PythonProbe {
     else:
         import sysconfig
         abi = '_'.join((sysconfig.get_config_var('SOABI') or tag).split('-')[:2]).replace('.', '_')
-    print('executable\\t' + sys.executable)
-    print('version\\t%d.%d.%d' % v[:3])
-    print('tag\\t' + tag)
-    print('abi\\t' + abi)
-    for p in sys.path:
-        print('path\\t' + (p or '.'))
+    print('executable\t' + sys.executable)
+    print('version\t%d.%d.%d' % v[:3])
+    print('tag\t' + tag)
+    print('abi\t' + abi)
+    import site
+    paths = [p for p in sys.path[1:] if p]
+    in_venv = sys.prefix != sys.base_prefix
+    system_site = not in_venv
+    if in_venv:
+        try:
+            with open(sys.prefix + '/pyvenv.cfg') as f:
+                for line in f:
+                    key, _, value = line.partition('=')
+                    if key.strip().lower() == 'include-system-site-packages':
+                        system_site = value.strip().lower() == 'true'
+        except OSError:
+            pass
+    if system_site and site.check_enableusersite():
+        paths.append(site.getusersitepackages())
+    paths += site.getsitepackages([sys.prefix])
+    if in_venv and system_site:
+        paths += site.getsitepackages([sys.base_prefix])
+    for p in paths:
+        print('path\t' + p)
     """
 
   enum Failure: Error {
@@ -64,7 +85,7 @@ enum PythonProbe {
     guard let executable = findExecutable(python, path: path) else { throw .notFound(python) }
     let run: CapturedRun
     do {
-      run = try runCapturing(executable, ["-c", script], timeout: 30)
+      run = try runCapturing(executable, ["-S", "-c", script], timeout: 30)
     } catch {
       throw .failed("\(python) could not be started: \(error)")
     }
