@@ -36,8 +36,9 @@ enum PythonProbe {
   /// Prints one `key<TAB>value` line per fact; `path` once per directory packages are found in.
   /// The wheel tag rules are packaging.tags': `cpXY` + abiflags for CPython, SOABI's first two
   /// parts elsewhere. Run with `-S`: `site` is imported for its directory rules but its `.pth`
-  /// files (which import code and cost tens of milliseconds) are not processed; the directories
-  /// are those `site.main()` would add, user site first, as it orders them.
+  /// files (which import code and cost tens of milliseconds) are not processed. `site.venv` and
+  /// the user-site check run as `site.main()` runs them, so the directories and their order are
+  /// those the interpreter itself would use.
   static let script = """
     import sys
     v = sys.version_info
@@ -54,23 +55,13 @@ enum PythonProbe {
     print('tag\t' + tag)
     print('abi\t' + abi)
     import site
+    site.venv(None)
+    if site.ENABLE_USER_SITE is None:
+        site.ENABLE_USER_SITE = site.check_enableusersite()
     paths = [p for p in sys.path[1:] if p]
-    in_venv = sys.prefix != sys.base_prefix
-    system_site = not in_venv
-    if in_venv:
-        try:
-            with open(sys.prefix + '/pyvenv.cfg') as f:
-                for line in f:
-                    key, _, value = line.partition('=')
-                    if key.strip().lower() == 'include-system-site-packages':
-                        system_site = value.strip().lower() == 'true'
-        except OSError:
-            pass
-    if system_site and site.check_enableusersite():
+    if site.ENABLE_USER_SITE:
         paths.append(site.getusersitepackages())
-    paths += site.getsitepackages([sys.prefix])
-    if in_venv and system_site:
-        paths += site.getsitepackages([sys.base_prefix])
+    paths += site.getsitepackages()
     for p in paths:
         print('path\t' + p)
     """
