@@ -103,7 +103,7 @@ enum PythonProbe {
   /// The first torch distribution on the search path, as the import system would find it.
   static func torch(in searchPath: [String]) -> TorchInfo? {
     for dir in searchPath {
-      guard let entries = listDirectory(dir) else { continue }
+      guard let entries = listDirectoryNames(dir) else { continue }
       guard let metadata = entries.first(where: isTorchMetadata) else { continue }
       let base = "\(dir)/\(metadata)"
       let text =
@@ -150,19 +150,4 @@ enum PythonProbe {
     }
     return nil
   }
-}
-
-/// The names in a directory, or `nil` when it cannot be read. The C functions are `opendir` and
-/// `readdir`.
-func listDirectory(_ path: String) -> [String]? {
-  guard let dir = opendir(path) else { return nil }
-  defer { closedir(dir) }
-  var names: [String] = []
-  while let entry = readdir(dir) {
-    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-    }
-    if name != "." && name != ".." { names.append(name) }
-  }
-  return names.sorted()
 }

@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A memory mapping of a tensor's bytes; unmapped when the last reference goes.
+public final class MappedRegion: @unchecked Sendable {
+  /// The tensor's first byte (`nil` for an empty tensor).
+  public let base: UnsafeMutableRawPointer?
+  public let count: Int
+  private let mapping: UnsafeMutableRawPointer?
+  private let mappingLength: Int
+
+  init(mapping: UnsafeMutableRawPointer?, mappingLength: Int, skip: Int, count: Int) {
+    self.mapping = mapping
+    self.mappingLength = mappingLength
+    self.base = mapping.map { $0 + skip }
+    self.count = count
+  }
+
+  /// The bytes; valid only while the region is alive (prefer `withBytes`).
+  public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+  /// Runs `body` over the bytes, keeping the mapping alive until it returns.
+  public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try withExtendedLifetime(self) { try body(bytes) }
+  }
+  public var mutableBytes: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(start: base, count: count) }
+
+  deinit {
+    if let mapping { munmap(mapping, mappingLength) }
+  }
+
+  /// Maps `count` bytes at `offset` of an open file. The C function is `mmap`; the offset is
+  /// rounded down to a page and the pointer moved back up.
+  static func map(_ fd: FileDescriptor, offset: Int, count: Int, writable: Bool) throws -> MappedRegion {
+    guard count > 0 else { return MappedRegion(mapping: nil, mappingLength: 0, skip: 0, count: 0) }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let start = offset - offset % page
+    let length = offset - start + count
+    let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ
+    let pointer = mmap(nil, length, protection, MAP_SHARED, fd.rawValue, off_t(start))
+    guard let pointer, pointer != MAP_FAILED else { throw SystemError("mmap", errno: errno) }
+    return MappedRegion(mapping: pointer, mappingLength: length, skip: offset - start, count: count)
+  }
+}
+
+/// POSIX shared-memory segments for tensors (DESIGN.md §2): created with O_EXCL and mode 0600
+/// under an unguessable name that carries the creator's pid; the consumer maps then unlinks.
+public enum SharedMemory {
+  public static let prefix = "cpipes"
+
+  /// Names this kit creates and reads: `/` and then letters, digits, `.`, `_`, `-` only.
+  public static func isValidName(_ name: String) -> Bool {
+    let body = name.utf8.dropFirst()
+    return name.hasPrefix("/") && !body.isEmpty && body.count < 250 && body.first != UInt8(ascii: ".")
+      && body.allSatisfy { c in
+        (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
+      }
+  }
+
+  static func freshName() -> String {
+    let hex = String(UInt64.random(in: .min ... .max), radix: 16)
+    return "\(prefix)-\(getpid())-\(String(repeating: "0", count: 16 - hex.count) + hex)"
+  }
+
+  /// The directory for file-backed segments: `$TMPDIR`, else `/tmp`.
+  public static var fallbackDirectory: String {
+    let dir = Environment.current["TMPDIR"] ?? ""
+    return dir.isEmpty ? "/tmp" : dir
+  }
+
+  /// Whether `/dev/shm` can hold `nbytes` more.
+  static func shmHasRoom(_ nbytes: Int) -> Bool {
+    var info = statvfs()
+    guard statvfs("/dev/shm", &info) == 0 else { return false }
+    return Int(info.f_bavail) * Int(info.f_frsize) > nbytes + (1 << 20)
+  }
+
+  /// Creates a writable segment of `nbytes`: a POSIX one when `/dev/shm` has room, else a file
+  /// under the fallback directory. Until the storage is handed on, a stop removes it.
+  public static func create(nbytes: Int, preferFile: Bool = false) throws -> (TensorStorage, MappedRegion) {
+    let name = freshName()
+    if !preferFile && shmHasRoom(nbytes) {
+      let fd = try FileDescriptor(
+        rawValue: valueOrErrno("shm_open") { shm_open("/" + name, O_CREAT | O_EXCL | O_RDWR, 0o600) })
+      defer { fd.close() }
+      do {
+        _ = try valueOrErrno("ftruncate") { ftruncate(fd.rawValue, off_t(nbytes)) }
+        let region = try MappedRegion.map(fd, offset: 0, count: nbytes, writable: true)
+        return (.shm(name: "/" + name, offset: 0, nbytes: nbytes), region)
+      } catch {
+        shm_unlink("/" + name)
+        throw error
+      }
+    }
+    let path = "\(fallbackDirectory)/\(name)"
+    let fd = try FileDescriptor.open(path, O_CREAT | O_EXCL | O_RDWR, mode: 0o600)
+    defer { fd.close() }
+    do {
+      _ = try valueOrErrno("ftruncate") { ftruncate(fd.rawValue, off_t(nbytes)) }
+      let region = try MappedRegion.map(fd, offset: 0, count: nbytes, writable: true)
+      return (.shmFile(path: path, offset: 0, nbytes: nbytes), region)
+    } catch {
+      unlink(path)
+      throw error
+    }
+  }
+
+  /// Maps a tensor's storage read-only after checking that the bytes lie inside the segment or
+  /// file. With `consume`, a shared-memory segment is unlinked once mapped; the mapping stays
+  /// valid. Inline storage is copied into an anonymous mapping.
+  public static func map(_ storage: TensorStorage, consume: Bool) throws -> MappedRegion {
+    let fd: FileDescriptor
+    let offset: Int
+    let nbytes: Int
+    switch storage {
+    case .inline(let bytes):
+      let (_, region) = try anonymous(bytes.count)
+      bytes.withUnsafeBytes { region.mutableBytes.copyMemory(from: $0) }
+      return region
+    case .shm(let name, let o, let n):
+      fd = FileDescriptor(rawValue: try valueOrErrno("shm_open \(name)") { shm_open(name, O_RDONLY, 0) })
+      (offset, nbytes) = (o, n)
+    case .shmFile(let path, let o, let n), .file(let path, let o, let n):
+      fd = try FileDescriptor.open(path, O_RDONLY)
+      (offset, nbytes) = (o, n)
+    }
+    defer { fd.close() }
+    var info = stat()
+    _ = try valueOrErrno("fstat") { fstat(fd.rawValue, &info) }
+    guard (info.st_mode & S_IFMT) == S_IFREG || storage.isConsumable else {
+      throw TensorError("tensor storage is not a regular file")
+    }
+    guard offset <= Int(info.st_size), nbytes <= Int(info.st_size) - offset else {
+      throw TensorError("tensor bytes \(offset)..<\(offset + nbytes) lie outside the \(info.st_size)-byte segment")
+    }
+    let region = try MappedRegion.map(fd, offset: offset, count: nbytes, writable: false)
+    if consume { release(storage) }
+    return region
+  }
+
+  /// Unlinks a consumable segment (nothing for `file` and `inline`).
+  public static func release(_ storage: TensorStorage) {
+    switch storage {
+    case .shm(let name, _, _): shm_unlink(name)
+    case .shmFile(let path, _, _): unlink(path)
+    case .file, .inline: break
+    }
+  }
+
+  static func anonymous(_ count: Int) throws -> (Int, MappedRegion) {
+    guard count > 0 else { return (0, MappedRegion(mapping: nil, mappingLength: 0, skip: 0, count: 0)) }
+    let pointer = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+    guard let pointer, pointer != MAP_FAILED else { throw SystemError("mmap", errno: errno) }
+    return (count, MappedRegion(mapping: pointer, mappingLength: count, skip: 0, count: count))
+  }
+
+  /// Segments whose creator is dead: `cpipes-PID-…` in `/dev/shm` and in the fallback directory
+  /// where no process PID exists. Removed unless `dryRun`; returned either way.
+  public static func sweep(dryRun: Bool) -> [String] {
+    var found: [String] = []
+    for (dir, isShm) in [("/dev/shm", true), (fallbackDirectory, false)] {
+      guard let names = listDirectoryNames(dir) else { continue }
+      for name in names where name.hasPrefix(prefix + "-") {
+        let parts = name.split(separator: "-")
+        guard parts.count == 3, let pid = Int32(parts[1]), pid > 0 else { continue }
+        guard kill(pid, 0) == -1 && errno == ESRCH else { continue }
+        let full = isShm ? "/dev/shm/\(name)" : "\(dir)/\(name)"
+        found.append(full)
+        if !dryRun {
+          if isShm { shm_unlink("/" + name) } else { unlink(full) }
+        }
+      }
+    }
+    return found
+  }
+}
+
+/// The names in a directory, sorted, or `nil`. The C functions are `opendir` and `readdir`.
+public func listDirectoryNames(_ path: String) -> [String]? {
+  guard let dir = opendir(path) else { return nil }
+  defer { closedir(dir) }
+  var names: [String] = []
+  while let entry = readdir(dir) {
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    if name != "." && name != ".." { names.append(name) }
+  }
+  return names.sorted()
+}

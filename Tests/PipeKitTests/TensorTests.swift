@@ -1,0 +1,137 @@
+import TestSupport
+import Testing
+
+@testable import PipeKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+@Suite struct TensorTests {
+  @Test func base64MatchesRFC4648Vectors() {
+    let vectors = [
+      ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="),
+      ("foobar", "Zm9vYmFy"),
+    ]
+    for (plain, encoded) in vectors {
+      #expect(Base64.encode(Array(plain.utf8)) == encoded)
+      #expect(Base64.decode(encoded) == Array(plain.utf8))
+    }
+    #expect(Base64.decode("Zm9v!") == nil)
+    #expect(Base64.decode("Z") == nil)
+    let all = (0...255).map { UInt8($0) }
+    #expect(Base64.decode(Base64.encode(all)) == all)
+  }
+
+  @Test func byteCountChecksOverflow() {
+    #expect(TensorRecord.byteCount(shape: [1, 512, 512, 3], dtype: .float32) == 3_145_728)
+    #expect(TensorRecord.byteCount(shape: [], dtype: .float64) == 8)
+    #expect(TensorRecord.byteCount(shape: [0, 5], dtype: .int8) == 0)
+    #expect(TensorRecord.byteCount(shape: [Int.max / 2, 3], dtype: .uint8) == nil)
+    #expect(TensorRecord.byteCount(shape: [-1], dtype: .uint8) == nil)
+  }
+
+  @Test(arguments: [
+    (
+      #"{"type":"tensor","dtype":"complex64","shape":[1],"storage":{"kind":"inline","base64":"AAAAAA=="}}"#,
+      "unknown dtype"
+    ),
+    (
+      #"{"type":"tensor","dtype":"uint8","shape":[-1],"storage":{"kind":"inline","base64":""}}"#,
+      "non-negative integers"
+    ),
+    (
+      #"{"type":"tensor","dtype":"uint8","shape":[1.5],"storage":{"kind":"inline","base64":""}}"#,
+      "non-negative integers"
+    ),
+    (
+      #"{"type":"tensor","dtype":"uint8","shape":[3],"storage":{"kind":"inline","base64":"AAA="}}"#, "holds 2 bytes but"
+    ),
+    (
+      #"{"type":"tensor","dtype":"int64","shape":[4611686018427387904,4],"storage":{"kind":"inline","base64":""}}"#,
+      "overflows"
+    ),
+    (
+      #"{"type":"tensor","dtype":"uint8","shape":[1],"layout":"video","storage":{"kind":"inline","base64":"AA=="}}"#,
+      "unknown layout"
+    ),
+    (
+      #"{"type":"tensor","dtype":"uint8","shape":[1],"storage":{"kind":"shm","name":"/../etc/passwd","offset":0,"nbytes":1}}"#,
+      "needs a \"name\""
+    ),
+    (
+      #"{"type":"tensor","dtype":"uint8","shape":[1],"storage":{"kind":"shm","name":"/x","offset":9223372036854775807,"nbytes":1}}"#,
+      "overflows"
+    ),
+    (#"{"type":"tensor","dtype":"uint8","shape":[1],"storage":{"kind":"tape"}}"#, "unknown storage kind 'tape'"),
+  ])
+  func badRecordsAreRefusedBeforeMapping(text: String, message: String) throws {
+    let record = try #require(try JSON.parse(text).objectValue)
+    #expect(throws: TensorError.self) { try TensorRecord(record: record) }
+    do { _ = try TensorRecord(record: record) } catch { #expect(error.message.contains(message), "\(error.message)") }
+  }
+
+  @Test func recordRoundTripKeepsUnknownMembers() throws {
+    let text =
+      #"{"type":"tensor","name":"image","dtype":"float32","shape":[1,2,2,3],"layout":"image","storage":{"kind":"inline","base64":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},"id":7,"metadata":{"k":"v"}}"#
+    let record = try TensorRecord(record: try #require(try JSON.parse(text).objectValue))
+    #expect(record.storage.nbytes == 48)
+    #expect(JSON.object(record.record).serialized == text)
+  }
+
+  @Test func sharedMemoryIsCreatedPrivateMappedAndConsumed() throws {
+    let (storage, region) = try SharedMemory.create(nbytes: 4096 * 3 + 5)
+    guard case .shm(let name, 0, 12_293) = storage else { Issue.record("expected shm storage, got \(storage)"); return }
+    #expect(name.hasPrefix("/cpipes-\(getpid())-"))
+    var info = stat()
+    #expect(stat("/dev/shm" + name, &info) == 0)
+    #expect(info.st_mode & 0o777 == 0o600)
+    for k in 0..<region.count { region.mutableBytes[k] = UInt8(k % 251) }
+    let reader = try SharedMemory.map(storage, consume: true)
+    #expect(stat("/dev/shm" + name, &info) != 0, "the consumer unlinks the segment")
+    #expect(reader.count == 12_293)
+    #expect(reader.withBytes { $0[12_292] } == UInt8(12_292 % 251))
+    #expect(throws: SystemError.self) { try SharedMemory.map(storage, consume: true) }
+  }
+
+  @Test func fileStorageChecksBoundsAndMapsAtAnyOffset() throws {
+    let bytes = (0..<10_000).map { Character(UnicodeScalar(UInt8(65 + $0 % 26))) }
+    let path = try TemporaryDirectory.shared.write("raw-\(UInt32.random(in: 0...UInt32.max)).bin", String(bytes))
+    let region = try SharedMemory.map(.file(path: path, offset: 4097, nbytes: 3), consume: true)
+    #expect(region.withBytes { Array($0) } == Array("PQR".utf8))
+    #expect(access(path, F_OK) == 0, "file storage is never removed")
+    #expect(throws: TensorError.self) {
+      try SharedMemory.map(.file(path: path, offset: 9_999, nbytes: 2), consume: false)
+    }
+    #expect(throws: SystemError.self) {
+      try SharedMemory.map(.file(path: path + ".missing", offset: 0, nbytes: 1), consume: false)
+    }
+  }
+
+  @Test func fileFallbackAndEmptyTensors() throws {
+    let (storage, region) = try SharedMemory.create(nbytes: 16, preferFile: true)
+    guard case .shmFile(let path, _, _) = storage else { Issue.record("expected a file-backed segment"); return }
+    region.mutableBytes[15] = 9
+    #expect(try SharedMemory.map(storage, consume: true).withBytes { $0[15] } == 9)
+    #expect(access(path, F_OK) != 0)
+    let (empty, emptyRegion) = try SharedMemory.create(nbytes: 0)
+    #expect(emptyRegion.count == 0)
+    #expect(try SharedMemory.map(empty, consume: true).count == 0)
+  }
+
+  @Test func sweepFindsOnlyDeadCreators() throws {
+    // A pid that cannot be running: above the kernel's pid_max.
+    let orphan = "/cpipes-99999999-00000000deadbeef"
+    let fd = shm_open(orphan, O_CREAT | O_RDWR, 0o600)
+    #expect(fd >= 0)
+    close(fd)
+    let (mine, _) = try SharedMemory.create(nbytes: 8)
+    #expect(SharedMemory.sweep(dryRun: true).contains("/dev/shm" + orphan))
+    #expect(SharedMemory.sweep(dryRun: false).contains("/dev/shm" + orphan))
+    #expect(!SharedMemory.sweep(dryRun: true).contains("/dev/shm" + orphan))
+    if case .shm(let name, _, _) = mine {
+      #expect(!SharedMemory.sweep(dryRun: true).contains("/dev/shm" + name), "a live creator's segment stays")
+    }
+    SharedMemory.release(mine)
+  }
+}
