@@ -5,7 +5,7 @@ TOOLS     := cuda-detect
 RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 
-.PHONY: all build test demo lint lint-man lint-swift install uninstall clean
+.PHONY: all build test test-fixtures demo lint lint-man lint-swift install uninstall clean
 
 all: build
 
@@ -18,9 +18,13 @@ build:
 	@echo "built: $(addprefix bin/,$(TOOLS))"
 
 ## Unit and end-to-end tests (debug build), plus the man-page lint.
-test: lint-man
+test: lint-man test-fixtures
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## The fake ComfyUI server's own checks against reference/comfyui-api.md.
+test-fixtures:
+	cd Tests/Fixtures/fake_comfyui && python3 -m unittest -q
 
 ## The main job, end to end, on this machine.
 demo: build
