@@ -11,9 +11,11 @@ let package = Package(
     .target(name: "CPipeShims"),
     .target(name: "PipeKit", dependencies: ["CPipeShims"], linkerSettings: [.linkedLibrary("m")]),
     .executableTarget(name: "cuda-detect", dependencies: ["PipeKit"]),
+    .target(name: "WheelURL", dependencies: ["PipeKit"]),
     .executableTarget(name: "RecordEcho", dependencies: ["PipeKit"], path: "Tests/Fixtures/RecordEcho"),
     .target(name: "TestSupport", dependencies: ["PipeKit"], path: "Tests/TestSupport"),
     .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
     .testTarget(name: "cuda-detectTests", dependencies: ["cuda-detect", "PipeKit", "TestSupport"]),
+    .testTarget(name: "WheelURLTests", dependencies: ["WheelURL", "PipeKit"]),
   ]
 )
