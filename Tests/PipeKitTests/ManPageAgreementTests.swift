@@ -31,8 +31,12 @@ import Testing
     #expect(run.exit == .exited(0))
     let accepted = Set(run.stdoutText.split(separator: "\n").map(String.init)).subtracting(["--dump-options"])
     let documented = Self.documentedOptions(page)
-    #expect(accepted.subtracting(documented).isEmpty, "accepted but not documented: \(accepted.subtracting(documented).sorted())")
-    #expect(documented.subtracting(accepted).isEmpty, "documented but not accepted: \(documented.subtracting(accepted).sorted())")
+    #expect(
+      accepted.subtracting(documented).isEmpty,
+      "accepted but not documented: \(accepted.subtracting(documented).sorted())")
+    #expect(
+      documented.subtracting(accepted).isEmpty,
+      "documented but not accepted: \(documented.subtracting(accepted).sorted())")
     #expect(page.contains(".Xr comfy-pipes 7"), "every tool page refers to the record manual")
   }
 }

@@ -135,3 +135,18 @@ import Testing
     SharedMemory.release(mine)
   }
 }
+
+@Suite struct SHA256Tests {
+  @Test func fipsVectorsAndChunking() {
+    #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
+    #expect(SHA256.hex(long) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+    var hash = SHA256()
+    for start in stride(from: 0, to: million.count, by: 777) {
+      million[start..<min(start + 777, million.count)].withUnsafeBytes { hash.update($0) }
+    }
+    #expect(hash.finalize() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+  }
+}
