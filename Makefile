@@ -1,9 +1,10 @@
 # comfy-pipes: build, test, demo, lint and install the kit.
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
-TOOLS     := cuda-detect
+TOOLS     := cuda-detect tensor-pack
 RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
+TEST_VENV := .build/test-venv
 
 .PHONY: all build test test-fixtures demo lint lint-man lint-swift install uninstall clean
 
@@ -17,10 +18,17 @@ build:
 	  for t in $(TOOLS); do cp -f "$$dir/$$t" "bin/$$t"; done
 	@echo "built: $(addprefix bin/,$(TOOLS))"
 
-## Unit and end-to-end tests (debug build), plus the man-page lint.
-test: lint-man test-fixtures
+## Unit and end-to-end tests (debug build), plus the man-page lint. Interop tests use a venv
+## with numpy, safetensors and Pillow from PyPI, made here once.
+test: lint-man test-fixtures $(TEST_VENV)/ok
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	PIPES_TEST_PYTHON="$(abspath $(TEST_VENV))/bin/python" $(SWIFT) test --skip-build
+
+$(TEST_VENV)/ok:
+	rm -rf "$(TEST_VENV)"
+	python3 -m venv "$(TEST_VENV)"
+	"$(TEST_VENV)/bin/python" -m pip install --quiet --disable-pip-version-check numpy safetensors pillow
+	touch "$@"
 
 ## The fake ComfyUI server's own checks against reference/comfyui-api.md.
 test-fixtures:

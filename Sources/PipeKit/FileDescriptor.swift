@@ -100,3 +100,12 @@ public func readFileIfPresent(_ path: String, limit: Int = 1 << 20) -> [UInt8]? 
 public func readTextFileIfPresent(_ path: String) -> String? {
   readFileIfPresent(path).map { String(decoding: $0, as: UTF8.self) }
 }
+
+/// Creates a directory and its missing parents (`mkdir -p`), mode 0755.
+public func makeDirectories(_ path: String) throws {
+  var current = path.hasPrefix("/") ? "" : "."
+  for part in path.split(separator: "/") {
+    current += "/\(part)"
+    if mkdir(current, 0o755) != 0 && errno != EEXIST { throw SystemError("mkdir \(current)", errno: errno) }
+  }
+}

@@ -97,7 +97,7 @@ public struct TensorRecord: Sendable, Equatable {
       throw TensorError("shape \(dims.map(\.serialized)) is too large: its byte count overflows")
     }
     guard let storage = record["storage"]?.objectValue else { throw TensorError("\"storage\" must be an object") }
-    let parsed = try TensorRecord.storage(storage)
+    let parsed = try TensorRecord.parseStorage(storage)
     guard parsed.nbytes == expected else {
       throw TensorError(
         "storage holds \(parsed.nbytes) bytes but shape \(shape) of \(dtype.rawValue) needs \(expected)")
@@ -111,7 +111,8 @@ public struct TensorRecord: Sendable, Equatable {
     }
   }
 
-  static func storage(_ s: JSONObject) throws(TensorError) -> TensorStorage {
+  /// Reads a record's `storage` object.
+  public static func parseStorage(_ s: JSONObject) throws(TensorError) -> TensorStorage {
     func count(_ key: String) throws(TensorError) -> Int {
       guard let n = s[key]?.intValue, n >= 0 else {
         throw TensorError("storage \"\(key)\" must be a non-negative integer")

@@ -83,12 +83,3 @@ public final class TemporaryDirectory: @unchecked Sendable {
     return full
   }
 }
-
-/// `mkdir -p`.
-public func makeDirectories(_ path: String) throws {
-  var current = ""
-  for part in path.split(separator: "/") {
-    current += "/\(part)"
-    if mkdir(current, 0o755) != 0 && errno != EEXIST { throw SystemError("mkdir \(current)", errno: errno) }
-  }
-}

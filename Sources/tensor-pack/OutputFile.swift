@@ -1,0 +1,89 @@
+import Glibc
+import PipeKit
+
+/// A file being written. Made from a path, bytes go to a temporary `<path>.partial-<pid>` beside
+/// it, which `commit()` renames onto `path`; made from a descriptor the caller opened (e.g. with
+/// PipeKit's `SafeFileName.create`), bytes go straight to that file. Released without a commit,
+/// the partial file is removed, so a failed write never leaves a half-written file behind.
+/// Errors do not repeat the path: writers put it in front with `withErrorContext`.
+/// The corresponding C functions are `write`, `pwrite`, `lseek` and `rename`.
+final class OutputFile {
+  let path: String
+  /// Bytes written so far, which is the offset of the next write.
+  private(set) var position = 0
+  private let writingPath: String
+  private let fd: FileDescriptor
+  private var closed = false
+  private var committed = false
+
+  /// A new file at `path`, replacing any file there on `commit()`.
+  convenience init(path: String) throws {
+    let temporary = "\(path).partial-\(getpid())"
+    let fd = try systemCall("cannot create") {
+      try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644)
+    }
+    self.init(adopting: fd, path: path, writingPath: temporary)
+  }
+
+  /// Writes into `fd`, an empty file just created at `path`; the file takes over the descriptor.
+  convenience init(adopting fd: FileDescriptor, path: String) {
+    self.init(adopting: fd, path: path, writingPath: path)
+  }
+
+  private init(adopting fd: FileDescriptor, path: String, writingPath: String) {
+    self.fd = fd
+    self.path = path
+    self.writingPath = writingPath
+  }
+
+  deinit {
+    if !closed { fd.close() }
+    if !committed { unlink(writingPath) }
+  }
+
+  /// Writes all of `bytes` (PipeKit's `writeAll`: short writes and `EINTR` retried).
+  func write(_ bytes: UnsafeRawBufferPointer) throws {
+    try systemCall("write failed") { try fd.writeAll(bytes) }
+    position += bytes.count
+  }
+
+  func write(_ bytes: [UInt8]) throws {
+    try bytes.withUnsafeBytes { try write($0) }
+  }
+
+  /// Moves `count` bytes forward without writing, leaving a hole (a sparse region reading as zeros).
+  func skip(_ count: Int) throws {
+    guard let target = Checked.add(position, count) else { throw TensorFormatError.io("cannot seek that far") }
+    _ = try systemCall("cannot seek") { try valueOrErrno("lseek") { lseek(fd.rawValue, off_t(target), SEEK_SET) } }
+    position = target
+  }
+
+  /// Overwrites bytes already written at `offset` (a header completed after its data).
+  func patch(_ bytes: [UInt8], at offset: Int) throws {
+    guard offset >= 0, offset + bytes.count <= position else {
+      throw TensorFormatError.io("patch outside the bytes written")
+    }
+    var done = 0
+    while done < bytes.count {
+      done += try systemCall("write failed") {
+        try valueOrErrno("pwrite") {
+          bytes.withUnsafeBytes {
+            pwrite(fd.rawValue, $0.baseAddress! + done, bytes.count - done, off_t(offset + done))
+          }
+        }
+      }
+    }
+  }
+
+  /// Closes the file and, when it was written beside its path, renames it into place.
+  func commit() throws {
+    closed = true
+    guard close(fd.rawValue) == 0 else { throw TensorFormatError.io("close failed: \(errnoText())") }
+    if writingPath != path {
+      guard rename(writingPath, path) == 0 else {
+        throw TensorFormatError.io("cannot rename into place: \(errnoText())")
+      }
+    }
+    committed = true
+  }
+}

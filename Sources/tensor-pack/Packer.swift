@@ -1,0 +1,109 @@
+import PipeKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Files → tensor records, one per tensor, with the bytes in shared memory, referenced in place
+/// in the file, or inline.
+struct Packer {
+  enum Destination: String { case shm, file, inline }
+
+  /// Inline storage is for tiny tensors only.
+  static let inlineLimit = 64 << 10
+
+  let tool: Tool
+  let destination: Destination
+  let splitMask: Bool
+  let files: [String]
+
+  init(tool: Tool, arguments: Arguments) throws {
+    let to = arguments.value("--to") ?? "shm"
+    guard let destination = Destination(rawValue: to) else {
+      throw UsageError("--to must be shm, file or inline, not '\(to)'")
+    }
+    self.tool = tool
+    self.destination = destination
+    self.splitMask = arguments.flag("--mask")
+    self.files = arguments.positionals
+  }
+
+  func run() throws {
+    if !files.isEmpty {
+      for path in files { pack(path, id: nil) }
+      return
+    }
+    for item in tool.records() {
+      switch item {
+      case .record(let record, let line):
+        guard record.type == "file" else {
+          tool.emit(record)
+          continue
+        }
+        guard let path = record["path"]?.stringValue else {
+          tool.report(
+            ErrorRecord(
+              code: "bad-record", message: "file record without a \"path\"", id: record["id"], exit: .dataError),
+            at: "<stdin>:\(line)")
+          continue
+        }
+        pack(path, id: record["id"])
+      case .invalid(let line, let reason):
+        tool.reportInvalid(line: line, reason: reason)
+      }
+    }
+  }
+
+  /// Packs one file; a failure becomes an error record and the next file goes on.
+  func pack(_ path: String, id: JSON?) {
+    guard access(path, R_OK) == 0 else {
+      tool.report(
+        ErrorRecord(
+          code: "no-input", message: "\(path): cannot read the file (\(String(cString: strerror(errno))))", id: id,
+          detail: ["path": .string(path)], exit: .noInput))
+      return
+    }
+    do {
+      for tensor in try TensorFiles.read(path, splitMask: splitMask) {
+        try emit(tensor, id: id)
+      }
+    } catch let error as TensorFormatError {
+      tool.report(error.record(id: id, file: path))
+    } catch {
+      tool.report(ErrorRecord(code: "io-error", message: "\(path): \(error)", id: id, detail: ["path": .string(path)]))
+    }
+  }
+
+  func emit(_ found: TensorFiles.Found, id: JSON?) throws {
+    let tensor = found.tensor
+    var storage: TensorStorage
+    var token: Int?
+    switch destination {
+    case .file where tensor.bytes.storage != nil:
+      storage = tensor.bytes.storage!
+    case .inline:
+      guard tensor.nbytes <= Packer.inlineLimit else {
+        throw TensorFormatError.unwritable(
+          "tensor '\(tensor.name)' has \(tensor.nbytes) bytes, more than the \(Packer.inlineLimit) inline storage is for; use --to shm"
+        )
+      }
+      storage = .inline(try tensor.loadBytes())
+    case .shm, .file:
+      if destination == .file {
+        tool.diagnostics.note(
+          "\(tensor.name): the file holds no raw bytes to reference (compressed or decoded); using shm")
+      }
+      let (created, region) = try SharedMemory.create(nbytes: tensor.nbytes)
+      token = Termination.onStop { SharedMemory.release(created) }
+      try tensor.withBytes { source in region.mutableBytes.copyMemory(from: source) }
+      storage = created
+    }
+    var record = TensorRecord(
+      name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, layout: found.layout, storage: storage)
+    if let id { record.extra["id"] = id }
+    for (key, value) in found.extra { record.extra[key] = value }
+    tool.emit(record.record)
+    tool.output.flush()
+    if let token { Termination.cancel(token) }
+  }
+}

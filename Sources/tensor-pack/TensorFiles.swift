@@ -1,0 +1,61 @@
+import PipeKit
+
+/// Reading any supported file into tensors, chosen by the file's first bytes (then its name).
+enum TensorFiles {
+  struct Found {
+    var tensor: LocatedTensor
+    var layout: String?
+    var extra: JSONObject = [:]
+  }
+
+  enum Kind { case npy, npz, safetensors, png }
+
+  static func kind(of path: String) -> Kind {
+    let prefix = (readFileIfPresent(path, limit: 8) ?? []).prefix(8)
+    if prefix.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) { return .npy }
+    if prefix.starts(with: [0x50, 0x4B]) { return .npz }
+    if prefix.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+    return .safetensors
+  }
+
+  /// The tensors of one file, named by the file (npy, png), member (npz) or key (safetensors).
+  static func read(_ path: String, splitMask: Bool) throws -> [Found] {
+    let stem = stemName(path)
+    switch kind(of: path) {
+    case .npy:
+      return [Found(tensor: try Npy.read(path: path, name: stem))]
+    case .npz:
+      return try Npz.read(path: path).map { Found(tensor: $0) }
+    case .png:
+      let decoded = try PNGDecoder.decode(
+        path: path, name: stem, options: PNGDecodeOptions(alpha: splitMask ? .invertedMask : .keep))
+      var found = [Found(tensor: decoded.image, layout: "image")]
+      if let mask = decoded.mask { found.append(Found(tensor: mask, layout: "mask")) }
+      return found
+    case .safetensors:
+      let contents = try Safetensors.read(path: path)
+      var metadata = JSONObject()
+      for (key, value) in contents.metadata { metadata[key] = .string(value) }
+      if ComfyLatent.isLatent(contents) {
+        var (samples, scale) = try ComfyLatent.samples(of: contents)
+        samples.name = "samples"
+        var found = Found(tensor: samples, layout: "latent")
+        if !metadata.isEmpty { found.extra["metadata"] = .object(metadata) }
+        if scale != 1 { found.extra["latent_scale"] = .double(Double(scale)) }
+        return [found]
+      }
+      return contents.tensors.map { tensor in
+        var found = Found(tensor: tensor)
+        if !metadata.isEmpty { found.extra["metadata"] = .object(metadata) }
+        return found
+      }
+    }
+  }
+
+  /// `dir/photo.final.png` → `photo.final`.
+  static func stemName(_ path: String) -> String {
+    let base = path.split(separator: "/").last.map(String.init) ?? path
+    guard let dot = base.lastIndex(of: "."), dot != base.startIndex else { return base }
+    return String(base[..<dot])
+  }
+}

@@ -1,0 +1,151 @@
+import PipeKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Tensor records (at any depth of any input record) → files in a directory → `file` records.
+/// Shared-memory segments are released once read. Records without tensors pass through; a record
+/// whose tensors were written is answered by their file records, which carry its `id`.
+struct Unpacker {
+  enum Format: String { case npy, safetensors, latent, png }
+
+  let tool: Tool
+  let directory: String
+  let format: Format?
+  let overwrite: Bool
+
+  init(tool: Tool, arguments: Arguments) throws {
+    guard let directory = arguments.value("--output") else { throw UsageError("--unpack needs -o DIR") }
+    if let text = arguments.value("--format") {
+      guard let format = Format(rawValue: text) else {
+        throw UsageError("--format must be npy, safetensors, latent or png, not '\(text)'")
+      }
+      self.format = format
+    } else {
+      self.format = nil
+    }
+    self.tool = tool
+    self.directory = directory
+    self.overwrite = arguments.flag("--force")
+  }
+
+  func run() throws {
+    do {
+      try makeDirectories(directory)
+    } catch {
+      throw ErrorRecord(
+        code: "cannot-write-tensor", message: "cannot create the output directory \(directory): \(error)",
+        detail: ["path": .string(directory)], exit: .ioError)
+    }
+    for item in tool.records() {
+      switch item {
+      case .record(let record, let line):
+        let found = TensorRecord.findAll(in: .object(record))
+        if found.isEmpty {
+          tool.emit(record)
+          continue
+        }
+        let id = record["id"]
+        for (_, tensorRecord) in found {
+          unpack(tensorRecord, id: id ?? tensorRecord["id"], line: line)
+        }
+      case .invalid(let line, let reason):
+        tool.reportInvalid(line: line, reason: reason)
+      }
+    }
+  }
+
+  func unpack(_ json: JSONObject, id: JSON?, line: Int) {
+    let record: TensorRecord
+    do {
+      record = try TensorRecord(record: json)
+    } catch {
+      if let storage = json["storage"]?.objectValue, let parsed = try? TensorRecord.parseStorage(storage) {
+        SharedMemory.release(parsed)
+      }
+      tool.report(
+        ErrorRecord(
+          code: "bad-tensor", message: "tensor record: \(error.message)", id: id, detail: ["line": .int(line)]),
+        at: "<stdin>:\(line)")
+      return
+    }
+    let name = record.name ?? "tensor"
+    do {
+      let region = try SharedMemory.map(record.storage, consume: true)
+      let tensor = try LocatedTensor(name: name, dtype: record.dtype, shape: record.shape, bytes: .mapped(region))
+      for path in try write(tensor, layout: record.layout) {
+        tool.emit(try fileRecord(path, name: name, id: id))
+      }
+    } catch let error as TensorFormatError {
+      tool.report(error.record(id: id, file: nil))
+    } catch let error as TensorError {
+      tool.report(ErrorRecord(code: "bad-tensor", message: "tensor '\(name)': \(error.message)", id: id))
+    } catch {
+      tool.report(ErrorRecord(code: "io-error", message: "tensor '\(name)': \(error)", id: id))
+    }
+  }
+
+  /// Writes one tensor; PNG gives a file per batch item.
+  func write(_ tensor: LocatedTensor, layout: String?) throws -> [String] {
+    let chosen = format ?? Unpacker.defaultFormat(layout: layout)
+    switch chosen {
+    case .npy:
+      let out = try open(tensor.name, "npy")
+      try Npy.write(tensor, into: out)
+      return [out.path]
+    case .safetensors:
+      let out = try open(tensor.name, "safetensors")
+      try Safetensors.write([tensor], into: out)
+      return [out.path]
+    case .latent:
+      let out = try open(tensor.name, "latent")
+      try ComfyLatent.write(samples: tensor, into: out)
+      return [out.path]
+    case .png:
+      let images = try PNGEncoder.encode(tensor)
+      return try images.enumerated().map { index, bytes in
+        let out = try open(images.count > 1 ? "\(tensor.name)-\(index)" : tensor.name, "png")
+        try withErrorContext(out.path) {
+          try out.write(bytes)
+          try out.commit()
+        }
+        return out.path
+      }
+    }
+  }
+
+  static func defaultFormat(layout: String?) -> Format {
+    switch layout {
+    case "image", "mask": .png
+    case "latent": .latent
+    default: .npy
+    }
+  }
+
+  func open(_ stem: String, _ ext: String) throws -> OutputFile {
+    let (fd, path) = try systemCall("cannot create a file in \(directory)") {
+      try SafeFileName.create(in: directory, stem: stem, ext: ext, overwrite: overwrite)
+    }
+    return OutputFile(adopting: fd, path: path)
+  }
+
+  func fileRecord(_ path: String, name: String, id: JSON?) throws -> JSONObject {
+    let fd = try FileDescriptor.open(path, O_RDONLY)
+    defer { fd.close() }
+    var info = stat()
+    _ = try valueOrErrno("fstat") { fstat(fd.rawValue, &info) }
+    var hash = SHA256()
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+      let n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+      if n == 0 { break }
+      chunk.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
+    var record: JSONObject = ["type": "file", "path": .string(path), "bytes": .int(Int(info.st_size))]
+    record["sha256"] = .string(hash.finalize())
+    record["name"] = .string(name)
+    if let id { record["id"] = id }
+    return record
+  }
+}

@@ -1,0 +1,3 @@
+import PipeKit
+
+Tool.main(TensorPack.spec, TensorPack.run)

@@ -1,0 +1,305 @@
+"""Interop fixtures for the tensor-pack format tests, run with a Python that has numpy,
+safetensors and Pillow (the tests find it through PIPES_TEST_PYTHON).
+
+  interop.py make KIND DIR   write KIND (npy, npz, safetensors, png) files with the real libraries,
+                             each expected tensor as raw little-endian C-order bytes, and
+                             DIR/manifest.json listing them
+  interop.py check DIR       read the files listed in DIR/manifest.json (written by the Swift tests)
+                             with the real libraries and compare them with the expected bytes
+"""
+
+import io
+import json
+import os
+import sys
+import zipfile
+
+import numpy as np
+import safetensors
+import safetensors.numpy
+from PIL import Image, PngImagePlugin
+
+DTYPES = ["float16", "float32", "float64", "int8", "uint8", "int16", "int32", "int64", "bool"]
+SHAPES = [(), (0,), (2, 0, 3), (5,), (2, 3, 4)]
+rng = np.random.default_rng(1234)
+
+
+def sample(dtype, shape):
+    if dtype == "bool":
+        return np.asarray(rng.random(shape) < 0.5)
+    if dtype.startswith("float"):
+        return np.asarray((rng.standard_normal(shape) * 100).astype(dtype))
+    info = np.iinfo(dtype)
+    return np.asarray(rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype))
+
+
+class Maker:
+    def __init__(self, out):
+        self.out = out
+        self.entries = []
+
+    def expect(self, name, array, dtype=None):
+        """Records the bytes a reader must produce for `array`: little-endian, C order."""
+        a = np.asarray(array)
+        a = a.astype(a.dtype.newbyteorder("<"), order="C")
+        key = f"{len(self.entries)}-{len(self.current)}.bin"
+        with open(os.path.join(self.out, key), "wb") as f:
+            f.write(a.tobytes(order="C"))
+        self.current.append({"name": name, "dtype": dtype or a.dtype.name, "shape": list(a.shape), "bin": key})
+
+    def entry(self, file, kind, **extra):
+        self.current = []
+        self.entries.append(dict(file=file, kind=kind, tensors=self.current, **extra))
+        return os.path.join(self.out, file)
+
+    def finish(self):
+        with open(os.path.join(self.out, "manifest.json"), "w") as f:
+            json.dump({"entries": self.entries}, f)
+
+
+def make_npy(m):
+    for dtype in DTYPES:
+        for shape in SHAPES:
+            a = sample(dtype, shape)
+            np.save(m.entry(f"{dtype}-{len(shape)}-{a.size}.npy", "npy"), a)
+            m.expect("", a)
+    a = np.asfortranarray(sample("float32", (3, 4, 5)))
+    np.save(m.entry("fortran.npy", "npy"), a)
+    m.expect("", a)
+    for descr in [">f4", ">i8", ">f2", ">i2"]:
+        a = sample(np.dtype(descr).newbyteorder("<").name, (4, 3)).astype(descr)
+        np.save(m.entry(f"big{descr[1:]}.npy", "npy"), a)
+        m.expect("", a)
+    a = np.asfortranarray(sample("int16", (2, 3))).astype(">i2", order="F")
+    np.save(m.entry("fortran-big.npy", "npy"), a)
+    m.expect("", a)
+    for version in [(2, 0), (3, 0)]:
+        a = sample("float64", (3, 2))
+        with open(m.entry(f"v{version[0]}.npy", "npy"), "wb") as f:
+            np.lib.format.write_array(f, a, version=version)
+        m.expect("", a)
+    a = np.array([np.nan, np.inf, -np.inf, -0.0, 1e-45], dtype="float32")
+    np.save(m.entry("specials.npy", "npy"), a)
+    m.expect("", a)
+    a = sample("float32", (1024, 1024))
+    np.save(m.entry("large.npy", "npy"), a)
+    m.expect("", a)
+
+
+def make_npz(m):
+    arrays = {f"{d}_{k}": sample(d, s) for d in DTYPES for k, s in enumerate([(), (0, 2), (3, 4)])}
+    for compressed in [False, True]:
+        save = np.savez_compressed if compressed else np.savez
+        save(m.entry(f"all-{compressed}.npz", "npz"), **arrays)
+        for name, a in arrays.items():
+            m.expect(name, a)
+    a, b = sample("float32", (2, 3)), np.asfortranarray(sample("int32", (4, 5)))
+    np.savez(m.entry("positional.npz", "npz"), a, b)
+    m.expect("arr_0", a)
+    m.expect("arr_1", b)
+    big = sample("float32", (512, 1024))
+    np.savez_compressed(m.entry("large.npz", "npz"), big=big, zeros=np.zeros((1000, 1000), "float32"))
+    m.expect("big", big)
+    m.expect("zeros", np.zeros((1000, 1000), "float32"))
+
+    class Unseekable(io.RawIOBase):
+        """A write-only stream zipfile cannot seek: it writes data descriptors."""
+
+        def __init__(self, f):
+            self.f = f
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            return self.f.write(b)
+
+        def tell(self):
+            raise OSError("unseekable")
+
+    for method in [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]:
+        with open(m.entry(f"descriptor-{method}.npz", "npz"), "wb") as f:
+            with zipfile.ZipFile(Unseekable(f), "w", compression=method) as z:
+                z.comment = b"written through a stream"
+                for name in ["x", "y"]:
+                    a = sample("int16", (7, 3))
+                    buf = io.BytesIO()
+                    np.lib.format.write_array(buf, a)
+                    z.writestr(name + ".npy", buf.getvalue())
+                    m.expect(name, a)
+                z.writestr("README.txt", b"not an array")
+
+
+def make_safetensors(m):
+    tensors = {f"{d}_{k}": sample(d, s) for d in DTYPES for k, s in enumerate(SHAPES)}
+    path = m.entry("all.safetensors", "safetensors", metadata={"format": "np", "note": "ünïcode ✓"})
+    safetensors.numpy.save_file(tensors, path, metadata={"format": "np", "note": "ünïcode ✓"})
+    for name, a in tensors.items():
+        m.expect(name, a)
+    bits = rng.integers(0, 65536, size=(3, 5), dtype="<u2")
+    spec = safetensors.TensorSpec(dtype="bfloat16", shape=(3, 5), data_ptr=bits.ctypes.data, data_len=bits.nbytes)
+    safetensors.serialize_file({"bf": spec}, m.entry("bf16.safetensors", "safetensors", metadata={}))
+    m.expect("bf", bits, dtype="bfloat16")
+    latent = sample("float32", (1, 4, 16, 16))
+    meta = {"prompt": json.dumps({"3": {"class_type": "KSampler"}})}
+    path = m.entry("comfy.latent", "latent", metadata=meta)
+    safetensors.numpy.save_file({"latent_tensor": latent, "latent_format_version_0": np.zeros((0,), "float32")}, path, meta)
+    m.expect("latent_tensor", latent)
+    m.expect("latent_format_version_0", np.zeros((0,), "float32"))
+    big = sample("float32", (1, 16, 128, 128))
+    safetensors.numpy.save_file({"big": big}, m.entry("large.safetensors", "safetensors", metadata={}))
+    m.expect("big", big)
+
+
+def as_image(rgba_or_grey, maxv):
+    """Expected IMAGE tensor [1,H,W,C] as float32 value / maxv."""
+    a = rgba_or_grey.astype(np.float32) / np.float32(maxv)
+    return a[None]
+
+
+def make_png(m):
+    h, w = 37, 53
+    grey = rng.integers(0, 256, (h, w), dtype="uint8")
+    rgb = rng.integers(0, 256, (h, w, 3), dtype="uint8")
+    alpha = rng.integers(0, 256, (h, w), dtype="uint8")
+    g16 = rng.integers(0, 65536, (h, w), dtype="uint16")
+    Image.fromarray(grey, "L").save(m.entry("L.png", "png"))
+    m.expect("image", as_image(grey[..., None], 255))
+    Image.fromarray(g16).save(m.entry("I16.png", "png"))
+    m.expect("image", as_image(g16[..., None], 65535))
+    bits = grey > 127
+    Image.fromarray(bits).convert("1").save(m.entry("1bit.png", "png"))
+    m.expect("image", as_image(bits[..., None].astype("uint8"), 1))
+    Image.fromarray(np.dstack([grey, alpha]), "LA").save(m.entry("LA.png", "png"))
+    m.expect("image", as_image(np.dstack([grey, grey, grey, alpha]), 255))
+    Image.fromarray(rgb, "RGB").save(m.entry("RGB.png", "png"))
+    m.expect("image", as_image(rgb, 255))
+    Image.fromarray(np.dstack([rgb, alpha]), "RGBA").save(m.entry("RGBA.png", "png"))
+    m.expect("image", as_image(np.dstack([rgb, alpha]), 255))
+    Image.fromarray(grey, "L").save(m.entry("L-trns.png", "png"), transparency=int(grey[0, 0]))
+    m.expect("image", as_image(np.dstack([grey, grey, grey, np.where(grey == grey[0, 0], 0, 255)]), 255))
+    small = (rgb // 64 * 64).astype("uint8")
+    key = tuple(int(v) for v in small[0, 0])
+    Image.fromarray(small, "RGB").save(m.entry("RGB-trns.png", "png"), transparency=key)
+    keyed = np.all(small == np.array(key, "uint8"), axis=2)
+    m.expect("image", as_image(np.dstack([small, np.where(keyed, 0, 255)]), 255))
+    for colors in [256, 16, 4, 2]:
+        palette = rng.integers(0, 256, (colors, 3), dtype="uint8")
+        index = rng.integers(0, colors, (h, w), dtype="uint8")
+        im = Image.fromarray(index, "P")
+        im.putpalette(palette.flatten().tolist())
+        im.save(m.entry(f"P{colors}.png", "png"))
+        m.expect("image", as_image(palette[index], 255))
+        alphas = rng.integers(0, 256, colors, dtype="uint8")
+        im.save(m.entry(f"P{colors}-trns.png", "png"), transparency=bytes(alphas[: colors // 2 + 1]))
+        full = np.full(colors, 255, "uint8")
+        full[: colors // 2 + 1] = alphas[: colors // 2 + 1]
+        m.expect("image", as_image(np.dstack([palette[index], full[index]]), 255))
+
+
+def check(out):
+    manifest = json.load(open(os.path.join(out, "manifest.json")))
+    failures = []
+    for entry in manifest["entries"]:
+        try:
+            check_entry(out, entry)
+        except Exception as e:  # report every failing file, not just the first
+            failures.append(f"{entry['file']}: {type(e).__name__}: {e}")
+    if failures:
+        print("\n".join(failures), file=sys.stderr)
+        sys.exit(1)
+    print(f"ok {len(manifest['entries'])}")
+
+
+def expected(out, t):
+    data = open(os.path.join(out, t["bin"]), "rb").read()
+    return np.frombuffer(data, dtype="<u2" if t["dtype"] == "bfloat16" else t["dtype"]).reshape(t["shape"])
+
+
+def same(name, got, want):
+    assert got.dtype == want.dtype, f"{name}: dtype {got.dtype} != {want.dtype}"
+    assert got.shape == want.shape, f"{name}: shape {got.shape} != {want.shape}"
+    assert got.tobytes() == want.tobytes(), f"{name}: values differ"
+
+
+def check_entry(out, entry):
+    path = os.path.join(out, entry["file"])
+    kind = entry["kind"]
+    if kind == "npy":
+        got = np.load(path)
+        want = expected(out, entry["tensors"][0])
+        same(entry["file"], got, want)
+        buf = io.BytesIO()
+        np.save(buf, want)
+        assert open(path, "rb").read() == buf.getvalue(), "not byte-identical to np.save"
+    elif kind == "npz":
+        names = [t["name"] for t in entry["tensors"]]
+        with zipfile.ZipFile(path) as z:
+            assert z.testzip() is None, "CRC check failed"
+            assert sorted(z.namelist()) == sorted(n + ".npy" for n in names), f"members {z.namelist()}"
+            for t in entry["tensors"]:
+                with z.open(t["name"] + ".npy") as member:
+                    same(t["name"], np.lib.format.read_array(member), expected(out, t))
+        if open(path, "rb").read(2) == b"PK":  # np.load only recognises archives that start at byte 0
+            with np.load(path) as z:
+                assert sorted(z.files) == sorted(names), f"members {z.files} != {names}"
+                for t in entry["tensors"]:
+                    same(t["name"], z[t["name"]], expected(out, t))
+    elif kind in ("safetensors", "latent"):
+        raw = open(path, "rb").read()
+        got = dict(safetensors.deserialize(raw))
+        assert sorted(got) == sorted(t["name"] for t in entry["tensors"]), f"tensors {sorted(got)}"
+        for t in entry["tensors"]:
+            g = got[t["name"]]
+            assert list(g["shape"]) == t["shape"], f"{t['name']}: shape {g['shape']}"
+            assert bytes(g["data"]) == expected(out, t).tobytes(), f"{t['name']}: values differ"
+        with safetensors.safe_open(path, framework="numpy") as f:
+            assert (f.metadata() or {}) == entry.get("metadata", {}), f"metadata {f.metadata()}"
+        if not any(t["dtype"] == "bfloat16" for t in entry["tensors"]):
+            loaded = safetensors.numpy.load_file(path)
+            for t in entry["tensors"]:
+                same(t["name"], loaded[t["name"]], expected(out, t))
+        if kind == "latent":
+            assert "latent_tensor" in got and "latent_format_version_0" in got, "not a ComfyUI latent"
+    elif kind == "png":
+        source = expected(out, entry["tensors"][0])
+        files = entry["pngs"]
+        assert len(files) == source.shape[0], "one PNG per batch item"
+        for item, name in enumerate(files):
+            im = Image.open(os.path.join(out, name))
+            im.load()
+            x = source[item]
+            if x.dtype == np.uint8:
+                q = x
+            elif x.dtype == np.bool_:
+                q = np.where(x, 255, 0).astype("uint8")
+            else:
+                x = np.nan_to_num(x.astype(np.float32), nan=0.0)
+                q = np.floor(np.clip(x, 0, 1) * np.float32(255) + np.float32(0.5)).astype("uint8")
+            if q.ndim == 2 or q.shape[2] == 1:
+                mode, q = "L", q.reshape(q.shape[0], q.shape[1])
+            else:
+                mode = {3: "RGB", 4: "RGBA"}[q.shape[2]]
+            assert im.mode == mode, f"{name}: mode {im.mode} != {mode}"
+            assert im.size == (q.shape[1], q.shape[0]), f"{name}: size {im.size}"
+            assert np.array_equal(np.array(im), q), f"{name}: pixels differ"
+            for key, value in entry.get("text", {}).items():
+                assert im.text.get(key) == value, f"{name}: text {key!r} = {im.text.get(key)!r}"
+    else:
+        raise ValueError(f"unknown kind {kind}")
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "make":
+        m = Maker(sys.argv[3])
+        {"npy": make_npy, "npz": make_npz, "safetensors": make_safetensors, "png": make_png}[sys.argv[2]](m)
+        m.finish()
+        print(f"made {len(m.entries)}")
+    elif len(sys.argv) == 3 and sys.argv[1] == "check":
+        check(sys.argv[2])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+import PipeKit
+import TestSupport
+import Testing
+
+@testable import tensor_pack
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// tensor-pack run as a program: files in, records out, records in, files out.
+@Suite struct TensorPackEndToEndTests {
+  let scratch = TemporaryDirectory()
+
+  func tensorPack(_ arguments: [String], input: String? = nil) throws -> CapturedRun {
+    try Products.run("tensor-pack", arguments, input: input)
+  }
+
+  func writeNpy(_ name: String, _ tensor: LocatedTensor) throws -> String {
+    let path = "\(scratch.path)/\(name)"
+    try Npy.write(tensor, to: path)
+    return path
+  }
+
+  @Test(arguments: ["shm", "file", "inline"])
+  func everyDtypeRoundTripsThroughEachStorage(to: String) throws {
+    var paths: [String] = []
+    var originals: [String: [UInt8]] = [:]
+    for (k, dtype) in DType.allCases.filter({ $0 != .bfloat16 }).enumerated() {
+      for (j, shape) in [[], [0], [3, 5], [2, 1, 4]].enumerated() {
+        let tensor = try randomTensor("t\(k)_\(j)", dtype, shape, seed: UInt64(k * 10 + j + 1))
+        paths.append(try writeNpy("\(to)-\(tensor.name).npy", tensor))
+        originals["\(to)-\(tensor.name)"] = try tensor.loadBytes()
+      }
+    }
+    let packed = try tensorPack(["--to", to] + paths)
+    #expect(packed.exit == .exited(0), "\(packed.stderrText)")
+    #expect(packed.records.count == paths.count)
+    #expect(packed.records.allSatisfy { $0["storage"]?["kind"]?.stringValue == (to == "file" ? "file" : to) })
+    let out = try scratch.directory("out-\(to)")
+    let unpacked = try tensorPack(["--unpack", "-o", out], input: packed.stdoutText)
+    #expect(unpacked.exit == .exited(0), "\(unpacked.stderrText)")
+    #expect(unpacked.records.count == paths.count)
+    for file in unpacked.records {
+      let path = try #require(file["path"]?.stringValue)
+      let name = try #require(file["name"]?.stringValue)
+      #expect(try Npy.read(path: path).loadBytes() == originals[name], "\(name)")
+      #expect(file["sha256"]?.stringValue == SHA256.hex(try readFile(path)))
+      #expect(file["bytes"]?.intValue == (try readFile(path)).count)
+    }
+  }
+
+  @Test func sharedMemoryIsReleasedByTheConsumer() throws {
+    let path = try writeNpy("consumed.npy", try randomTensor("consumed", .float32, [64, 64]))
+    let packed = try tensorPack([path])
+    let name = try #require(packed.records.first?["storage"]?["name"]?.stringValue)
+    #expect(access("/dev/shm" + name, F_OK) == 0)
+    _ = try tensorPack(["-u", "-o", try scratch.directory("consumed")], input: packed.stdoutText)
+    #expect(access("/dev/shm" + name, F_OK) != 0, "unpack unlinks the segment it read")
+  }
+
+  @Test func fileStorageReferencesTheBytesInPlace() throws {
+    let path = try writeNpy("inplace.npy", try randomTensor("inplace", .int16, [10]))
+    let record = try #require(try tensorPack(["--to", "file", path]).records.first)
+    #expect(record["storage"]?["path"]?.stringValue == path)
+    #expect(record["storage"]?["offset"] == 128)
+    #expect(record["storage"]?["nbytes"] == 20)
+  }
+
+  @Test func inlineIsForTinyTensorsOnly() throws {
+    let big = try writeNpy("big.npy", try randomTensor("big", .float64, [100_000]))
+    let small = try writeNpy("small.npy", try randomTensor("small", .uint8, [4]))
+    let run = try tensorPack(["--to", "inline", big, small])
+    #expect(run.exit == .exited(1))
+    #expect(run.records.map(\.type) == ["error", "tensor"])
+    #expect(run.records.first?["code"] == "cannot-write-tensor")
+  }
+
+  @Test func aBrokenFileFailsAloneAndTheRestArePacked() throws {
+    let good = try writeNpy("good.npy", try randomTensor("good", .float32, [8]))
+    var bytes = try readFile(good)
+    bytes.removeLast(5)
+    let truncated = "\(scratch.path)/truncated.npy"
+    try writeFile(truncated, bytes)
+    let run = try tensorPack(["--to", "inline", truncated, "\(scratch.path)/missing.npy", good])
+    #expect(run.exit == .exited(66), "a missing named file is exit 66")
+    #expect(run.records.map(\.type) == ["error", "error", "tensor"])
+    #expect(run.records[0]["code"] == "bad-tensor-file")
+    #expect(run.records[0]["message"]?.stringValue?.hasPrefix(truncated) == true)
+    #expect(run.records[1]["code"] == "no-input")
+    #expect(run.stderrText.split(separator: "\n").count == 2)
+  }
+
+  @Test func fileRecordsOnStdinKeepTheirIdsAndOtherRecordsPass() throws {
+    let path = try writeNpy("withid.npy", try randomTensor("withid", .uint8, [3]))
+    let input = """
+      {"type":"env","os":"linux"}
+      {"type":"file","path":"\(path)","id":"job-7"}
+      not json
+      {"type":"file","id":9}
+
+      """
+    let run = try tensorPack(["--to", "inline"], input: input)
+    #expect(run.exit == .exited(65))
+    #expect(run.records.map(\.type) == ["env", "tensor", "error", "error"])
+    #expect(run.records[1]["id"] == "job-7")
+    #expect(run.records[2]["detail"]?["line"] == 3)
+    let out = try scratch.directory("ids")
+    let unpacked = try tensorPack(
+      ["-u", "-o", out], input: run.records.prefix(2).map { JSON.object($0).serialized }.joined(separator: "\n"))
+    #expect(unpacked.records.map(\.type) == ["env", "file"])
+    #expect(unpacked.records[1]["id"] == "job-7")
+  }
+
+  @Test func hostileNamesStayInsideTheOutputDirectory() throws {
+    let tensors = [
+      try randomTensor("../../escape", .uint8, [2]), try randomTensor("/etc/passwd", .uint8, [2]),
+      try randomTensor("..", .uint8, [2]),
+    ]
+    let path = "\(scratch.path)/hostile.safetensors"
+    try Safetensors.write(tensors, to: path)
+    let out = try scratch.directory("hostile")
+    let run = try Products.shell("tensor-pack '\(path)' | tensor-pack -u -o '\(out)'")
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    let written = run.records.compactMap { $0["path"]?.stringValue }
+    #expect(written.count == 3)
+    #expect(written.allSatisfy { $0.hasPrefix(out + "/") && !$0.dropFirst(out.count + 1).contains("/") })
+    #expect(access("\(scratch.path)/escape.npy", F_OK) != 0)
+  }
+
+  @Test func existingFilesGetANewNameUnlessForced() throws {
+    let path = try writeNpy("again.npy", try randomTensor("again", .uint8, [2]))
+    let out = try scratch.directory("again-out")
+    for _ in 0..<2 { _ = try Products.shell("tensor-pack --to inline '\(path)' | tensor-pack -u -o '\(out)'") }
+    #expect(listDirectoryNames(out) == ["again-1.npy", "again.npy"])
+    _ = try Products.shell("tensor-pack --to inline '\(path)' | tensor-pack -u -o '\(out)' --force")
+    #expect(listDirectoryNames(out) == ["again-1.npy", "again.npy"])
+  }
+
+  @Test func badTensorRecordsAreErrorsNotCrashes() throws {
+    let input = """
+      {"type":"result","id":1,"outputs":[{"type":"tensor","dtype":"float32","shape":[2],"storage":{"kind":"inline","base64":"AAAA"}}]}
+      {"type":"tensor","name":"gone","dtype":"uint8","shape":[4],"storage":{"kind":"shm","name":"/cpipes-1-doesnotexist","offset":0,"nbytes":4}}
+      {"type":"tensor","name":"x","dtype":"uint8","shape":[2,2],"layout":"image","storage":{"kind":"inline","base64":"AAAAAA=="}}
+
+      """
+    let run = try tensorPack(["-u", "-o", try scratch.directory("bad")], input: input)
+    #expect(run.exit == .exited(1))
+    #expect(run.records.map(\.type) == ["error", "error", "error"])
+    #expect(run.records[0]["id"] == 1)
+    #expect(run.records[0]["code"] == "bad-tensor")
+    #expect(run.records[2]["code"] == "cannot-write-tensor", "an image needs [B,H,W,C]")
+  }
+
+  @Test func usageErrors() throws {
+    for arguments in [["--to", "disk", "x.npy"], ["--format", "npy", "x.npy"], ["--unpack"], ["--gc", "--unpack"]] {
+      let run = try tensorPack(arguments)
+      #expect(run.exit == .exited(64), "\(arguments)")
+      #expect(run.stdout.isEmpty)
+    }
+    let format = try tensorPack(["-u", "-o", scratch.path, "--format", "tiff"], input: "")
+    #expect(format.exit == .exited(64))
+  }
+
+  @Test func gcRemovesOnlyOrphans() throws {
+    let orphan = "/cpipes-99999998-0000000000000abc"
+    let fd = shm_open(orphan, O_CREAT | O_RDWR, 0o600)
+    close(fd)
+    let dry = try tensorPack(["--gc", "--dry-run"])
+    #expect(dry.stderrText.contains("orphaned: /dev/shm\(orphan)"))
+    #expect(access("/dev/shm" + orphan, F_OK) == 0)
+    let real = try tensorPack(["--gc"])
+    #expect(real.exit == .exited(0))
+    #expect(real.stderrText.contains("removed /dev/shm\(orphan)"))
+    #expect(access("/dev/shm" + orphan, F_OK) != 0)
+  }
+
+  @Test(.enabled(if: Interop.python != nil, Interop.skipReason))
+  func filesFromNumpySafetensorsAndPillowComeBackEqual() throws {
+    let input = try scratch.directory("interop-in")
+    let script = Fixtures.directory + "/pipeline_check.py"
+    let python = Interop.python!
+    let make = try runCapturing(python, [script, "make", input], timeout: 120)
+    #expect(make.exit.succeeded, "\(make.stderrText)")
+    let inputs = (listDirectoryNames(input) ?? []).filter { !["expected.npz", "originals.json"].contains($0) }
+    let files = inputs.map { "'\(input)/\($0)'" }.joined(separator: " ")
+    let out = try scratch.directory("interop-out")
+    let asNpy = try Products.shell("tensor-pack --mask \(files) | tensor-pack -u -o '\(out)' --format npy")
+    #expect(asNpy.exit == .exited(0), "\(asNpy.stderrText)")
+    let native = inputs.filter { !$0.hasSuffix(".npy") }.map { "'\(input)/\($0)'" }.joined(separator: " ")
+    let asNative = try Products.shell("tensor-pack --mask \(native) | tensor-pack -u -o '\(out)/native'")
+    #expect(asNative.exit == .exited(0), "\(asNative.stderrText)")
+    let check = try runCapturing(python, [script, "check", input, out], timeout: 120)
+    #expect(check.exit.succeeded, "\(check.stdoutText)\(check.stderrText)")
+  }
+}
