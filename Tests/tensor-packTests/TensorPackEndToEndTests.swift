@@ -190,7 +190,57 @@ import Testing
     let native = inputs.filter { !$0.hasSuffix(".npy") }.map { "'\(input)/\($0)'" }.joined(separator: " ")
     let asNative = try Products.shell("tensor-pack --mask \(native) | tensor-pack -u -o '\(out)/native'")
     #expect(asNative.exit == .exited(0), "\(asNative.stderrText)")
+    let latent = try Products.run("tensor-pack", ["\(input)/render.latent"]).records.first
+    #expect(latent?["layout"] == "latent")
+    #expect(latent?["shape"] == [1, 4, 8, 8])
+    let st = try Products.shell(
+      "tensor-pack '\(input)/npy_float32.npy' '\(input)/rgba.png' | tensor-pack --unpack -o '\(out)/st' --format safetensors"
+    )
+    #expect(st.records.count == 2 && st.exit == .exited(0))
     let check = try runCapturing(python, [script, "check", input, out], timeout: 120)
     #expect(check.exit.succeeded, "\(check.stdoutText)\(check.stderrText)")
+  }
+
+  @Test func hostileFilesEachGetAnErrorRecordAndNeverACrash() throws {
+    let dir = try ScratchDirectory()
+    var hostile: [String] = []
+    for kind in ["npy", "npz", "npz-deflated", "safetensors", "png"] {
+      let bytes = try SampleFiles.make(kind, in: dir)
+      let ext = kind == "npz-deflated" ? "npz" : kind
+      for cut in [1, 9, bytes.count / 3, bytes.count / 2, bytes.count - 1] {
+        let path = dir.file("cut\(cut)-\(kind).\(ext)")
+        try writeFile(path, Array(bytes.prefix(cut)))
+        hostile.append(path)
+      }
+      var damaged = bytes
+      for k in stride(from: 8, to: damaged.count, by: 7) { damaged[k] ^= 0x5A }
+      let path = dir.file("damaged-\(kind).\(ext)")
+      try writeFile(path, damaged)
+      hostile.append(path)
+    }
+    let good = try writeNpy("survivor.npy", try randomTensor("survivor", .float32, [4]))
+    let run = try tensorPack(["--to", "inline"] + hostile + [good])
+    #expect(run.exit == .exited(1), "\(run.stderrText)")
+    #expect(run.records.count == hostile.count + 1)
+    #expect(run.records.dropLast().allSatisfy { $0.type == "error" && $0["message"]?.stringValue?.isEmpty == false })
+    #expect(run.records.last?["name"] == "survivor")
+  }
+
+  @Test func aSegmentLeftByAFinishedPackerIsSweptAndPipelinesLeaveNone() throws {
+    let path = try writeNpy("left.npy", try randomTensor("left", .float32, [1024, 1024, 4]))
+    let out = try scratch.directory("left-out")
+    let packed = try tensorPack([path, path])
+    let names = packed.records.compactMap { $0["storage"]?["name"]?.stringValue }
+    #expect(names.count == 2)
+    let unpacked = try tensorPack(["-u", "-o", out], input: packed.stdoutText)
+    #expect(unpacked.exit == .exited(0))
+    #expect(
+      try Npy.read(path: "\(out)/left.npy").loadBytes() == (try Npy.read(path: path).loadBytes()), "16 MiB intact")
+    #expect(names.allSatisfy { access("/dev/shm" + $0, F_OK) != 0 }, "a pipeline leaves no segment")
+    let orphaned = try tensorPack([path])
+    let name = try #require(orphaned.records.first?["storage"]?["name"]?.stringValue)
+    #expect(access("/dev/shm" + name, F_OK) == 0)
+    _ = try tensorPack(["--gc"])
+    #expect(access("/dev/shm" + name, F_OK) != 0, "the creator is gone, so --gc removes its segment")
   }
 }

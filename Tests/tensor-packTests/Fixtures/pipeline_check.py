@@ -93,6 +93,12 @@ def check(d, out):
     lat = safetensors.numpy.load_file(os.path.join(native, "samples.latent"))
     if not np.array_equal(lat["latent_tensor"], expected["samples"]) or "latent_format_version_0" not in lat:
         problems.append("samples.latent is not a ComfyUI latent with the same samples")
+    st = os.path.join(out, "st")
+    if not np.array_equal(safetensors.numpy.load_file(os.path.join(st, "npy_float32.safetensors"))["npy_float32"],
+                          expected["npy_float32"]):
+        problems.append("npy_float32.safetensors does not hold the npy's values")
+    if safetensors.numpy.load_file(os.path.join(st, "rgba.safetensors"))["rgba"].shape != (1, 5, 7, 4):
+        problems.append("rgba.safetensors does not hold the [1,H,W,4] image")
     if problems:
         print("\n".join(problems))
         sys.exit(1)
