@@ -6,7 +6,7 @@ RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 TEST_VENV := .build/test-venv
 
-.PHONY: all build test test-fixtures demo lint lint-man lint-swift install uninstall clean
+.PHONY: all build test test-fixtures demo bench lint lint-man lint-swift install uninstall clean
 
 all: build
 
@@ -37,6 +37,11 @@ test-fixtures:
 ## The main job, end to end, on this machine.
 demo: build
 	@sh bin/comfy-pipes-demo
+
+## Benchmarks (DESIGN.md §4), side by side with their baselines; the table goes to bench/results.md.
+bench: build
+	@{ echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
+	   sh bench/tensor-pack.sh; } | tee bench/results.md
 
 lint: lint-swift lint-man
 

@@ -1,5 +1,14 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// SHA-256 (FIPS 180-4), streaming: `update` with chunks, then `finalize`.
-public struct SHA256: Sendable {
+///
+/// The system's libcrypto does the work when it can be loaded (`dlopen`; it uses the CPU's SHA
+/// instructions, several times faster); otherwise the portable implementation below does. A
+/// hasher is not meant to be copied halfway through a stream.
+public struct SHA256: @unchecked Sendable {
+  private var system = SystemSHA256.make()
   private var state: [UInt32] = [
     0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
   ]
@@ -29,6 +38,10 @@ public struct SHA256: Sendable {
   public static func hex(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { hex($0) } }
 
   public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    if let system {
+      system.update(bytes)
+      return
+    }
     length &+= UInt64(bytes.count)
     var index = 0
     if !pending.isEmpty {
@@ -36,19 +49,21 @@ public struct SHA256: Sendable {
       pending.append(contentsOf: bytes[0..<take])
       index = take
       if pending.count == 64 {
-        pending.withUnsafeBytes { compress($0.baseAddress!) }
+        pending.withUnsafeBytes { compress($0.baseAddress!, blocks: 1) }
         pending.removeAll(keepingCapacity: true)
       }
     }
-    while index + 64 <= bytes.count {
-      compress(bytes.baseAddress! + index)
-      index += 64
+    let blocks = (bytes.count - index) / 64
+    if blocks > 0 {
+      compress(bytes.baseAddress! + index, blocks: blocks)
+      index += blocks * 64
     }
     if index < bytes.count { pending.append(contentsOf: bytes[index...]) }
   }
 
   /// The hex digest; the hash must not be updated afterwards.
   public mutating func finalize() -> String {
+    if let system { return system.finalize() }
     let bits = length &* 8
     var tail: [UInt8] = [0x80]
     while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
@@ -62,37 +77,87 @@ public struct SHA256: Sendable {
     }.joined()
   }
 
-  private mutating func compress(_ block: UnsafeRawPointer) {
-    var w = [UInt32](repeating: 0, count: 64)
-    for t in 0..<16 {
-      let b = block + t * 4
-      w[t] =
-        UInt32(b.load(as: UInt8.self)) << 24 | UInt32(b.load(fromByteOffset: 1, as: UInt8.self)) << 16
-        | UInt32(b.load(fromByteOffset: 2, as: UInt8.self)) << 8 | UInt32(b.load(fromByteOffset: 3, as: UInt8.self))
+  /// Runs the compression function over `blocks` consecutive 64-byte blocks.
+  private mutating func compress(_ start: UnsafeRawPointer, blocks: Int) {
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+      SHA256.k.withUnsafeBufferPointer { k in
+        var h0 = state[0], h1 = state[1], h2 = state[2], h3 = state[3]
+        var h4 = state[4], h5 = state[5], h6 = state[6], h7 = state[7]
+        for block in 0..<blocks {
+          let p = start + block * 64
+          for t in 0..<16 { w[t] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self)) }
+          for t in 16..<64 {
+            let s0 = w[t - 15].rotatedRight(7) ^ w[t - 15].rotatedRight(18) ^ (w[t - 15] >> 3)
+            let s1 = w[t - 2].rotatedRight(17) ^ w[t - 2].rotatedRight(19) ^ (w[t - 2] >> 10)
+            w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+          }
+          var (a, b, c, d, e, f, g, h) = (h0, h1, h2, h3, h4, h5, h6, h7)
+          for t in 0..<64 {
+            let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
+            let ch = (e & f) ^ (~e & g)
+            let t1 = h &+ s1 &+ ch &+ k[t] &+ w[t]
+            let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
+            let maj = (a & b) ^ (a & c) ^ (b & c)
+            (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ s0 &+ maj)
+          }
+          h0 &+= a
+          h1 &+= b
+          h2 &+= c
+          h3 &+= d
+          h4 &+= e
+          h5 &+= f
+          h6 &+= g
+          h7 &+= h
+        }
+        state = [h0, h1, h2, h3, h4, h5, h6, h7]
+      }
     }
-    for t in 16..<64 {
-      let s0 = w[t - 15].rotatedRight(7) ^ w[t - 15].rotatedRight(18) ^ (w[t - 15] >> 3)
-      let s1 = w[t - 2].rotatedRight(17) ^ w[t - 2].rotatedRight(19) ^ (w[t - 2] >> 10)
-      w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
-    }
-    var (a, b, c, d, e, f, g, h) = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
-    for t in 0..<64 {
-      let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
-      let ch = (e & f) ^ (~e & g)
-      let t1 = h &+ s1 &+ ch &+ SHA256.k[t] &+ w[t]
-      let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
-      let maj = (a & b) ^ (a & c) ^ (b & c)
-      let t2 = s0 &+ maj
-      (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-    }
-    state[0] &+= a
-    state[1] &+= b
-    state[2] &+= c
-    state[3] &+= d
-    state[4] &+= e
-    state[5] &+= f
-    state[6] &+= g
-    state[7] &+= h
+  }
+}
+
+/// SHA-256 from the system's libcrypto, reached through `dlopen` so that its absence is normal.
+/// The C functions are `SHA256_Init`, `SHA256_Update` and `SHA256_Final`.
+final class SystemSHA256 {
+  typealias Initialise = @convention(c) (UnsafeMutableRawPointer) -> Int32
+  typealias Update = @convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer?, Int) -> Int32
+  typealias Final = @convention(c) (UnsafeMutablePointer<UInt8>, UnsafeMutableRawPointer) -> Int32
+
+  nonisolated(unsafe) static var disabled = false
+  static let functions: (Initialise, Update, Final)? = {
+    guard let handle = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL) ?? dlopen("libcrypto.so", RTLD_NOW | RTLD_LOCAL),
+      let i = dlsym(handle, "SHA256_Init"), let u = dlsym(handle, "SHA256_Update"),
+      let f = dlsym(handle, "SHA256_Final")
+    else { return nil }
+    return (
+      unsafeBitCast(i, to: Initialise.self), unsafeBitCast(u, to: Update.self), unsafeBitCast(f, to: Final.self)
+    )
+  }()
+
+  /// SHA256_CTX is 112 bytes; room to spare.
+  private let context = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 16)
+  private let functions: (Initialise, Update, Final)
+
+  static func make() -> SystemSHA256? {
+    guard !disabled, let functions else { return nil }
+    return SystemSHA256(functions)
+  }
+
+  private init(_ functions: (Initialise, Update, Final)) {
+    self.functions = functions
+    _ = functions.0(context)
+  }
+
+  deinit { context.deallocate() }
+
+  func update(_ bytes: UnsafeRawBufferPointer) {
+    _ = functions.1(context, bytes.baseAddress, bytes.count)
+  }
+
+  func finalize() -> String {
+    var digest = [UInt8](repeating: 0, count: 32)
+    _ = functions.2(&digest, context)
+    let hex = Array("0123456789abcdef".utf8)
+    return String(decoding: digest.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
   }
 }
 

@@ -38,7 +38,7 @@ public final class MappedRegion: @unchecked Sendable {
     let start = offset - offset % page
     let length = offset - start + count
     let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ
-    let pointer = mmap(nil, length, protection, MAP_SHARED, fd.rawValue, off_t(start))
+    let pointer = mmap(nil, length, protection, MAP_SHARED | MAP_POPULATE, fd.rawValue, off_t(start))
     guard let pointer, pointer != MAP_FAILED else { throw SystemError("mmap", errno: errno) }
     return MappedRegion(mapping: pointer, mappingLength: length, skip: offset - start, count: count)
   }
@@ -85,7 +85,7 @@ public enum SharedMemory {
         rawValue: valueOrErrno("shm_open") { shm_open("/" + name, O_CREAT | O_EXCL | O_RDWR, 0o600) })
       defer { fd.close() }
       do {
-        _ = try valueOrErrno("ftruncate") { ftruncate(fd.rawValue, off_t(nbytes)) }
+        try reserve(fd, nbytes)
         let region = try MappedRegion.map(fd, offset: 0, count: nbytes, writable: true)
         return (.shm(name: "/" + name, offset: 0, nbytes: nbytes), region)
       } catch {
@@ -97,13 +97,23 @@ public enum SharedMemory {
     let fd = try FileDescriptor.open(path, O_CREAT | O_EXCL | O_RDWR, mode: 0o600)
     defer { fd.close() }
     do {
-      _ = try valueOrErrno("ftruncate") { ftruncate(fd.rawValue, off_t(nbytes)) }
+      try reserve(fd, nbytes)
       let region = try MappedRegion.map(fd, offset: 0, count: nbytes, writable: true)
       return (.shmFile(path: path, offset: 0, nbytes: nbytes), region)
     } catch {
       unlink(path)
       throw error
     }
+  }
+
+  /// Sizes a new segment and allocates its pages now (`posix_fallocate`): a full `/dev/shm` is an
+  /// error here rather than a SIGBUS on first write, and pages come in one batch, not one fault
+  /// at a time.
+  static func reserve(_ fd: FileDescriptor, _ nbytes: Int) throws {
+    _ = try valueOrErrno("ftruncate") { ftruncate(fd.rawValue, off_t(nbytes)) }
+    guard nbytes > 0 else { return }
+    let result = posix_fallocate(fd.rawValue, 0, off_t(nbytes))
+    if result != 0 && result != EOPNOTSUPP && result != EINVAL { throw SystemError("posix_fallocate", errno: result) }
   }
 
   /// Maps a tensor's storage read-only after checking that the bytes lie inside the segment or

@@ -136,8 +136,11 @@ import Testing
   }
 }
 
-@Suite struct SHA256Tests {
-  @Test func fipsVectorsAndChunking() {
+@Suite(.serialized) struct SHA256Tests {
+  @Test(arguments: [false, true])
+  func fipsVectorsAndChunking(portable: Bool) {
+    SystemSHA256.disabled = portable
+    defer { SystemSHA256.disabled = false }
     #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)

@@ -1,0 +1,43 @@
+#!/bin/sh
+# make bench, tensor-pack part: pack a 1 GiB float32 .npy into shared memory and unpack it back
+# to a file, against one memcpy of 1 GiB measured in the same run (DESIGN.md §4: ≥ 50 % of
+# memcpy bandwidth). The baseline is a memcpy into new memory (mapped with MAP_POPULATE inside
+# the timing), since a new segment's pages must be allocated and zeroed too; the page-by-page and
+# already-touched memcpy figures are printed beside it. Prints a markdown table row per measure.
+set -eu
+bin=${BIN:-bin}
+work=$(mktemp -d "${TMPDIR:-/tmp}/cpipes-bench-XXXXXX")
+trap 'rm -rf "$work"; "$bin/tensor-pack" --gc -q >/dev/null 2>&1 || true' EXIT
+cc -O2 -o "$work/memcpy" bench/memcpy.c
+size=1073741824
+python3 - "$work/big.npy" "$size" <<'PY'
+import struct, sys
+path, size = sys.argv[1], int(sys.argv[2])
+count = size // 4
+header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d,), }" % count
+header += " " * (64 - (10 + len(header) + 1) % 64) + "\n"
+with open(path, "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+    block = b"\x00\x00\x80\x3f" * (1 << 20)
+    for _ in range(size // len(block)):
+        f.write(block)
+PY
+cat "$work/big.npy" > /dev/null   # into the page cache, as memcpy's source is in memory
+set -- $("$work/memcpy" "$size")
+fresh=$1 warm=$2 populated=$3
+t0=$(date +%s.%N)
+"$bin/tensor-pack" "$work/big.npy" > "$work/packed.ndjson"
+t1=$(date +%s.%N)
+"$bin/tensor-pack" --unpack -o "$work/out" < "$work/packed.ndjson" > /dev/null
+t2=$(date +%s.%N)
+python3 - "$fresh" "$warm" "$populated" "$t0" "$t1" "$t2" "$size" <<'PY'
+import sys
+fresh, warm, populated, t0, t1, t2, size = map(float, sys.argv[1:])
+gib = size / 2**30
+pack, unpack = t1 - t0, t2 - t1
+def row(name, secs):
+    print(f"| {name} | {gib / secs:.2f} GiB/s ({secs * 1000:.0f} ms) | {gib / populated:.2f} GiB/s into new memory"
+          f" ({gib / fresh:.2f} page by page, {gib / warm:.2f} into touched memory) | {populated / secs * 100:.0f} % |")
+row("tensor-pack 1 GiB npy → shm (whole process)", pack)
+row("tensor-pack --unpack 1 GiB shm → npy file (whole process)", unpack)
+PY
