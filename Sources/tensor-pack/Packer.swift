@@ -74,6 +74,25 @@ struct Packer {
     }
   }
 
+  /// Copies a tensor's bytes into a new segment: straight from the file with `pread` when they
+  /// lie raw in it (no mapping of the source, which costs a page fault per page), else from memory.
+  static func copy(_ tensor: LocatedTensor, into region: MappedRegion) throws {
+    guard case .file(let path, let offset, let nbytes) = tensor.bytes, nbytes > 0 else {
+      try tensor.withBytes { source in region.mutableBytes.copyMemory(from: source) }
+      return
+    }
+    let fd = try systemCall("\(path): cannot open") { try FileDescriptor.open(path, O_RDONLY) }
+    defer { fd.close() }
+    var done = 0
+    while done < nbytes {
+      let n = try valueOrErrno("pread") {
+        pread(fd.rawValue, region.base! + done, min(nbytes - done, 1 << 26), off_t(offset + done))
+      }
+      guard n > 0 else { throw TensorFormatError.malformed("\(path): the file ends before tensor '\(tensor.name)' does") }
+      done += n
+    }
+  }
+
   func emit(_ found: TensorFiles.Found, id: JSON?) throws {
     let tensor = found.tensor
     var storage: TensorStorage
@@ -95,7 +114,7 @@ struct Packer {
       }
       let (created, region) = try SharedMemory.create(nbytes: tensor.nbytes)
       token = Termination.onStop { SharedMemory.release(created) }
-      try tensor.withBytes { source in region.mutableBytes.copyMemory(from: source) }
+      try Packer.copy(tensor, into: region)
       storage = created
     }
     var record = TensorRecord(
