@@ -1,5 +1,7 @@
 import Testing
 
+import PipeHTTP
+
 @testable import WheelURL
 
 /// (file name, normalised name, version, build tag, python tags, abi tags, platform tags).

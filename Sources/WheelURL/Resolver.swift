@@ -1,0 +1,341 @@
+import PipeHTTP
+import PipeKit
+
+/// What a request comes to.
+enum Outcome {
+  case wheel(JSONObject)
+  case requirement(JSONObject)
+  case failure(ErrorRecord)
+}
+
+/// Turns requests into wheels: tries the sources for a package in order and picks the best
+/// wheel for the env from the first that has one.
+///
+/// Sources come in layers, tried in this order: `--template NAME=URL` for the package; the
+/// user's own sources (`--find-links`, `--index`, a config's `[sources]`), whose candidates are
+/// pooled and ranked together; sources a config adds for its packages (E3's cuda-wheels index);
+/// then the registry's, one at a time. A package that no layer knows is a plain PyPI
+/// requirement and passes through.
+final class Resolver {
+  let pages: PageLoader
+  let registry: Registry
+  /// `--find-links`, `--index` and config `[sources]`, for every package.
+  var userSources: [Source] = []
+  /// `--template NAME=URL`, by normalised name.
+  var templates: [String: [Source]] = [:]
+  /// Check every chosen URL exists.
+  var verify = false
+  /// Notes for stderr (a choice the env did not determine).
+  var note: (String) -> Void = { _ in }
+
+  init(pages: PageLoader, registry: Registry = .builtin) {
+    self.pages = pages
+    self.registry = registry
+  }
+
+  var fetcher: Fetcher { pages.fetcher }
+
+  /// The layers of sources for a request, in the order they are tried.
+  func layers(for request: Request) -> [[Source]] {
+    let name = request.requirement.name
+    var layers: [[Source]] = (templates[name] ?? []).map { [$0] }
+    if !userSources.isEmpty { layers.append(userSources) }
+    let registered = registry.sources(for: name)
+    for source in request.extraSources where !registered.contains(source) { layers.append([source]) }
+    layers += registered.map { [$0] }
+    return layers
+  }
+
+  func resolve(_ request: Request, env: WheelEnv?) -> Outcome {
+    if request.passThrough { return .requirement(request.requirementRecord()) }
+    if let url = request.requirement.url { return direct(request, url: url) }
+    let layers = layers(for: request)
+    let knownByName = layers.count > (userSources.isEmpty ? 0 : 1)
+    if !knownByName && userSources.isEmpty { return .requirement(request.requirementRecord()) }
+    guard let env else {
+      return .failure(
+        ErrorRecord(
+          code: "no-env",
+          message:
+            "no env record for \(request.requirement.name): pipe cuda-detect into wheel-url, or pass --env FILE",
+          id: request.id))
+    }
+    let adjusted: WheelEnv
+    let ranking: TagRanking
+    do {
+      adjusted = try env.adjusted(request.settings)
+      ranking = try adjusted.tagRanking()
+    } catch {
+      return .failure(ErrorRecord(code: "bad-env", message: error.message, id: request.id))
+    }
+    var search = Search(request: request, env: adjusted, ranking: ranking, resolver: self)
+    return search.run(layers: layers, knownByName: knownByName)
+  }
+
+  /// `name @ url`: a wheel URL is the answer itself; anything else passes through.
+  func direct(_ request: Request, url: String) -> Outcome {
+    let filename = URLText.lastSegment(of: url)
+    guard let wheel = try? WheelFilename(filename) else { return .requirement(request.requirementRecord()) }
+    var record: JSONObject = [
+      "type": "wheel", "name": .string(wheel.name), "version": .string(wheel.version.description),
+      "url": .string(URLText.removingFragment(url)), "filename": .string(wheel.filename),
+    ]
+    if let fragment = URLText.fragment(of: url), fragment.lowercased().hasPrefix("sha256=") {
+      record["sha256"] = .string(String(fragment.dropFirst(7)).lowercased())
+    }
+    record["source"] = "direct"
+    return .wheel(request.answer(record))
+  }
+}
+
+/// One request's way through the layers, remembering what it saw for the miss report.
+struct Search {
+  let request: Request
+  let env: WheelEnv
+  let ranking: TagRanking
+  let resolver: Resolver
+
+  var candidates: [Candidate] = []
+  var tried: [JSON] = []
+  var notes: [String] = []
+  var fetchErrors: [FetchError] = []
+  /// Pages that answered, with links or with a 404.
+  var pagesRead = 0
+  var sawFiles = false
+
+  init(request: Request, env: WheelEnv, ranking: TagRanking, resolver: Resolver) {
+    self.request = request
+    self.env = env
+    self.ranking = ranking
+    self.resolver = resolver
+  }
+
+  var name: String { request.requirement.name }
+
+  var variables: TemplateVariables {
+    TemplateVariables(env: env, package: name, version: request.exactVersion)
+  }
+
+  mutating func run(layers: [[Source]], knownByName: Bool) -> Outcome {
+    for layer in layers {
+      let outcome: Outcome?
+      do {
+        if layer.allSatisfy(\.isPage) {
+          outcome = try fromPages(layer)
+        } else {
+          outcome = try fromOther(layer[0])
+        }
+      } catch {
+        return .failure(error)
+      }
+      if let outcome { return outcome }
+    }
+    return miss(knownByName: knownByName)
+  }
+
+  /// A template, a PyPI variant or PyPI.
+  mutating func fromOther(_ source: Source) throws(ErrorRecord) -> Outcome? {
+    switch source.kind {
+    case .pypi:
+      return .requirement(request.requirementRecord())
+    case .pypiVariant(let package):
+      let expanded: String
+      do {
+        expanded = try variables.expand(package)
+      } catch {
+        try note(error, source: source)
+        return nil
+      }
+      let extras = request.requirement.extras.isEmpty ? "" : "[\(request.requirement.extras.joined(separator: ","))]"
+      let marker = request.requirement.marker.map { "; " + $0 } ?? ""
+      return .requirement(request.requirementRecord(spec: expanded + extras + request.requirement.specifierText + marker))
+    case .template(let template, let platforms):
+      return try fromTemplate(source, template: template, platforms: platforms)
+    case .findLinks, .index:
+      return try fromPages([source])
+    }
+  }
+
+  mutating func fromTemplate(_ source: Source, template: String, platforms: [String]) throws(ErrorRecord)
+    -> Outcome?
+  {
+    let platform = "\(env.os)_\(env.arch)"
+    guard platforms.isEmpty || platforms.contains(platform) else {
+      tried.append(["source": .string(source.name), "result": .string("only for \(platforms.joined(separator: ", "))")])
+      return nil
+    }
+    let url: String
+    do {
+      url = try variables.expand(template)
+    } catch {
+      try note(error, source: source)
+      return nil
+    }
+    let file = IndexFile(url: url)
+    guard let candidate = judge(specifiers: request.requirement.specifiers).candidate(file, page: url) else {
+      tried.append(["source": .string(source.name), "url": .string(url), "result": .string("not a wheel of \(name)")])
+      return nil
+    }
+    candidates.append(candidate)
+    sawFiles = true
+    if let why = candidate.rejection ?? versionRejection(candidate) {
+      tried.append(["source": .string(source.name), "url": .string(url), "result": .string(why)])
+      return nil
+    }
+    guard try exists(candidate, source: source) else { return nil }
+    return .wheel(record(candidate, source: source.name))
+  }
+
+  /// Pools the candidates of one or more pages and picks the best.
+  mutating func fromPages(_ sources: [Source]) throws(ErrorRecord) -> Outcome? {
+    var pooled: [Candidate] = []
+    var specifiers = request.requirement.specifiers
+    for source in sources {
+      guard let template = source.urlTemplate else { continue }
+      let base: String
+      do {
+        base = try variables.expand(template)
+        if case .index(_, let version?) = source.kind {
+          let pin = try variables.expand(version)
+          specifiers = try PEP440SpecifierSet("==" + pin)
+        }
+      } catch let error as TemplateError {
+        try note(error, source: source)
+        continue
+      } catch {
+        tried.append(["source": .string(source.name), "result": .string("\(error)")])
+        continue
+      }
+      let isIndex = if case .index = source.kind { true } else { false }
+      let urls = isIndex ? SimpleIndex.projectURLs(base: base, name: request.requirement.name) : [base]
+      for url in urls {
+        let failures = fetchErrors.count
+        let found = load(url, source: source, accept: isIndex ? SimpleIndex.accept : nil)
+        pooled += found
+        if !found.isEmpty || fetchErrors.count > failures { break }
+      }
+    }
+    candidates += pooled
+    let judge = judge(specifiers: specifiers)
+    for candidate in judge.ranked(pooled) {
+      if try exists(candidate, source: nil) {
+        return .wheel(record(candidate, source: candidate.page))
+      }
+    }
+    return nil
+  }
+
+  /// The candidates on one page, with what happened noted for the miss report.
+  mutating func load(_ url: String, source: Source, accept: String?) -> [Candidate] {
+    switch resolver.pages.load(url, accept: accept) {
+    case .links(let links, let pageURL):
+      pagesRead += 1
+      let files = links.files(for: name)
+      if !files.isEmpty { sawFiles = true }
+      tried.append(["source": .string(source.name), "url": .string(url), "result": .string("\(files.count) files")])
+      let judge = judge(specifiers: request.requirement.specifiers)
+      return files.compactMap { judge.candidate($0, page: pageURL) }
+    case .missing(_, let status):
+      pagesRead += 1
+      tried.append([
+        "source": .string(source.name), "url": .string(url),
+        "result": .string(status.map { "HTTP \($0)" } ?? "not found"),
+      ])
+    case .failed(let error):
+      fetchErrors.append(error)
+      tried.append(["source": .string(source.name), "url": .string(url), "result": .string(error.message)])
+    }
+    return []
+  }
+
+  func judge(specifiers: PEP440SpecifierSet) -> CandidateJudge {
+    CandidateJudge(env: env, ranking: ranking, request: request, specifiers: specifiers)
+  }
+
+  func versionRejection(_ candidate: Candidate) -> String? {
+    let specifiers = request.requirement.specifiers
+    guard !specifiers.specifiers.isEmpty, specifiers.filter([candidate], version: { $0.wheel.version }).isEmpty else {
+      return nil
+    }
+    return "version \(candidate.wheel.version) is not \(specifiers)"
+  }
+
+  /// With `--verify`, whether the chosen URL exists; always true without.
+  mutating func exists(_ candidate: Candidate, source: Source?) throws(ErrorRecord) -> Bool {
+    guard resolver.verify else { return true }
+    do {
+      if try resolver.fetcher.exists(candidate.file.url) { return true }
+      tried.append([
+        "source": .string(source?.name ?? candidate.page), "url": .string(candidate.file.url),
+        "result": "does not exist (--verify)",
+      ])
+      return false
+    } catch {
+      fetchErrors.append(error)
+      tried.append([
+        "source": .string(source?.name ?? candidate.page), "url": .string(candidate.file.url),
+        "result": .string(error.message),
+      ])
+      return false
+    }
+  }
+
+  /// A template that cannot be expanded: an unknown placeholder ends the request, a missing
+  /// value only skips the source.
+  mutating func note(_ error: TemplateError, source: Source) throws(ErrorRecord) {
+    if case .unknown = error.kind {
+      throw ErrorRecord(
+        code: "unknown-placeholder", message: "\(source.name): \(error.description); fix the template",
+        id: request.id, detail: ["source": .string(source.name), "placeholder": .string(error.placeholder)])
+    }
+    if case .missingValue(let why) = error.kind, !notes.contains(why) { notes.append(why) }
+    tried.append(["source": .string(source.name), "result": .string(error.description)])
+  }
+
+  func record(_ candidate: Candidate, source: String) -> JSONObject {
+    var record: JSONObject = [
+      "type": "wheel", "name": .string(candidate.wheel.name), "version": .string(candidate.wheel.version.description),
+      "url": .string(candidate.file.url), "filename": .string(candidate.wheel.filename),
+    ]
+    if let sha256 = candidate.file.sha256 { record["sha256"] = .string(sha256) }
+    record["source"] = .string(source)
+    if env.torchVersion == nil, let label = candidate.wheel.version.local.flatMap(CUDALocalLabel.init),
+      let torch = label.torch
+    {
+      resolver.note("\(name): the env has no torch; chose the build for torch \(torch) (install torch==\(torch).*)")
+    }
+    return request.answer(record)
+  }
+
+  /// No layer had a wheel: pass an unknown name through, else say what is missing.
+  func miss(knownByName: Bool) -> Outcome {
+    if !knownByName && !sawFiles && fetchErrors.isEmpty { return .requirement(request.requirementRecord()) }
+    if !sawFiles, pagesRead == 0, let first = fetchErrors.first {
+      let offline = fetchErrors.allSatisfy { $0.kind == .offline }
+      let temporary = fetchErrors.allSatisfy(\.isTemporary)
+      let message =
+        offline
+        ? "\(name): --offline forbids reading \(first.url); drop --offline, or use a local mirror (a directory or file:// URL)"
+        : "\(name): could not read its sources (\(first.message)); check the network or the URL, then retry"
+      return .failure(
+        ErrorRecord(
+          code: offline ? "offline" : "fetch-failed", message: message, id: request.id,
+          detail: ["tried": .array(tried)], exit: temporary ? .temporaryFailure : .failure))
+    }
+    if !sawFiles, request.exactVersion == nil,
+      notes.contains(TemplateVariables.known["version"]!) && candidates.isEmpty
+    {
+      return .failure(
+        ErrorRecord(
+          code: "needs-version",
+          message: "\(name) comes from URL templates that need an exact version; ask for \(name)==VERSION",
+          id: request.id, detail: ["tried": .array(tried)]))
+    }
+    var notes = notes
+    let offline = fetchErrors.filter { $0.kind == .offline }.count
+    if offline > 0 { notes.append("\(offline) remote sources skipped for --offline") }
+    if fetchErrors.count > offline { notes.append("\(fetchErrors.count - offline) sources could not be read") }
+    let miss = Miss(env: env, ranking: ranking, specifiers: request.requirement.specifiers)
+    return .failure(miss.error(request: request, candidates: candidates, tried: tried, notes: notes))
+  }
+}
