@@ -60,6 +60,7 @@ struct ConfigE1 {
         switch value {
         case .string(let s): return s
         case .number(let n): return n
+        case .object: continue  // `[myenv.cuda]`, the env's packages
         default: throw context.error("[\(name)] \(key) must be a string such as \"3.11\"", key: key)
         }
       }
