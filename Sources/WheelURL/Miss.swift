@@ -67,8 +67,10 @@ struct Miss {
         result[k].distance += 0.5
       }
     }
-    return result.sorted {
-      $0.distance != $1.distance ? $0.distance < $1.distance : ($0.versions.first ?? .zero) > ($1.versions.first ?? .zero)
+    return result.sorted { a, b in
+      if a.distance != b.distance { return a.distance < b.distance }
+      let (va, vb) = (a.versions.first ?? .zero, b.versions.first ?? .zero)
+      return va != vb ? va > vb : a.label > b.label
     }
   }
 
@@ -106,27 +108,53 @@ struct Miss {
     return d
   }
 
-  /// The `no-wheel` error for a request.
-  func error(
-    request: Request, candidates: [Candidate], tried: [JSON], notes: [String]
-  ) -> ErrorRecord {
+  /// What the closest combination needs that the env does not have, as advice.
+  func advice(_ closest: Combination) -> String {
+    var needs: [String] = []
+    if closest.accelerator != (env.cudaShort.map { "cu" + $0 } ?? "cpu") && closest.accelerator != "any" {
+      needs.append("CUDA \(closest.accelerator) (--cuda)")
+    }
+    if let torch = closest.torch, torch != env.torchSeries?.description { needs.append("torch \(torch) (--torch)") }
+    if let python = env.pythonTag, !closest.python.split(separator: ".").contains(where: { $0.hasPrefix(python) }),
+      !closest.python.hasSuffix("abi3"), !closest.python.hasPrefix("py")
+    {
+      needs.append("Python \(closest.python) (--python)")
+    }
+    if !closest.platform.split(separator: ".").contains(where: { env.platformTags.contains(String($0)) || $0 == "any" }) {
+      needs.append("platform \(closest.platform)")
+    }
+    if !closest.versions.contains(where: { specifiers.contains($0, allowPrereleases: true) }) {
+      needs.append("its versions, none of which is \(specifiers)")
+    }
+    guard !needs.isEmpty else { return "add a source with --find-links, --index or --template" }
+    return "the closest differs in \(needs.joined(separator: ", ")); match it, or add a source with --find-links, --index or --template"
+  }
+
+  /// The `no-wheel` error for a request (`no-cuda` when only CUDA builds exist and the env has
+  /// no CUDA).
+  func error(request: Request, candidates: [Candidate], tried: [JSON], notes: [String]) -> ErrorRecord {
     let name = request.requirement.name
-    let spec = specifiers.description
-    let asked = "\(name)\(spec.isEmpty ? "" : " " + spec) for \(env.combination)"
+    let asked = "\(name)\(specifiers) for \(env.combination)"
     let combinations = combinations(candidates)
     var message: String
-    if combinations.isEmpty {
-      message = "no source lists \(name) wheels (asked: \(asked))"
-      if !notes.isEmpty { message += "; " + notes.joined(separator: "; ") }
-      message += "; add a source that has them with --find-links, --index or --template"
-    } else {
+    var code = "no-wheel"
+    if let closest = combinations.first {
       let shown = combinations.prefix(5).map { c in
         "\(c.label) (\(c.versions.prefix(3).map(\.description).joined(separator: ", ")))"
       }
-      message = "no \(name) wheel fits \(asked); closest available: \(shown.joined(separator: "; "))"
-      message += "; use a torch/CUDA/Python that one of these fits, or add a source with --find-links or --index"
+      message = "no wheel fits \(asked); closest available: \(shown.joined(separator: "; "))"
+      if !notes.isEmpty { message += "; " + notes.joined(separator: "; ") }
+      message += "; " + advice(closest)
+    } else if env.cuda == nil, notes == [TemplateVariables.known["cuda_short"]!] {
+      code = "no-cuda"
+      message =
+        "\(name) has only CUDA builds and the env has no CUDA (asked: \(asked)); run on a machine with an NVIDIA driver, or pass --cuda 12.8 to choose for one"
+    } else {
+      message = "no source lists \(name) wheels (asked: \(asked))"
+      if !notes.isEmpty { message += "; " + notes.joined(separator: "; ") }
+      message += "; add a source that has them with --find-links, --index or --template"
     }
-    var askedObject: JSONObject = ["name": .string(name), "spec": .string(spec)]
+    var askedObject: JSONObject = ["name": .string(name), "spec": .string(specifiers.description)]
     askedObject["cuda"] = env.cudaShort.map { .string("cu" + $0) } ?? .string("cpu")
     askedObject["torch"] = env.torchSeries.map { .string($0.description) } ?? .null
     askedObject["python"] = env.pythonTag.map { .string($0) } ?? .null
@@ -134,7 +162,7 @@ struct Miss {
     let detail: JSON = [
       "asked": .object(askedObject), "available": .array(combinations.prefix(40).map(\.json)), "tried": .array(tried),
     ]
-    return ErrorRecord(code: "no-wheel", message: message, id: request.id, detail: detail)
+    return ErrorRecord(code: code, message: message, id: request.id, detail: detail)
   }
 }
 
