@@ -1,20 +1,21 @@
 # comfy-pipes: build, test, demo, lint and install the kit.
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
-TOOLS     := cuda-detect
+TOOLS     := cuda-detect wheel-url
 RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 
-.PHONY: all build test test-fixtures demo lint lint-man lint-swift install uninstall clean
+.PHONY: all build test test-fixtures demo bench lint lint-man lint-swift install uninstall clean
 
 all: build
 
 ## Release build with the Swift runtime linked in; the tools land in bin/.
+## (One product per swift build: given several --product flags, swift build builds only the last.)
 build:
-	$(SWIFT) build $(RELEASE) $(addprefix --product ,$(TOOLS))
+	@for t in $(TOOLS); do $(SWIFT) build $(RELEASE) --product $$t || exit 1; done
 	@mkdir -p bin
 	@dir=$$($(SWIFT) build $(RELEASE) --show-bin-path); \
-	  for t in $(TOOLS); do cp -f "$$dir/$$t" "bin/$$t"; done
+	  for t in $(TOOLS); do cp -f "$$dir/$$t" "bin/$$t" || exit 1; done
 	@echo "built: $(addprefix bin/,$(TOOLS))"
 
 ## Unit and end-to-end tests (debug build), plus the man-page lint.
@@ -25,6 +26,10 @@ test: lint-man test-fixtures
 ## The fake ComfyUI server's own checks against reference/comfyui-api.md.
 test-fixtures:
 	cd Tests/Fixtures/fake_comfyui && python3 -m unittest -q
+
+## Benchmarks: each prints a table row and appends it to bench/results.md.
+bench: build
+	@sh bench/wheel-url.sh
 
 ## The main job, end to end, on this machine.
 demo: build

@@ -21,6 +21,8 @@ let package = Package(
     .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
     .testTarget(name: "cuda-detectTests", dependencies: ["cuda-detect", "PipeKit", "TestSupport"]),
     .testTarget(name: "PipeHTTPTests", dependencies: ["PipeHTTP", "PipeKit", "TestSupport"]),
-    .testTarget(name: "WheelURLTests", dependencies: ["WheelURL", "PipeHTTP", "PipeKit", "TestSupport", "wheel-url", "cuda-detect"]),
+    .testTarget(
+      name: "WheelURLTests",
+      dependencies: ["WheelURL", "PipeHTTP", "PipeKit", "TestSupport", "wheel-url", "cuda-detect"]),
   ]
 )

@@ -24,12 +24,19 @@ public enum URLText {
 
   /// The lowercased scheme of `text` when it starts with `scheme://`, else `nil`.
   public static func scheme(of text: String) -> String? {
-    guard let colon = text.firstIndex(of: ":"), text[colon...].hasPrefix("://") else { return nil }
-    let scheme = text[..<colon]
-    guard let first = scheme.first, first.isASCII, first.isLetter,
-      scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+    let utf8 = text.utf8
+    guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")), colon != utf8.startIndex else { return nil }
+    let after = utf8[utf8.index(after: colon)...]
+    guard after.starts(with: "//".utf8) else { return nil }
+    let scheme = utf8[..<colon]
+    func isLetter(_ b: UInt8) -> Bool { (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) }
+    guard isLetter(scheme.first!),
+      scheme.allSatisfy({
+        isLetter($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-")
+          || $0 == UInt8(ascii: ".")
+      })
     else { return nil }
-    return scheme.lowercased()
+    return String(decoding: scheme, as: UTF8.self).lowercased()
   }
 
   public static func isRemote(_ url: String) -> Bool {
@@ -85,28 +92,42 @@ public enum URLText {
   public static func resolve(_ reference: String, against base: String) -> String {
     if scheme(of: reference) != nil || reference.hasPrefix("data:") { return reference }
     guard let baseScheme = scheme(of: base) else { return reference }
-    let afterScheme = base.index(base.startIndex, offsetBy: baseScheme.count + 3)
-    let authorityEnd = base[afterScheme...].firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? base.endIndex
+    let utf8 = base.utf8
+    let afterScheme = utf8.index(utf8.startIndex, offsetBy: baseScheme.utf8.count + 3)
+    let authorityEnd = utf8[afterScheme...].firstIndex(where: isPathEnd(slashToo: true)) ?? utf8.endIndex
     let origin = String(base[..<authorityEnd])
-    var basePath = String(base[authorityEnd...])
-    if let cut = basePath.firstIndex(where: { $0 == "?" || $0 == "#" }) { basePath = String(basePath[..<cut]) }
+    let basePath = String(splitSuffix(String(base[authorityEnd...])).0)
     if reference.hasPrefix("//") { return baseScheme + ":" + reference }
     if reference.isEmpty { return origin + basePath }
     if reference.hasPrefix("#") || reference.hasPrefix("?") { return origin + basePath + reference }
     let (refPath, suffix) = splitSuffix(reference)
     if refPath.hasPrefix("/") { return origin + removingDotSegments(refPath) + suffix }
-    let directory = basePath.isEmpty ? "/" : String(basePath[...basePath.lastIndex(of: "/")!])
+    let directory: String
+    if let slash = basePath.utf8.lastIndex(of: UInt8(ascii: "/")) {
+      directory = String(basePath[...slash])
+    } else {
+      directory = "/"
+    }
     return origin + removingDotSegments(directory + refPath) + suffix
+  }
+
+  private static func isPathEnd(slashToo: Bool) -> (UInt8) -> Bool {
+    { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") || (slashToo && $0 == UInt8(ascii: "/")) }
   }
 
   /// `a/b?c#d` → (`a/b`, `?c#d`).
   static func splitSuffix(_ text: String) -> (String, String) {
-    guard let cut = text.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return (text, "") }
+    guard let cut = text.utf8.firstIndex(where: isPathEnd(slashToo: false)) else { return (text, "") }
     return (String(text[..<cut]), String(text[cut...]))
   }
 
   /// RFC 3986 §5.2.4 on an absolute path.
   static func removingDotSegments(_ path: String) -> String {
+    let bytes = Array(path.utf8)
+    let hasDotSegment = bytes.indices.dropLast().contains {
+      bytes[$0] == UInt8(ascii: "/") && bytes[$0 + 1] == UInt8(ascii: ".")
+    }
+    guard hasDotSegment else { return path.hasPrefix("/") ? path : "/" + path }
     var output: [Substring] = []
     let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
     for (k, segment) in segments.enumerated() {
@@ -126,18 +147,18 @@ public enum URLText {
   /// The last path segment of a URL, without query or fragment, percent-decoded.
   public static func lastSegment(of url: String) -> String {
     let (path, _) = splitSuffix(url)
-    let segment = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? ""
-    return segment.removingPercentEscapes()
+    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path.removingPercentEscapes() }
+    return String(path[path.utf8.index(after: slash)...]).removingPercentEscapes()
   }
 
   /// The fragment after `#`, or `nil`.
   public static func fragment(of url: String) -> String? {
-    url.firstIndex(of: "#").map { String(url[url.index(after: $0)...]) }
+    url.utf8.firstIndex(of: UInt8(ascii: "#")).map { String(url[url.utf8.index(after: $0)...]) }
   }
 
   /// The URL without its fragment.
   public static func removingFragment(_ url: String) -> String {
-    url.firstIndex(of: "#").map { String(url[..<$0]) } ?? url
+    url.utf8.firstIndex(of: UInt8(ascii: "#")).map { String(url[..<$0]) } ?? url
   }
 }
 
@@ -152,7 +173,7 @@ extension String {
   /// The string with each `%XX` escape decoded; invalid escapes and non-UTF-8 results are kept as
   /// written.
   public func removingPercentEscapes() -> String {
-    guard contains("%") else { return self }
+    guard utf8.contains(UInt8(ascii: "%")) else { return self }
     let bytes = Array(utf8)
     var out: [UInt8] = []
     var k = 0

@@ -41,7 +41,8 @@ struct CandidateJudge {
     }
     if rank == nil {
       let tags = "\(wheel.pythonTags.joined(separator: "."))-\(wheel.abiTags.joined(separator: "."))"
-      return "tags \(tags)-\(wheel.platformTags.joined(separator: ".")) do not fit \(env.pythonTag ?? "python?") on \(env.platformTags.first ?? env.arch)"
+      return
+        "tags \(tags)-\(wheel.platformTags.joined(separator: ".")) do not fit \(env.pythonTag ?? "python?") on \(env.platformTags.first ?? env.arch)"
     }
     if let requires = file.requiresPython, let python = env.pythonFullVersion ?? env.pythonVersion,
       let set = try? PEP440SpecifierSet(requires), let version = try? PEP440Version(python),

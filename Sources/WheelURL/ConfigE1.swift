@@ -26,7 +26,8 @@ struct ConfigE1 {
     let named = root.filter { key, value in
       !Self.reserved.contains(key) && value.objectValue.map { t in Self.envKeys.contains { t[$0] != nil } } == true
     }
-    let settings = try envSettings(root["env"]?.objectValue ?? [:], table: "env", pytorchKeys: ["pytorch", "pytorch_version"])
+    let settings = try envSettings(
+      root["env"]?.objectValue ?? [:], table: "env", pytorchKeys: ["pytorch", "pytorch_version"])
 
     var entries: [ConfigEntry] = []
     entries += try packages(root["packages"], section: "packages", settings: settings)

@@ -114,7 +114,8 @@ struct ConfigE3 {
         file.warnings.append("[\(section)] \(name) left out: torch comes from the env")
         continue
       }
-      entries.append(ConfigEntry(text: try requirement(name, spec, section: section), kind: .pypi, section: "[\(section)]"))
+      entries.append(
+        ConfigEntry(text: try requirement(name, spec, section: section), kind: .pypi, section: "[\(section)]"))
     }
     return entries
   }

@@ -179,7 +179,9 @@ struct ConfigContext: Sendable {
     case .array(let items)?:
       var out: [String] = []
       for item in items {
-        guard let s = item.stringValue else { throw error("\(key) must list strings, found \(item.kindName)", key: key) }
+        guard let s = item.stringValue else {
+          throw error("\(key) must list strings, found \(item.kindName)", key: key)
+        }
         out.append(s)
       }
       return out

@@ -27,25 +27,26 @@ struct IndexFile: Sendable, Equatable {
   }
 
   /// The PEP 503 normalised project name a wheel file name starts with, or `nil` for a file
-  /// that is not a wheel. Cheap: the full name is parsed only for the project asked for.
+  /// that is not a wheel.
   var projectKey: String? {
     guard filename.hasSuffix(".whl"), let dash = filename.firstIndex(of: "-") else { return nil }
     return normalizedProjectName(String(filename[..<dash]))
   }
 }
 
-/// The wheel files of a page, by project, read once per URL and run.
+/// The wheel links of a page, by project, read once per URL and run. Links are resolved into
+/// files only for the project asked for.
 struct WheelLinks: Sendable {
-  private(set) var byProject: [String: [IndexFile]] = [:]
+  private(set) var byProject: [String: [PageLink]] = [:]
   private(set) var count = 0
 
-  init(_ files: [IndexFile]) {
-    for file in files {
-      guard let key = file.projectKey else { continue }
-      byProject[key, default: []].append(file)
+  init(_ links: [PageLink]) {
+    for link in links {
+      guard let key = link.projectKey else { continue }
+      byProject[key, default: []].append(link)
       count += 1
     }
   }
 
-  func files(for project: String) -> [IndexFile] { byProject[normalizedProjectName(project)] ?? [] }
+  func files(for project: String) -> [IndexFile] { (byProject[normalizedProjectName(project)] ?? []).map(\.file) }
 }

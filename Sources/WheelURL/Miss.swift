@@ -120,14 +120,16 @@ struct Miss {
     {
       needs.append("Python \(closest.python) (--python)")
     }
-    if !closest.platform.split(separator: ".").contains(where: { env.platformTags.contains(String($0)) || $0 == "any" }) {
+    if !closest.platform.split(separator: ".").contains(where: { env.platformTags.contains(String($0)) || $0 == "any" })
+    {
       needs.append("platform \(closest.platform)")
     }
     if !closest.versions.contains(where: { specifiers.contains($0, allowPrereleases: true) }) {
       needs.append("its versions, none of which is \(specifiers)")
     }
     guard !needs.isEmpty else { return "add a source with --find-links, --index or --template" }
-    return "the closest differs in \(needs.joined(separator: ", ")); match it, or add a source with --find-links, --index or --template"
+    return
+      "the closest differs in \(needs.joined(separator: ", ")); match it, or add a source with --find-links, --index or --template"
   }
 
   /// The `no-wheel` error for a request (`no-cuda` when only CUDA builds exist and the env has

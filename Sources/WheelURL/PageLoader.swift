@@ -23,7 +23,8 @@ final class PageLoader {
     if let page = cache[url] { return page }
     let host = Self.host(of: url)
     if let failure = unreachable[host] {
-      return .failed(FetchError(kind: failure.kind, url: url, message: "\(url): \(host) unreachable (\(failure.message))"))
+      return .failed(
+        FetchError(kind: failure.kind, url: url, message: "\(url): \(host) unreachable (\(failure.message))"))
     }
     let page = read(url, accept: accept)
     if case .failed(let error) = page, case .network = error.kind, error.isTemporary { unreachable[host] = error }
@@ -44,15 +45,15 @@ final class PageLoader {
       case .document(let finalURL, let contentType, let body):
         return .links(WheelLinks(try Self.parse(body, contentType: contentType, url: finalURL)), url: finalURL)
       case .directory(let dirURL, let names):
-        var files = names.filter { $0.hasSuffix(".whl") }.map {
-          IndexFile(url: dirURL + URLText.percentEncodedPath($0))
+        var links = names.filter { $0.hasSuffix(".whl") }.map {
+          PageLink(href: URLText.percentEncodedPath($0), base: dirURL)
         }
         if names.contains("index.html"),
           case .document(let pageURL, _, let body) = try fetcher.get(dirURL + "index.html")
         {
-          files += FindLinksPage.parse(body, url: pageURL)
+          links += FindLinksPage.links(body, url: pageURL)
         }
-        return .links(WheelLinks(files), url: dirURL)
+        return .links(WheelLinks(links), url: dirURL)
       case .missing(let missingURL, let status):
         return .missing(url: missingURL, status: status)
       }
@@ -62,10 +63,12 @@ final class PageLoader {
   }
 
   /// A body as PEP 691 JSON or as HTML links.
-  static func parse(_ body: [UInt8], contentType: String?, url: String) throws(FetchError) -> [IndexFile] {
-    guard SimpleIndex.isJSON(contentType: contentType, body: body) else { return FindLinksPage.parse(body, url: url) }
+  static func parse(_ body: [UInt8], contentType: String?, url: String) throws(FetchError) -> [PageLink] {
+    guard SimpleIndex.isJSON(contentType: contentType, body: body) else { return FindLinksPage.links(body, url: url) }
     do {
-      return try SimpleIndex.parseJSON(body, url: url)
+      return try SimpleIndex.parseJSON(body, url: url).map {
+        PageLink(href: $0.url, base: url, sha256: $0.sha256, requiresPython: $0.requiresPython, yanked: $0.yanked)
+      }
     } catch {
       throw FetchError(kind: .unreadable, url: url, message: error.message)
     }

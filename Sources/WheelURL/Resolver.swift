@@ -27,6 +27,8 @@ final class Resolver {
   var verify = false
   /// Notes for stderr (a choice the env did not determine).
   var note: (String) -> Void = { _ in }
+  /// Tag rankings by interpreter and platforms: building one hashes a thousand tags.
+  private var rankings: [String: TagRanking] = [:]
 
   init(pages: PageLoader, registry: Registry = .builtin) {
     self.pages = pages
@@ -64,12 +66,20 @@ final class Resolver {
     let ranking: TagRanking
     do {
       adjusted = try env.adjusted(request.settings)
-      ranking = try adjusted.tagRanking()
+      ranking = try self.ranking(for: adjusted)
     } catch {
       return .failure(ErrorRecord(code: "bad-env", message: error.message, id: request.id))
     }
     var search = Search(request: request, env: adjusted, ranking: ranking, resolver: self)
     return search.run(layers: layers, knownByName: knownByName)
+  }
+
+  func ranking(for env: WheelEnv) throws(EnvError) -> TagRanking {
+    let key = "\(env.pythonTag ?? "")-\(env.abi ?? "")-\(env.platformTags.joined(separator: ","))"
+    if let ranking = rankings[key] { return ranking }
+    let ranking = try env.tagRanking()
+    rankings[key] = ranking
+    return ranking
   }
 
   /// `name @ url`: a wheel URL is the answer itself; anything else passes through.
@@ -148,7 +158,8 @@ struct Search {
       }
       let extras = request.requirement.extras.isEmpty ? "" : "[\(request.requirement.extras.joined(separator: ","))]"
       let marker = request.requirement.marker.map { "; " + $0 } ?? ""
-      return .requirement(request.requirementRecord(spec: expanded + extras + request.requirement.specifierText + marker))
+      return .requirement(
+        request.requirementRecord(spec: expanded + extras + request.requirement.specifierText + marker))
     case .template(let template, let platforms):
       return try fromTemplate(source, template: template, platforms: platforms)
     case .findLinks, .index:

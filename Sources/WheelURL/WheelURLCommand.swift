@@ -6,8 +6,12 @@ public enum WheelURLCommand {
   public static let spec = CommandSpec(
     name: "wheel-url", version: pipeKitVersion,
     overview: "Turn package requests into exact prebuilt wheel URLs for the machine an env record describes.",
-    usage: ["[--env FILE] [--config FILE] [--find-links URL] [--index URL] [--template NAME=URL] [options] [REQUIREMENT ...]"],
-    arguments: [("REQUIREMENT", "A package to resolve, as pip writes it: nvdiffrast==0.4.0, pytorch3d>=0.7.8, transformers.")],
+    usage: [
+      "[--env FILE] [--config FILE] [--find-links URL] [--index URL] [--template NAME=URL] [options] [REQUIREMENT ...]"
+    ],
+    arguments: [
+      ("REQUIREMENT", "A package to resolve, as pip writes it: nvdiffrast==0.4.0, pytorch3d>=0.7.8, transformers.")
+    ],
     options: [
       OptionSpec(["--env"], value: "FILE", help: "Read the env record from FILE instead of standard input."),
       OptionSpec(
@@ -23,12 +27,15 @@ public enum WheelURLCommand {
         ["--template"], value: "NAME=URL",
         help: "A wheel URL template for package NAME, tried before any other source; repeatable."),
       OptionSpec(["--python"], value: "X.Y", help: "Choose wheels for this Python instead of the env's."),
-      OptionSpec(["--cuda"], value: "X.Y", help: "Choose wheels for this CUDA instead of the env's; 'none' for CPU wheels."),
-      OptionSpec(["--torch"], value: "VERSION", help: "Choose wheels for this torch instead of the env's; 'none' for no torch."),
+      OptionSpec(
+        ["--cuda"], value: "X.Y", help: "Choose wheels for this CUDA instead of the env's; 'none' for CPU wheels."),
+      OptionSpec(
+        ["--torch"], value: "VERSION", help: "Choose wheels for this torch instead of the env's; 'none' for no torch."),
       OptionSpec(["--no-registry"], help: "Do not use the built-in registry of CUDA packages."),
       OptionSpec(["--verify"], help: "Check that each chosen URL exists (HEAD, then a ranged GET)."),
       OptionSpec(["--offline"], help: "Never touch the network: only file:// URLs, directories and templates."),
-      OptionSpec(["--timeout"], value: "SECONDS", help: "The limit for each HTTP request (default 60; connecting: 10)."),
+      OptionSpec(
+        ["--timeout"], value: "SECONDS", help: "The limit for each HTTP request (default 60; connecting: 10)."),
       OptionSpec(["--retries"], value: "N", help: "Retries after a connection failure or timeout (default 3)."),
       OptionSpec(["--quiet", "-q"], help: "Print no notes on stderr."),
     ])
@@ -99,7 +106,8 @@ struct CommandSettings {
       }
       templates[name, default: []].append(Source(.template(url: resolved, platforms: []), name: "--template"))
     }
-    env = EnvSettings(python: arguments.value("--python"), cuda: arguments.value("--cuda"), torch: arguments.value("--torch"))
+    env = EnvSettings(
+      python: arguments.value("--python"), cuda: arguments.value("--cuda"), torch: arguments.value("--torch"))
     let probe = WheelEnv(pythonVersion: "3.11", platformTags: [], cuda: nil, torchVersion: nil)
     do {
       _ = try probe.adjusted(env)
@@ -107,7 +115,9 @@ struct CommandSettings {
       throw UsageError(error.message)
     }
     if let text = arguments.value("--timeout") {
-      guard let seconds = Double(text), seconds > 0 else { throw UsageError("--timeout '\(text)' is not a number of seconds") }
+      guard let seconds = Double(text), seconds > 0 else {
+        throw UsageError("--timeout '\(text)' is not a number of seconds")
+      }
       http.totalTimeout = seconds
       http.connectTimeout = min(http.connectTimeout, seconds)
     }

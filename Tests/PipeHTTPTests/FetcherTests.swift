@@ -21,7 +21,9 @@ import Testing
 
   @Test func aMissingPageIsMissingNotAnError() throws {
     #expect(try Fetcher().get("\(base)/nothing/here") == .missing(url: "\(base)/nothing/here", status: 404))
-    #expect(try Fetcher().get(URLText.fileURL(forPath: "\(local)/nope")) == .missing(url: URLText.fileURL(forPath: "\(local)/nope"), status: nil))
+    #expect(
+      try Fetcher().get(URLText.fileURL(forPath: "\(local)/nope"))
+        == .missing(url: URLText.fileURL(forPath: "\(local)/nope"), status: nil))
   }
 
   @Test func anErrorStatusIsAnError() throws {

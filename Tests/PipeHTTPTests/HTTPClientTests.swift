@@ -2,11 +2,11 @@ import PipeKit
 import TestSupport
 import Testing
 
+@testable import PipeHTTP
+
 #if canImport(Glibc)
   import Glibc
 #endif
-
-@testable import PipeHTTP
 
 /// The HTTP client against the fake wheel index on loopback.
 @Suite struct HTTPClientTests {

@@ -21,7 +21,9 @@ func resolvesReferences(reference: String, base: String, expected: String) {
 
 @Test func userInputBecomesURLs() throws {
   #expect(try URLText.from(userInput: "https://x.io/simple") == "https://x.io/simple")
-  #expect(try URLText.from(userInput: "pozzettiandrea.github.io/cuda-wheels") == "https://pozzettiandrea.github.io/cuda-wheels")
+  #expect(
+    try URLText.from(userInput: "pozzettiandrea.github.io/cuda-wheels")
+      == "https://pozzettiandrea.github.io/cuda-wheels")
   #expect(try URLText.from(userInput: "/srv/my wheels/") == "file:///srv/my%20wheels/")
   #expect(try URLText.from(userInput: "file:///srv/w") == "file:///srv/w")
   #expect(throws: URLTextError.self) { try URLText.from(userInput: "ftp://x/y") }

@@ -49,7 +49,8 @@ import Testing
     #expect(file.schema == .e3)
     #expect(
       summary(file) == [
-        "cuda nvdiffrast", "cuda cumesh", "pypi trimesh[easy]>=4", "pypi numpy", "pypi opencv-python-headless==4.10.0.84",
+        "cuda nvdiffrast", "cuda cumesh", "pypi trimesh[easy]>=4", "pypi numpy",
+        "pypi opencv-python-headless==4.10.0.84",
         "pypi mylib @ git+https://github.com/example/mylib@v1", "pypi pymeshlab>=2023",
       ])
     #expect(file.entries.allSatisfy { $0.settings.python == "3.11" })
@@ -80,7 +81,9 @@ import Testing
   @Test func anUnquotedPythonIsAnErrorAtItsLine() {
     let error = #expect(throws: ErrorRecord.self) { try load("e3-python-number.toml") }
     #expect(error?.code == "bad-config")
-    #expect(error?.message == "\(Self.directory)/e3-python-number.toml:2: python = 3.10 must be a string; quote it: python = \"3.10\"")
+    #expect(
+      error?.message
+        == "\(Self.directory)/e3-python-number.toml:2: python = 3.10 must be a string; quote it: python = \"3.10\"")
   }
 
   @Test func aRootFileIsNotAnEnvFile() {

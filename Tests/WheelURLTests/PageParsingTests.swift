@@ -40,11 +40,12 @@ import Testing
        {"filename":"simplepkg-1.2-py3-none-any.whl","url":"simplepkg-1.2-py3-none-any.whl","hashes":{},"yanked":true}]}
       """
     let files = try SimpleIndex.parseJSON(Array(json.utf8), url: "https://idx.example/simple/simplepkg/")
-    #expect(files.map(\.url) == [
-      "https://idx.example/files/simplepkg-1.0-py3-none-any.whl",
-      "https://files.example/simplepkg-1.1-py3-none-any.whl",
-      "https://idx.example/simple/simplepkg/simplepkg-1.2-py3-none-any.whl",
-    ])
+    #expect(
+      files.map(\.url) == [
+        "https://idx.example/files/simplepkg-1.0-py3-none-any.whl",
+        "https://files.example/simplepkg-1.1-py3-none-any.whl",
+        "https://idx.example/simple/simplepkg/simplepkg-1.2-py3-none-any.whl",
+      ])
     #expect(files[0].sha256 == "aa11" && files[0].requiresPython == ">=3.8" && files[0].yanked == nil)
     #expect(files[1].yanked == "do not use")
     #expect(files[2].yanked == "")
@@ -63,6 +64,8 @@ import Testing
       SimpleIndex.projectURLs(base: "https://i.example/v2", name: "O_Voxel") == [
         "https://i.example/v2/o-voxel/", "https://i.example/v2/o_voxel/", "https://i.example/v2/O_Voxel/",
       ])
-    #expect(SimpleIndex.projectURLs(base: "https://i.example/v2/", name: "nvdiffrast") == ["https://i.example/v2/nvdiffrast/"])
+    #expect(
+      SimpleIndex.projectURLs(base: "https://i.example/v2/", name: "nvdiffrast") == ["https://i.example/v2/nvdiffrast/"]
+    )
   }
 }

@@ -20,7 +20,8 @@ import Testing
       case .httpJSONIndex: return Source(.index(url: "\(http)/simple/", version: nil), name: "test")
       case .httpHTMLIndex: return Source(.index(url: "\(http)/html/simple", version: nil), name: "test")
       case .localDirectory: return Source(.findLinks(url: URLText.fileURL(forPath: "\(local)/flat")), name: "test")
-      case .localIndexTree: return Source(.index(url: URLText.fileURL(forPath: "\(local)/simple"), version: nil), name: "test")
+      case .localIndexTree:
+        return Source(.index(url: URLText.fileURL(forPath: "\(local)/simple"), version: nil), name: "test")
       case .localPage: return Source(.findLinks(url: URLText.fileURL(forPath: "\(local)/links.html")), name: "test")
       }
     }
@@ -49,21 +50,37 @@ import Testing
 
   @Test(arguments: Place.allCases)
   func choosesTheWheelForEachEnv(place: Place) throws {
-    #expect(try filename("nvdiffrast", TestEnvs.cudaTorch, place) == "nvdiffrast-0.4.0+cu128torch2.8-cp311-cp311-\(Self.m235).whl")
-    #expect(try filename("nvdiffrast", TestEnvs.oldGlibc, place) == "nvdiffrast-0.3.3+cu128torch2.8-cp311-cp311-\(Self.m217).whl")
-    #expect(try filename("nvdiffrast", TestEnvs.otherPython, place) == "nvdiffrast-0.4.0+cu126torch2.7-cp312-cp312-\(Self.m235).whl")
-    #expect(try filename("cumesh", TestEnvs.cudaTorch, place) == "cumesh-0.2.0+pt2.8cu128-cp311-cp311-manylinux_2_28_x86_64.whl")
-    #expect(try filename("torch-scatter", TestEnvs.cpuOnly, place) == "torch_scatter-2.1.2+pt28cpu-cp311-cp311-linux_x86_64.whl")
-    #expect(try filename("torch_scatter", TestEnvs.cudaTorch, place) == "torch_scatter-2.1.2+pt28cu128-cp311-cp311-linux_x86_64.whl")
-    #expect(try filename("torch-scatter", TestEnvs.otherPython, place) == "torch_scatter-2.1.2+pt27cu126-cp312-cp312-linux_x86_64.whl")
+    #expect(
+      try filename("nvdiffrast", TestEnvs.cudaTorch, place)
+        == "nvdiffrast-0.4.0+cu128torch2.8-cp311-cp311-\(Self.m235).whl")
+    #expect(
+      try filename("nvdiffrast", TestEnvs.oldGlibc, place)
+        == "nvdiffrast-0.3.3+cu128torch2.8-cp311-cp311-\(Self.m217).whl")
+    #expect(
+      try filename("nvdiffrast", TestEnvs.otherPython, place)
+        == "nvdiffrast-0.4.0+cu126torch2.7-cp312-cp312-\(Self.m235).whl")
+    #expect(
+      try filename("cumesh", TestEnvs.cudaTorch, place)
+        == "cumesh-0.2.0+pt2.8cu128-cp311-cp311-manylinux_2_28_x86_64.whl")
+    #expect(
+      try filename("torch-scatter", TestEnvs.cpuOnly, place)
+        == "torch_scatter-2.1.2+pt28cpu-cp311-cp311-linux_x86_64.whl")
+    #expect(
+      try filename("torch_scatter", TestEnvs.cudaTorch, place)
+        == "torch_scatter-2.1.2+pt28cu128-cp311-cp311-linux_x86_64.whl")
+    #expect(
+      try filename("torch-scatter", TestEnvs.otherPython, place)
+        == "torch_scatter-2.1.2+pt27cu126-cp312-cp312-linux_x86_64.whl")
     #expect(try filename("pytorch3d", TestEnvs.cudaTorch, place) == "pytorch3d-0.7.9+cu128-cp39-abi3-\(Self.m217).whl")
-    #expect(try filename("gsplat", TestEnvs.cudaTorch, place) == "gsplat-1.4.0+cu128torch2.8-cp311-cp311-\(Self.m217).whl")
+    #expect(
+      try filename("gsplat", TestEnvs.cudaTorch, place) == "gsplat-1.4.0+cu128torch2.8-cp311-cp311-\(Self.m217).whl")
   }
 
   @Test(arguments: Place.allCases)
   func pinsAndRanges(place: Place) throws {
     let env = TestEnvs.cudaTorch
-    #expect(try filename("nvdiffrast==0.3.3", env, place) == "nvdiffrast-0.3.3+cu128torch2.8-cp311-cp311-\(Self.m217).whl")
+    #expect(
+      try filename("nvdiffrast==0.3.3", env, place) == "nvdiffrast-0.3.3+cu128torch2.8-cp311-cp311-\(Self.m217).whl")
     #expect(try filename("nvdiffrast<0.4", env, place) == "nvdiffrast-0.3.3+cu128torch2.8-cp311-cp311-\(Self.m217).whl")
     #expect(try filename("nvdiffrast==0.4.0+cu128torch2.8", env, place) != nil)
     #expect(try filename("pytorch3d>=0.7.8,<0.7.9", env, place) == "pytorch3d-0.7.8+cu128-cp39-abi3-\(Self.m217).whl")
@@ -100,7 +117,9 @@ import Testing
     #expect(record.keys.prefix(5) == ["type", "name", "version", "url", "filename"])
     #expect(record["name"] == "nvdiffrast")
     #expect(record["version"] == "0.4.0+cu128torch2.8")
-    #expect(record["url"]?.stringValue?.hasSuffix(name.replacingOccurrences("+", "%2B")) == true || record["url"]?.stringValue?.hasSuffix(name) == true)
+    #expect(
+      record["url"]?.stringValue?.hasSuffix(name.replacingOccurrences("+", "%2B")) == true
+        || record["url"]?.stringValue?.hasSuffix(name) == true)
     if place.hasMetadata {
       #expect(record["sha256"] == .string(sha256Hex(name)))
     } else {
@@ -129,21 +148,29 @@ import Testing
     #expect(available.count > 10)
     #expect(available.first?["torch"] == "2.8" && available.first?["python"] == "cp311")
 
-    let torch29 = WheelEnv(pythonVersion: "3.11", platformTags: TestEnvs.linux(glibc: 36), cuda: CUDAVersion("12.8"), torchVersion: "2.9.0")
+    let torch29 = WheelEnv(
+      pythonVersion: "3.11", platformTags: TestEnvs.linux(glibc: 36), cuda: CUDAVersion("12.8"), torchVersion: "2.9.0")
     guard case .failure(let miss) = try resolve("nvdiffrast", torch29, .httpLinks) else {
       Issue.record("not a miss")
       return
     }
     let first = miss.detail?["available"]?.arrayValue?.first
-    #expect(first == ["cuda": "cu128", "torch": "2.8", "python": "cp311", "platform": "manylinux_2_34_x86_64.manylinux_2_35_x86_64", "versions": ["0.4.0"]])
-    #expect(miss.message.contains("closest available: cu128 torch2.8 cp311 manylinux_2_34_x86_64.manylinux_2_35_x86_64 (0.4.0)"))
+    #expect(
+      first == [
+        "cuda": "cu128", "torch": "2.8", "python": "cp311", "platform": "manylinux_2_34_x86_64.manylinux_2_35_x86_64",
+        "versions": ["0.4.0"],
+      ])
+    #expect(
+      miss.message.contains(
+        "closest available: cu128 torch2.8 cp311 manylinux_2_34_x86_64.manylinux_2_35_x86_64 (0.4.0)"))
   }
 
   @Test func offlineWithAnHTTPIndexIsAnErrorNotAHang() throws {
     let resolver = Resolver(pages: PageLoader(fetcher: Fetcher(offline: true)), registry: .empty)
     resolver.userSources = [Source(.index(url: "http://192.0.2.1/simple/", version: nil), name: "--index")]
     let start = monotonicSeconds()
-    guard case .failure(let error) = resolver.resolve(try Request("nvdiffrast", origin: "t"), env: TestEnvs.cudaTorch) else {
+    guard case .failure(let error) = resolver.resolve(try Request("nvdiffrast", origin: "t"), env: TestEnvs.cudaTorch)
+    else {
       Issue.record("not an error")
       return
     }
@@ -154,16 +181,28 @@ import Testing
   @Test func templatesAreTriedFirstAndChecked() throws {
     let resolver = Resolver(pages: PageLoader(fetcher: Fetcher()), registry: .empty)
     resolver.templates["nvdiffrast"] = [
-      Source(.template(url: "\(WheelIndexFixture.url)/files/nvdiffrast-{version}%2Bcu{cuda_short}torch{torch_dotted_mm}-{py_tag}-{py_tag}-linux_aarch64.whl", platforms: []), name: "arm"),
-      Source(.template(url: "\(WheelIndexFixture.url)/files/nvdiffrast-{version}%2Bcu{cuda_short}torch{torch_dotted_mm}-{py_tag}-{py_tag}-\(Self.m235).whl", platforms: []), name: "x86"),
+      Source(
+        .template(
+          url:
+            "\(WheelIndexFixture.url)/files/nvdiffrast-{version}%2Bcu{cuda_short}torch{torch_dotted_mm}-{py_tag}-{py_tag}-linux_aarch64.whl",
+          platforms: []), name: "arm"),
+      Source(
+        .template(
+          url:
+            "\(WheelIndexFixture.url)/files/nvdiffrast-{version}%2Bcu{cuda_short}torch{torch_dotted_mm}-{py_tag}-{py_tag}-\(Self.m235).whl",
+          platforms: []), name: "x86"),
     ]
-    guard case .wheel(let record) = resolver.resolve(try Request("nvdiffrast==0.4.0", origin: "t"), env: TestEnvs.cudaTorch) else {
+    guard
+      case .wheel(let record) = resolver.resolve(try Request("nvdiffrast==0.4.0", origin: "t"), env: TestEnvs.cudaTorch)
+    else {
       Issue.record("no wheel")
       return
     }
     #expect(record["source"] == "x86")
     #expect(record["filename"] == .string("nvdiffrast-0.4.0+cu128torch2.8-cp311-cp311-\(Self.m235).whl"))
-    guard case .failure(let unpinned) = resolver.resolve(try Request("nvdiffrast", origin: "t"), env: TestEnvs.cudaTorch) else {
+    guard
+      case .failure(let unpinned) = resolver.resolve(try Request("nvdiffrast", origin: "t"), env: TestEnvs.cudaTorch)
+    else {
       Issue.record("not an error")
       return
     }
@@ -174,19 +213,29 @@ import Testing
     let resolver = Resolver(pages: PageLoader(fetcher: Fetcher()), registry: .empty)
     resolver.verify = true
     resolver.templates["simplepkg"] = [
-      Source(.template(url: "\(WheelIndexFixture.url)/files/simplepkg-{version}-py2-none-any.whl", platforms: []), name: "gone"),
-      Source(.template(url: "\(WheelIndexFixture.url)/nohead/files/simplepkg-{version}-py3-none-any.whl", platforms: []), name: "ok"),
+      Source(
+        .template(url: "\(WheelIndexFixture.url)/files/simplepkg-{version}-py2-none-any.whl", platforms: []),
+        name: "gone"),
+      Source(
+        .template(url: "\(WheelIndexFixture.url)/nohead/files/simplepkg-{version}-py3-none-any.whl", platforms: []),
+        name: "ok"),
     ]
     // py2 does not fit cp311: skipped without a request; a 404 is skipped after one.
     resolver.templates["filler"] = [
-      Source(.template(url: "\(WheelIndexFixture.url)/files/filler-{version}-cp311-cp311-linux_x86_64.whl", platforms: []), name: "404"),
+      Source(
+        .template(url: "\(WheelIndexFixture.url)/files/filler-{version}-cp311-cp311-linux_x86_64.whl", platforms: []),
+        name: "404")
     ]
-    guard case .wheel(let record) = resolver.resolve(try Request("simplepkg==1.0.0", origin: "t"), env: TestEnvs.cudaTorch) else {
+    guard
+      case .wheel(let record) = resolver.resolve(try Request("simplepkg==1.0.0", origin: "t"), env: TestEnvs.cudaTorch)
+    else {
       Issue.record("no wheel")
       return
     }
     #expect(record["source"] == "ok")
-    guard case .failure(let error) = resolver.resolve(try Request("filler==9.9.9", origin: "t"), env: TestEnvs.cudaTorch) else {
+    guard
+      case .failure(let error) = resolver.resolve(try Request("filler==9.9.9", origin: "t"), env: TestEnvs.cudaTorch)
+    else {
       Issue.record("not an error")
       return
     }
@@ -195,7 +244,9 @@ import Testing
 
   @Test func anUnknownPlaceholderEndsTheRequest() throws {
     let resolver = Resolver(pages: PageLoader(fetcher: Fetcher()), registry: .empty)
-    resolver.templates["x"] = [Source(.template(url: "https://x.example/x-{verison}.whl", platforms: []), name: "--template")]
+    resolver.templates["x"] = [
+      Source(.template(url: "https://x.example/x-{verison}.whl", platforms: []), name: "--template")
+    ]
     guard case .failure(let error) = resolver.resolve(try Request("x==1", origin: "t"), env: TestEnvs.cudaTorch) else {
       Issue.record("not an error")
       return
@@ -208,6 +259,7 @@ import Testing
 /// The fixture's fake hashes: SHA-256 of the file name, computed by Python.
 func sha256Hex(_ text: String) -> String {
   let run = try? runCapturing(
-    "/usr/bin/env", ["python3", "-c", "import hashlib,sys;print(hashlib.sha256(sys.argv[1].encode()).hexdigest())", text])
+    "/usr/bin/env",
+    ["python3", "-c", "import hashlib,sys;print(hashlib.sha256(sys.argv[1].encode()).hexdigest())", text])
   return run.map { String($0.stdoutText.dropLast()) } ?? ""
 }

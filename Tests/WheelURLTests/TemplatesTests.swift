@@ -69,7 +69,9 @@ import Testing
     }
     #expect(error?.kind == .unknown)
     #expect(error?.placeholder == "cuda_shortt")
-    #expect(error?.description.hasPrefix("unknown placeholder {cuda_shortt} in 'https://x.io/{cuda_shortt}/{torch_mm}'") == true)
+    #expect(
+      error?.description.hasPrefix("unknown placeholder {cuda_shortt} in 'https://x.io/{cuda_shortt}/{torch_mm}'")
+        == true)
   }
 
   @Test func aKnownPlaceholderWithoutAValueSaysWhy() {

@@ -22,7 +22,9 @@ enum TestEnvs {
     pythonVersion: "3.12", platformTags: linux(glibc: 36), cuda: CUDAVersion("12.6"), torchVersion: "2.7.1")
 
   /// An env record for the command line.
-  static func record(python: String? = "3.11.7", cuda: String? = "12.8", torch: String? = "2.8.0", glibc: String = "2.36")
+  static func record(
+    python: String? = "3.11.7", cuda: String? = "12.8", torch: String? = "2.8.0", glibc: String = "2.36"
+  )
     -> JSONObject
   {
     var record: JSONObject = ["type": "env", "os": "linux", "arch": "x86_64", "glibc": .string(glibc)]
@@ -34,7 +36,7 @@ enum TestEnvs {
         return ["executable": "/usr/bin/python3", "version": .string(v), "tag": .string(tag), "abi": .string(tag)]
       } ?? .null
     record["cuda"] =
-      cuda.map { ["version": .string($0), "short": .string($0.replacingOccurrences("." , "")), "source": "flag"] }
+      cuda.map { ["version": .string($0), "short": .string($0.replacingOccurrences(".", "")), "source": "flag"] }
       ?? .null
     record["torch"] = torch.map { ["version": .string($0), "cuda": .null, "local": .null] } ?? .null
     record["backend"] = .string(cuda.map { "cu" + $0.replacingOccurrences(".", "") } ?? "cpu")

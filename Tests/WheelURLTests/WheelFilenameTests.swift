@@ -1,6 +1,5 @@
-import Testing
-
 import PipeHTTP
+import Testing
 
 @testable import WheelURL
 

@@ -96,12 +96,14 @@ import Testing
     #expect(run.records.count == 2)
     #expect(run.records[0] == ["type": "requirement", "spec": "transformers"])
     #expect(run.records[1]["code"] == "no-env")
-    #expect(run.records[1]["message"]?.stringValue?.contains("pipe cuda-detect into wheel-url, or pass --env FILE") == true)
+    #expect(
+      run.records[1]["message"]?.stringValue?.contains("pipe cuda-detect into wheel-url, or pass --env FILE") == true)
   }
 
   @Test func envFromAFile() throws {
     let envFile = try scratch.write("env.json", line(TestEnvs.record(cuda: nil)))
-    let run = try Products.run("wheel-url", ["--env", envFile, "--find-links", "\(local)/flat", "--no-registry", "torch-scatter"])
+    let run = try Products.run(
+      "wheel-url", ["--env", envFile, "--find-links", "\(local)/flat", "--no-registry", "torch-scatter"])
     #expect(run.exit == .exited(0))
     #expect(run.records.count == 1)
     #expect(run.records[0]["filename"] == "torch_scatter-2.1.2+pt28cpu-cp311-cp311-linux_x86_64.whl")

@@ -266,19 +266,19 @@ def write_dir(root, wheels):
         f.write(links_page(wheels, "flat/"))
 
 
-def bench_links(path, count):
-    """COUNT wheel links over ~250 projects, each with cu/torch/py variants."""
+def bench_links(path, count, projects=250):
+    """COUNT wheel links over PROJECTS projects: per project, versions 1.0.0, 1.1.0, ... each
+    with every cu124/cu126/cu128 x torch 2.7/2.8 x cp310/cp311/cp312 build, until the project
+    has its share of the links."""
+    combos = [(cuda, torch, py) for cuda in ("124", "126", "128") for torch in ("2.7", "2.8")
+              for py in ("cp310", "cp311", "cp312")]
     lines = []
-    k = 0
-    while len(lines) < count:
-        project = f"pkg{k % 250:03d}"
-        minor = k // 250
-        cuda = ("124", "126", "128")[k % 3]
-        torch = ("2.7", "2.8")[(k // 3) % 2]
-        py = ("cp310", "cp311", "cp312")[(k // 6) % 3]
-        name = f"{project}-1.{minor}.0+cu{cuda}torch{torch}-{py}-{py}-manylinux_2_28_x86_64.whl"
-        lines.append(link("https://wheels.example/" + name.replace("+", "%2B"), name, None, None))
-        k += 1
+    for p in range(projects):
+        share = count // projects + (1 if p < count % projects else 0)
+        for k in range(share):
+            cuda, torch, py = combos[k % len(combos)]
+            name = f"pkg{p:03d}-1.{k // len(combos)}.0+cu{cuda}torch{torch}-{py}-{py}-manylinux_2_28_x86_64.whl"
+            lines.append(link("https://wheels.example/" + name.replace("+", "%2B"), name, None, None))
     with open(path, "w") as f:
         f.write("<!DOCTYPE html>\n<html><body>\n" + "".join(lines) + "</body></html>\n")
 
