@@ -41,14 +41,7 @@ public struct HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
   public var kind: Kind
   public var url: String
   public var message: String
-  public var attempts: Int
-
-  public init(kind: Kind, url: String, message: String, attempts: Int = 1) {
-    self.kind = kind
-    self.url = url
-    self.message = message
-    self.attempts = attempts
-  }
+  public var attempts = 1
 
   public var description: String {
     attempts > 1 ? "\(url): \(message) (after \(attempts) attempts)" : "\(url): \(message)"

@@ -18,21 +18,21 @@ struct Registry: Sendable {
   }()
 
   /// Reads `{"packages": {"name": [source, …]}}`.
-  init(json text: String) throws(SourceError) {
+  init(json text: String) throws(InputError) {
     let document: JSON
     do {
       document = try JSON.parse(text)
     } catch {
-      throw SourceError("registry is not JSON: \(error)")
+      throw InputError("registry is not JSON: \(error)")
     }
     guard case .object(let packages) = document["packages"] ?? .null else {
-      throw SourceError("registry has no \"packages\" object")
+      throw InputError("registry has no \"packages\" object")
     }
     var result: [String: [Source]] = [:]
     for (name, list) in packages {
-      guard let items = list.arrayValue else { throw SourceError("registry entry '\(name)' is not a list") }
+      guard let items = list.arrayValue else { throw InputError("registry entry '\(name)' is not a list") }
       let sourceName = "registry:\(name)"
-      result[normalizedProjectName(name)] = try items.map { (item) throws(SourceError) in
+      result[normalizedProjectName(name)] = try items.map { (item) throws(InputError) in
         var source = try Source(json: item, defaultName: sourceName)
         if source.name != sourceName { source.name = "\(sourceName)/\(source.name)" }
         return source

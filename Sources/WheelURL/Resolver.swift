@@ -27,6 +27,8 @@ final class Resolver {
   var verify = false
   /// Notes for stderr (a choice the env did not determine).
   var note: (String) -> Void = { _ in }
+  /// Find-links pages of the user's that were missing, noted once each.
+  var missingPages: Set<String> = []
   /// Tag rankings by interpreter and platforms: building one hashes a thousand tags.
   private var rankings: [String: TagRanking] = [:]
 
@@ -74,7 +76,7 @@ final class Resolver {
     return search.run(layers: layers, knownByName: knownByName)
   }
 
-  func ranking(for env: WheelEnv) throws(EnvError) -> TagRanking {
+  func ranking(for env: WheelEnv) throws(InputError) -> TagRanking {
     let key = "\(env.pythonTag ?? "")-\(env.abi ?? "")-\(env.platformTags.joined(separator: ","))"
     if let ranking = rankings[key] { return ranking }
     let ranking = try env.tagRanking()
@@ -248,6 +250,10 @@ struct Search {
       return files.compactMap { judge.candidate($0, page: pageURL) }
     case .missing(_, let status):
       pagesRead += 1
+      if case .findLinks = source.kind, !source.name.hasPrefix("registry"), !resolver.missingPages.contains(url) {
+        resolver.missingPages.insert(url)
+        resolver.note("\(url): \(status.map { "HTTP \($0)" } ?? "not found"); the page lists no wheels")
+      }
       tried.append([
         "source": .string(source.name), "url": .string(url),
         "result": .string(status.map { "HTTP \($0)" } ?? "not found"),

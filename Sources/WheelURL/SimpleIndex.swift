@@ -14,7 +14,7 @@ enum SimpleIndex {
     let root = base.hasSuffix("/") ? base : base + "/"
     let normalized = normalizedProjectName(name)
     var urls: [String] = []
-    for spelling in [normalized, normalized.replacingDashes("_"), name] {
+    for spelling in [normalized, normalized.replacingAll("-", with: "_"), name] {
       let url = root + URLText.percentEncodedPath(spelling) + "/"
       if !urls.contains(url) { urls.append(url) }
     }
@@ -28,16 +28,16 @@ enum SimpleIndex {
   }
 
   /// The files of a PEP 691 project page.
-  /// - Throws: `SimpleIndexError` when the body is not a PEP 691 document.
-  static func parseJSON(_ body: [UInt8], url: String) throws(SimpleIndexError) -> [IndexFile] {
+  /// - Throws: `InputError` when the body is not a PEP 691 document.
+  static func parseJSON(_ body: [UInt8], url: String) throws(InputError) -> [IndexFile] {
     let document: JSON
     do {
       document = try JSON.parse(body)
     } catch {
-      throw SimpleIndexError("\(url): not JSON: \(error)")
+      throw InputError("\(url): not JSON: \(error)")
     }
     guard let files = document["files"]?.arrayValue else {
-      throw SimpleIndexError("\(url): a PEP 691 page needs a \"files\" list")
+      throw InputError("\(url): a PEP 691 page needs a \"files\" list")
     }
     return files.compactMap { file in
       guard let href = file["url"]?.stringValue else { return nil }
@@ -51,17 +51,5 @@ enum SimpleIndex {
         url: URLText.resolve(href, against: url), sha256: file["hashes"]?["sha256"]?.stringValue,
         requiresPython: file["requires-python"]?.stringValue, yanked: yanked)
     }
-  }
-}
-
-struct SimpleIndexError: Error, Sendable, Equatable, CustomStringConvertible {
-  var message: String
-  init(_ message: String) { self.message = message }
-  var description: String { message }
-}
-
-extension String {
-  func replacingDashes(_ with: String) -> String {
-    split(separator: "-", omittingEmptySubsequences: false).joined(separator: with)
   }
 }

@@ -44,13 +44,13 @@ struct Source: Sendable, Equatable {
 
   /// Reads one source object: `{"kind": "find-links"|"index"|"template"|"pypi-variant"|"pypi",
   /// "url", "version", "platforms", "package", "name"}`.
-  init(json: JSON, defaultName: String) throws(SourceError) {
+  init(json: JSON, defaultName: String) throws(InputError) {
     guard case .object(let object) = json, let kind = object["kind"]?.stringValue else {
-      throw SourceError("a source must be an object with a \"kind\"")
+      throw InputError("a source must be an object with a \"kind\"")
     }
     let url = object["url"]?.stringValue
-    func need(_ value: String?, _ key: String) throws(SourceError) -> String {
-      guard let value, !value.isEmpty else { throw SourceError("a \(kind) source needs \"\(key)\"") }
+    func need(_ value: String?, _ key: String) throws(InputError) -> String {
+      guard let value, !value.isEmpty else { throw InputError("a \(kind) source needs \"\(key)\"") }
       return value
     }
     name = object["name"]?.stringValue ?? defaultName
@@ -62,13 +62,7 @@ struct Source: Sendable, Equatable {
       self.kind = .template(url: try need(url, "url"), platforms: platforms)
     case "pypi-variant": self.kind = .pypiVariant(package: try need(object["package"]?.stringValue, "package"))
     case "pypi": self.kind = .pypi
-    default: throw SourceError("unknown source kind '\(kind)'")
+    default: throw InputError("unknown source kind '\(kind)'")
     }
   }
-}
-
-struct SourceError: Error, Sendable, Equatable, CustomStringConvertible {
-  var message: String
-  init(_ message: String) { self.message = message }
-  var description: String { message }
 }

@@ -36,7 +36,7 @@ struct TemplateVariables: Sendable {
       values["cuda_major"] = String(cuda.major)
     }
     if let torch = env.torchVersion, let series = env.torchSeries {
-      let short = torch.replacingDots("")
+      let short = torch.replacingAll(".", with: "")
       let mm = "\(series.major)\(series.minor)"
       values["torch_version"] = torch
       values["torch_short"] = short
@@ -47,7 +47,7 @@ struct TemplateVariables: Sendable {
       values["pytorch_mm"] = mm
     }
     if let python = env.pythonVersion {
-      let short = python.replacingDots("")
+      let short = python.replacingAll(".", with: "")
       values["py_version"] = python
       values["python_version"] = python
       values["py_short"] = short

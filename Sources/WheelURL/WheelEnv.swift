@@ -21,26 +21,28 @@ struct WheelEnv: Sendable {
   var torchVersion: String?
 
   /// Reads an `env` record.
-  /// - Throws: `EnvError` when a member has the wrong shape.
-  init(record: JSONObject) throws(EnvError) {
-    func string(_ value: JSON?, _ name: String) throws(EnvError) -> String? {
+  /// - Throws: `InputError` when a member has the wrong shape.
+  init(record: JSONObject) throws(InputError) {
+    func string(_ value: JSON?, _ name: String) throws(InputError) -> String? {
       guard let value, !value.isNull else { return nil }
-      guard let text = value.stringValue else { throw EnvError("\"\(name)\" is \(value.kindName), not a string") }
+      guard let text = value.stringValue else { throw InputError("\"\(name)\" is \(value.kindName), not a string") }
       return text
     }
     os = try string(record["os"], "os") ?? "linux"
     arch = PlatformTags.normalizedArch(try string(record["arch"], "arch") ?? "x86_64")
     if let python = record["python"], !python.isNull {
-      guard case .object(let object) = python else { throw EnvError("\"python\" is \(python.kindName), not an object") }
+      guard case .object(let object) = python else {
+        throw InputError("\"python\" is \(python.kindName), not an object")
+      }
       pythonFullVersion = try string(object["version"], "python.version")
       pythonVersion = pythonFullVersion.map(Self.majorMinor)
       pythonTag = try string(object["tag"], "python.tag")
       abi = try string(object["abi"], "python.abi")
-      if pythonTag == nil, let version = pythonVersion { pythonTag = "cp" + version.replacingDots("") }
+      if pythonTag == nil, let version = pythonVersion { pythonTag = "cp" + version.replacingAll(".", with: "") }
     }
     if let tags = record["platform_tags"], !tags.isNull {
       guard let list = tags.arrayValue?.compactMap(\.stringValue), list.count == tags.arrayValue?.count else {
-        throw EnvError("\"platform_tags\" is not an array of strings")
+        throw InputError("\"platform_tags\" is not an array of strings")
       }
       platformTags = list
     } else {
@@ -50,7 +52,7 @@ struct WheelEnv: Sendable {
     if let cuda = record["cuda"], !cuda.isNull {
       var text = try string(cuda["version"], "cuda.version")
       if text == nil { text = try string(cuda["short"], "cuda.short") }
-      guard let text, let version = CUDAVersion(text) else { throw EnvError("\"cuda\" has no version like 12.8") }
+      guard let text, let version = CUDAVersion(text) else { throw InputError("\"cuda\" has no version like 12.8") }
       self.cuda = version
     }
     if let torch = record["torch"], !torch.isNull {
@@ -65,7 +67,7 @@ struct WheelEnv: Sendable {
     self.os = os
     self.arch = arch
     self.pythonVersion = pythonVersion
-    self.pythonTag = pythonVersion.map { "cp" + $0.replacingDots("") }
+    self.pythonTag = pythonVersion.map { "cp" + $0.replacingAll(".", with: "") }
     self.abi = pythonTag
     self.platformTags = platformTags
     self.cuda = cuda
@@ -80,18 +82,18 @@ struct WheelEnv: Sendable {
   /// The env with a config's or the command line's settings applied; `nil` leaves a part as it
   /// is. `python` is `3.11`; `cuda` is `12.8`, `128`, or `none`/`null`/`cpu` for no CUDA (`auto`
   /// keeps the machine's); `torch` is `2.8.0` or `2.8`, `none` for no torch (`auto` keeps it).
-  func adjusted(_ settings: EnvSettings) throws(EnvError) -> WheelEnv {
+  func adjusted(_ settings: EnvSettings) throws(InputError) -> WheelEnv {
     var env = self
     if let python = settings.python, python.lowercased() != "auto" {
       let parts = python.split(separator: ".")
       guard parts.count >= 2, parts.allSatisfy({ Int($0) != nil }) else {
-        throw EnvError("python '\(python)' is not a version like 3.11")
+        throw InputError("python '\(python)' is not a version like 3.11")
       }
       let version = Self.majorMinor(python)
       if version != env.pythonVersion {
         env.pythonVersion = version
         env.pythonFullVersion = nil
-        env.pythonTag = "cp" + version.replacingDots("")
+        env.pythonTag = "cp" + version.replacingAll(".", with: "")
         env.abi = env.pythonTag
       }
     }
@@ -100,7 +102,7 @@ struct WheelEnv: Sendable {
         env.cuda = nil
       } else {
         guard let version = CUDAVersion(cuda), version.minor != nil else {
-          throw EnvError("cuda '\(cuda)' is not a version like 12.8")
+          throw InputError("cuda '\(cuda)' is not a version like 12.8")
         }
         env.cuda = version
       }
@@ -111,7 +113,7 @@ struct WheelEnv: Sendable {
       } else {
         let version = String(torch.prefix { $0 != "+" })
         guard TorchSeries(version) != nil, version.contains(".") else {
-          throw EnvError("torch '\(torch)' is not a version like 2.8.0")
+          throw InputError("torch '\(torch)' is not a version like 2.8.0")
         }
         env.torchVersion = version.split(separator: ".").count == 2 ? version + ".0" : version
       }
@@ -120,14 +122,14 @@ struct WheelEnv: Sendable {
   }
 
   /// The tag ranking for this interpreter and platform.
-  func tagRanking() throws(EnvError) -> TagRanking {
+  func tagRanking() throws(InputError) -> TagRanking {
     guard let pythonTag else {
-      throw EnvError("the env has no python; run cuda-detect with a python, or pass --python 3.11")
+      throw InputError("the env has no python; run cuda-detect with a python, or pass --python 3.11")
     }
     do {
       return try TagRanking(pythonTag: pythonTag, abi: abi, platforms: platformTags)
     } catch {
-      throw EnvError(error.message)
+      throw InputError(error.message)
     }
   }
 
@@ -163,15 +165,16 @@ struct EnvSettings: Sendable, Equatable {
   }
 }
 
-/// Why an env record or setting cannot be used.
-struct EnvError: Error, Sendable, Equatable, CustomStringConvertible {
+/// Why an input cannot be used: an env record or setting, a registry source, an index page.
+struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
   var message: String
   init(_ message: String) { self.message = message }
   var description: String { message }
 }
 
 extension String {
-  func replacingDots(_ with: String) -> String {
-    split(separator: ".", omittingEmptySubsequences: false).joined(separator: with)
+  /// The string with every `target` replaced (`"3.11".replacingAll(".", with: "")` → `311`).
+  func replacingAll(_ target: Character, with replacement: String) -> String {
+    split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
   }
 }

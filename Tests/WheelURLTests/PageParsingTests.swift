@@ -49,7 +49,7 @@ import Testing
     #expect(files[0].sha256 == "aa11" && files[0].requiresPython == ">=3.8" && files[0].yanked == nil)
     #expect(files[1].yanked == "do not use")
     #expect(files[2].yanked == "")
-    #expect(throws: SimpleIndexError.self) { try SimpleIndex.parseJSON(Array("{}".utf8), url: "x") }
+    #expect(throws: InputError.self) { try SimpleIndex.parseJSON(Array("{}".utf8), url: "x") }
   }
 
   @Test func knowsJSONFromHTML() {

@@ -61,6 +61,54 @@ import Testing
     #expect(run.records[2]["sha256"]?.stringValue?.count == 64)
   }
 
+  @Test func theFixtureConfigsGiveTheirRecords() throws {
+    let configs = "\(Products.root)/Tests/Fixtures/configs"
+    let common = ["--find-links", "\(local)/flat", "--offline", "--quiet"]
+    let legacy = try Products.run(
+      "wheel-url", ["--config", "\(configs)/comfyui_env.toml"] + common, input: line(TestEnvs.record()))
+    #expect(legacy.exit == .exited(0), "\(legacy.stderrText)")
+    #expect(
+      legacy.records.compactMap { $0["filename"]?.stringValue }.map { $0.prefix(35) } == [
+        "nvdiffrast-0.4.0+cu128torch2.8-cp31", "simplepkg-1.2.0-py3-none-any.whl",
+      ])
+    let full = try Products.run(
+      "wheel-url", ["--config", "\(configs)/e1-full.toml"] + common, input: line(TestEnvs.record()))
+    #expect(full.exit == .exited(1))
+    let answers = full.records.dropFirst().map { record in
+      "\(record.type ?? "") \(record["filename"]?.stringValue ?? record["spec"]?.stringValue ?? record["code"]?.stringValue ?? "") \(record["env"]?.stringValue ?? "host")"
+    }
+    #expect(
+      answers == [
+        "wheel nvdiffrast-0.4.0+cu128torch2.8-cp311-cp311-manylinux_2_34_x86_64.manylinux_2_35_x86_64.whl host",
+        "requirement numpy host",
+        "wheel torch_scatter-2.1.2+pt27cu126-cp312-cp312-linux_x86_64.whl sam3",
+        "error no-wheel host",
+        "requirement trimesh>=4 sam3",
+        "requirement pymeshlab sam3",
+      ])
+  }
+
+  @Test func aResetConnectionIsRetriedAndA404IsNot() throws {
+    let key = "e2e-\(UInt32.random(in: 0...UInt32.max))"
+    let flaky = "\(WheelIndexFixture.url)/flaky/\(key)/1/links.html"
+    let run = try Products.run(
+      "wheel-url", ["--find-links", flaky, "--no-registry", "simplepkg==1.0.0"], input: line(TestEnvs.record()))
+    #expect(run.exit == .exited(0))
+    #expect(run.records.last?["source"] == .string(flaky))
+    let gone = "\(WheelIndexFixture.url)/flaky/\(key)-404/0/no/such/page.html"
+    let missing = try Products.run(
+      "wheel-url", ["--find-links", gone, "--no-registry", "simplepkg==1.0.0"], input: line(TestEnvs.record()))
+    #expect(missing.records.last?["type"] == "requirement")
+    #expect(missing.stderrText.contains("\(gone): HTTP 404"))
+    let count = try runCapturing(
+      "/usr/bin/env",
+      [
+        "python3", "-c", "import urllib.request,sys;print(urllib.request.urlopen(sys.argv[1]).read().decode())",
+        "\(WheelIndexFixture.url)/count/\(key)-404",
+      ])
+    #expect(count.stdoutText.hasPrefix("{\"count\": 1}"))
+  }
+
   @Test func packageRecordsAreAnsweredInOrderWithTheirIds() throws {
     let input = [
       line(TestEnvs.record()), "{\"type\":\"note\",\"text\":\"kept\"}\n",
