@@ -1,7 +1,7 @@
 # comfy-pipes: build, test, demo, lint and install the kit.
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
-TOOLS     := cuda-detect tensor-pack
+TOOLS     := cuda-detect wheel-url tensor-pack
 RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 TEST_VENV := .build/test-venv
@@ -11,11 +11,12 @@ TEST_VENV := .build/test-venv
 all: build
 
 ## Release build with the Swift runtime linked in; the tools land in bin/.
+## (One product per swift build: given several --product flags, swift build builds only the last.)
 build:
-	$(SWIFT) build $(RELEASE) $(addprefix --product ,$(TOOLS))
+	@for t in $(TOOLS); do $(SWIFT) build $(RELEASE) --product $$t || exit 1; done
 	@mkdir -p bin
 	@dir=$$($(SWIFT) build $(RELEASE) --show-bin-path); \
-	  for t in $(TOOLS); do cp -f "$$dir/$$t" "bin/$$t"; done
+	  for t in $(TOOLS); do cp -f "$$dir/$$t" "bin/$$t" || exit 1; done
 	@echo "built: $(addprefix bin/,$(TOOLS))"
 
 ## Unit and end-to-end tests (debug build), plus the man-page lint. Interop tests use a venv
@@ -34,14 +35,17 @@ $(TEST_VENV)/ok:
 test-fixtures:
 	cd Tests/Fixtures/fake_comfyui && python3 -m unittest -q
 
+## Benchmarks: each prints a table row and appends it to bench/results.md.
 ## The main job, end to end, on this machine.
 demo: build
 	@sh bin/comfy-pipes-demo
 
 ## Benchmarks (DESIGN.md §4), side by side with their baselines; the table goes to bench/results.md.
 bench: build
-	@{ echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
-	   sh bench/tensor-pack.sh; } | tee bench/results.md
+	@command -v hyperfine >/dev/null 2>&1 || apt-get install -y -qq hyperfine >/dev/null 2>&1 || true
+	@{ echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ), $$(uname -sm), $$(nproc) cores"; echo; \
+	   echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
+	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; } | tee bench/results.md
 
 lint: lint-swift lint-man
 

@@ -6,20 +6,27 @@ let package = Package(
   products: [
     .library(name: "PipeKit", targets: ["PipeKit"]),
     .executable(name: "cuda-detect", targets: ["cuda-detect"]),
+    .executable(name: "wheel-url", targets: ["wheel-url"]),
     .executable(name: "tensor-pack", targets: ["tensor-pack"]),
   ],
   targets: [
     .target(name: "CPipeShims"),
     .target(name: "PipeKit", dependencies: ["CPipeShims"], linkerSettings: [.linkedLibrary("m")]),
     .executableTarget(name: "cuda-detect", dependencies: ["PipeKit"]),
-    .target(name: "WheelURL", dependencies: ["PipeKit"]),
+    .target(name: "CPipeCurl", linkerSettings: [.linkedLibrary("dl")]),
+    .target(name: "PipeHTTP", dependencies: ["PipeKit", "CPipeCurl"]),
+    .target(name: "WheelURL", dependencies: ["PipeKit", "PipeHTTP"], resources: [.embedInCode("registry.json")]),
+    .executableTarget(name: "wheel-url", dependencies: ["WheelURL", "PipeKit"]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .executableTarget(name: "tensor-pack", dependencies: ["PipeKit", "CZlib"]),
     .executableTarget(name: "RecordEcho", dependencies: ["PipeKit"], path: "Tests/Fixtures/RecordEcho"),
     .target(name: "TestSupport", dependencies: ["PipeKit"], path: "Tests/TestSupport"),
     .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
     .testTarget(name: "cuda-detectTests", dependencies: ["cuda-detect", "PipeKit", "TestSupport"]),
-    .testTarget(name: "WheelURLTests", dependencies: ["WheelURL", "PipeKit"]),
+    .testTarget(name: "PipeHTTPTests", dependencies: ["PipeHTTP", "PipeKit", "TestSupport"]),
+    .testTarget(
+      name: "WheelURLTests",
+      dependencies: ["WheelURL", "PipeHTTP", "PipeKit", "TestSupport", "wheel-url", "cuda-detect"]),
     .testTarget(
       name: "tensor-packTests", dependencies: ["tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
   ]

@@ -1,3 +1,5 @@
+import PipeHTTP
+
 /// Why a file name is not a PEP 427 wheel file name.
 struct WheelFilenameError: Error, Sendable, Equatable, CustomStringConvertible {
   var filename: String
@@ -79,34 +81,5 @@ struct WheelFilename: Sendable, Hashable, CustomStringConvertible {
     pythonTags = sets[0]
     abiTags = sets[1]
     platformTags = sets[2]
-  }
-}
-
-extension String {
-  /// The string with each `%XX` escape decoded; invalid escapes and non-UTF-8 results are kept as
-  /// written.
-  func removingPercentEscapes() -> String {
-    guard contains("%") else { return self }
-    let bytes = Array(utf8)
-    var out: [UInt8] = []
-    var k = 0
-    func hex(_ b: UInt8) -> UInt8? {
-      switch b {
-      case 0x30...0x39: b - 0x30
-      case 0x41...0x46: b - 0x41 + 10
-      case 0x61...0x66: b - 0x61 + 10
-      default: nil
-      }
-    }
-    while k < bytes.count {
-      if bytes[k] == UInt8(ascii: "%"), k + 2 < bytes.count, let hi = hex(bytes[k + 1]), let lo = hex(bytes[k + 2]) {
-        out.append(hi << 4 | lo)
-        k += 3
-      } else {
-        out.append(bytes[k])
-        k += 1
-      }
-    }
-    return String(validating: out, as: UTF8.self) ?? self
   }
 }

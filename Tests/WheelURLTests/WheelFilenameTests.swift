@@ -1,3 +1,4 @@
+import PipeHTTP
 import Testing
 
 @testable import WheelURL

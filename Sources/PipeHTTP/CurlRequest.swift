@@ -1,0 +1,121 @@
+import CPipeCurl
+
+/// One curl easy handle doing one request.
+struct CurlRequest {
+  var url: String
+  var method: HTTPClient.Method
+  var headers: [String]
+  var range: String?
+  var options: HTTPClient.Options
+
+  /// The body collected by the write callback, with its limit.
+  final class Sink {
+    var bytes: [UInt8] = []
+    let limit: Int
+    var overflowed = false
+    init(limit: Int) { self.limit = limit }
+  }
+
+  func perform() throws(HTTPFailure) -> HTTPResponse {
+    guard cpipes_curl_load() == 0 else {
+      let why = cpipes_curl_load_error().map { String(cString: $0) } ?? "unknown reason"
+      throw HTTPFailure(kind: .unavailable, url: url, message: "libcurl is not available (\(why)); install libcurl4")
+    }
+    guard let handle = cpipes_curl_easy_init() else {
+      throw HTTPFailure(kind: .other, url: url, message: "curl_easy_init failed")
+    }
+    defer { cpipes_curl_cleanup(handle) }
+    let easy = EasyHandle(handle: handle)
+    let sink = Sink(limit: options.maxBodyBytes)
+    var list: UnsafeMutableRawPointer?
+    defer { if let list { cpipes_curl_slist_free_all(list) } }
+    for header in headers { list = cpipes_curl_slist_append(list, header) }
+    let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
+    defer { errorBuffer.deallocate() }
+    errorBuffer[0] = 0
+
+    // libcurl copies the strings it is given; the header list, the error buffer and the sink
+    // must live until `perform` returns.
+    let protocols = Int(CPIPES_CURLPROTO_HTTP | CPIPES_CURLPROTO_HTTPS)
+    easy.set(CPIPES_CURLOPT_NOSIGNAL, 1)
+    easy.set(CPIPES_CURLOPT_PROTOCOLS, protocols)
+    easy.set(CPIPES_CURLOPT_REDIR_PROTOCOLS, protocols)
+    easy.set(CPIPES_CURLOPT_FOLLOWLOCATION, 1)
+    easy.set(CPIPES_CURLOPT_MAXREDIRS, 10)
+    easy.set(CPIPES_CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(options.connectTimeout * 1000)))
+    easy.set(CPIPES_CURLOPT_TIMEOUT_MS, max(1, Int(options.totalTimeout * 1000)))
+    if method == .head { easy.set(CPIPES_CURLOPT_NOBODY, 1) }
+    easy.set(CPIPES_CURLOPT_URL, url)
+    easy.set(CPIPES_CURLOPT_USERAGENT, options.userAgent)
+    easy.set(CPIPES_CURLOPT_ACCEPT_ENCODING, "")
+    if let range { easy.set(CPIPES_CURLOPT_RANGE, range) }
+    cpipes_curl_setopt_pointer(handle, Int32(CPIPES_CURLOPT_ERRORBUFFER), errorBuffer)
+    cpipes_curl_setopt_pointer(handle, Int32(CPIPES_CURLOPT_HTTPHEADER), list)
+    cpipes_curl_setopt_callback(handle, Int32(CPIPES_CURLOPT_WRITEFUNCTION), collectBody)
+    cpipes_curl_setopt_pointer(handle, Int32(CPIPES_CURLOPT_WRITEDATA), Unmanaged.passUnretained(sink).toOpaque())
+    let code = withExtendedLifetime(sink) { cpipes_curl_perform(handle) }
+
+    // A ranged GET that the server answers with the whole file has said what it needed to.
+    let rangeIgnored = sink.overflowed && range != nil
+    guard code == 0 || rangeIgnored else {
+      if sink.overflowed {
+        throw HTTPFailure(kind: .other, url: url, message: "the body is larger than \(options.maxBodyBytes) bytes")
+      }
+      let detail = String(cString: errorBuffer)
+      let message = detail.isEmpty ? String(cString: cpipes_curl_strerror(code)) : detail
+      throw HTTPFailure(kind: Self.kind(of: code), url: url, message: message)
+    }
+    return HTTPResponse(
+      status: easy.long(CPIPES_CURLINFO_RESPONSE_CODE), url: easy.string(CPIPES_CURLINFO_EFFECTIVE_URL) ?? url,
+      contentType: easy.string(CPIPES_CURLINFO_CONTENT_TYPE), body: sink.bytes)
+  }
+
+  /// How a curl error code is treated: which failures are worth another attempt.
+  static func kind(of code: Int32) -> HTTPFailure.Kind {
+    switch code {
+    // COULDNT_CONNECT, HTTP2, PARTIAL_FILE, SSL_CONNECT_ERROR, GOT_NOTHING, SEND_ERROR,
+    // RECV_ERROR, HTTP2_STREAM: the connection failed or broke.
+    case 7, 16, 18, 35, 52, 55, 56, 92: .connection
+    case 28: .timeout
+    case 5, 6: .resolve
+    default: .other
+    }
+  }
+}
+
+/// Typed `curl_easy_setopt` and `curl_easy_getinfo` calls on one handle.
+private struct EasyHandle {
+  let handle: UnsafeMutableRawPointer
+
+  func set(_ option: Int, _ value: Int) { cpipes_curl_setopt_long(handle, Int32(option), value) }
+
+  func set(_ option: Int, _ value: String) { cpipes_curl_setopt_pointer(handle, Int32(option), value) }
+
+  func long(_ info: Int) -> Int {
+    var value = 0
+    cpipes_curl_getinfo_long(handle, Int32(info), &value)
+    return value
+  }
+
+  func string(_ info: Int) -> String? {
+    var value: UnsafePointer<CChar>?
+    cpipes_curl_getinfo_string(handle, Int32(info), &value)
+    return value.map { String(cString: $0) }
+  }
+}
+
+/// curl's write callback: appends to the `Sink`, and stops the transfer past its limit.
+private let collectBody: cpipes_curl_write_fn = { data, size, count, context in
+  let sink = Unmanaged<CurlRequest.Sink>.fromOpaque(context!).takeUnretainedValue()
+  let n = size * count
+  guard sink.bytes.count + n <= sink.limit else {
+    sink.overflowed = true
+    return 0
+  }
+  if let data {
+    data.withMemoryRebound(to: UInt8.self, capacity: n) {
+      sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: n))
+    }
+  }
+  return n
+}

@@ -1,0 +1,115 @@
+import CPipeCurl
+import PipeKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// An HTTP response: the status, the URL it finally came from (after redirects), its content
+/// type and body, and how many attempts it took.
+public struct HTTPResponse: Sendable {
+  public var status: Int
+  public var url: String
+  public var contentType: String?
+  public var body: [UInt8]
+  public var attempts: Int
+
+  public init(status: Int, url: String, contentType: String? = nil, body: [UInt8] = [], attempts: Int = 1) {
+    self.status = status
+    self.url = url
+    self.contentType = contentType
+    self.body = body
+    self.attempts = attempts
+  }
+}
+
+/// Why a request got no HTTP response at all.
+public struct HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
+  public enum Kind: Sendable, Equatable {
+    /// The connection could not be made or broke (refused, reset, nothing received); retried.
+    case connection
+    /// The connect or total timeout ran out; retried.
+    case timeout
+    /// The host name did not resolve.
+    case resolve
+    /// libcurl is not installed.
+    case unavailable
+    /// Anything else curl reports (TLS verification, a bad URL, a body over the limit).
+    case other
+  }
+
+  public var kind: Kind
+  public var url: String
+  public var message: String
+  public var attempts = 1
+
+  public var description: String {
+    attempts > 1 ? "\(url): \(message) (after \(attempts) attempts)" : "\(url): \(message)"
+  }
+}
+
+/// A small blocking HTTP/HTTPS client over the system's libcurl.
+///
+/// Every request has a connect timeout and a total timeout, sends `User-Agent:
+/// comfy-pipes/<version>`, follows redirects (to http or https only) and accepts compressed
+/// bodies. A request that fails to connect, times out or loses its connection is retried with
+/// exponential backoff; any HTTP status, 404 and 500 included, is an answer and is never retried.
+public struct HTTPClient: Sendable {
+  public struct Options: Sendable {
+    /// Seconds to establish the connection (TCP and TLS).
+    public var connectTimeout: Double = 10
+    /// Seconds for the whole request, body included.
+    public var totalTimeout: Double = 60
+    /// Further attempts after a connection failure or timeout.
+    public var retries: Int = 3
+    /// Seconds before the first retry; each further retry waits twice as long.
+    public var backoff: Double = 0.5
+    public var userAgent: String = "comfy-pipes/\(pipeKitVersion)"
+    /// Bodies larger than this fail instead of filling memory.
+    public var maxBodyBytes: Int = 256 << 20
+
+    public init() {}
+  }
+
+  public enum Method: String, Sendable {
+    case get = "GET"
+    case head = "HEAD"
+  }
+
+  public var options: Options
+
+  public init(options: Options = Options()) { self.options = options }
+
+  /// Sends one request, retrying connection failures and timeouts.
+  /// - Parameters:
+  ///   - headers: extra request headers as `Name: value` lines.
+  ///   - range: a byte range such as `0-0`, sent as `Range: bytes=…`.
+  public func send(
+    _ method: Method = .get, _ url: String, headers: [String] = [], range: String? = nil
+  ) throws(HTTPFailure) -> HTTPResponse {
+    var attempt = 0
+    while true {
+      attempt += 1
+      do {
+        var response = try CurlRequest(url: url, method: method, headers: headers, range: range, options: options)
+          .perform()
+        response.attempts = attempt
+        return response
+      } catch {
+        var failure = error
+        failure.attempts = attempt
+        let retryable = failure.kind == .connection || failure.kind == .timeout
+        guard retryable, attempt <= options.retries else { throw failure }
+        sleepSeconds(options.backoff * Double(1 << (attempt - 1)))
+      }
+    }
+  }
+}
+
+/// Sleeps, resuming after signals (`nanosleep`).
+func sleepSeconds(_ seconds: Double) {
+  guard seconds > 0 else { return }
+  var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+  var remaining = timespec()
+  while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}

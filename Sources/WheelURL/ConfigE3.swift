@@ -1,0 +1,145 @@
+import PipeKit
+
+/// comfy-env E3's env file `comfy-env.toml` (reference §2, `config/__init__.py`).
+///
+/// `python` (a string) and `[cuda] packages` are comfy-env's; the CUDA packages are looked up in
+/// the cuda-wheels index as E3 does, then in the registry. `[pypi-dependencies]` (and the
+/// current platform's `[target.<platform>.pypi-dependencies]`) pass through as requirements,
+/// torch-family names left out as E3 leaves them out. Conda `[dependencies]` are not wheels and
+/// only get a warning.
+struct ConfigE3 {
+  static let cudaWheelsIndex = Source(
+    .index(url: "https://pozzettiandrea.github.io/cuda-wheels/v2/", version: nil), name: "cuda-wheels")
+  static let torchFamily: Set<String> = ["torch", "torchvision", "torchaudio"]
+
+  let root: JSONObject
+  let context: ConfigContext
+
+  func read() throws(ConfigError) -> ConfigFile {
+    var file = ConfigFile(path: context.path, schema: .e3)
+    try checkSections()
+    var settings = EnvSettings()
+    if let python = root["python"] {
+      guard let text = python.stringValue else {
+        let shown = if case .number(let n) = python { n } else { python.kindName }
+        throw context.error("python = \(shown) must be a string; quote it: python = \"\(shown)\"", key: "python")
+      }
+      settings.python = text
+    }
+
+    var entries: [ConfigEntry] = []
+    if let cuda = root["cuda"] {
+      guard let table = cuda.objectValue else { throw context.error("[cuda] must be a table", key: "cuda") }
+      for key in table.keys where key != "packages" {
+        file.warnings.append("unrecognized key '\(key)' in [cuda] (known: packages)")
+      }
+      for text in try context.strings(table["packages"], "packages") {
+        let name = (try? Requirement(text).name) ?? text
+        if Self.torchFamily.contains(name) {
+          throw context.error(
+            "[cuda] packages must not name \(name); torch comes from the env (its pin is set workspace-wide)",
+            key: "packages")
+        }
+        var entry = ConfigEntry(text: text, kind: .cuda, section: "[cuda] packages")
+        entry.settings = settings
+        entry.extraSources = [Self.cudaWheelsIndex]
+        entries.append(entry)
+      }
+    }
+    if let options = root["options"]?.objectValue {
+      for key in options.keys where key != "health_check_timeout" {
+        file.warnings.append("unrecognized key '\(key)' in [options] (known: health_check_timeout)")
+      }
+    }
+    entries += try pypiDependencies(root["pypi-dependencies"], section: "pypi-dependencies", file: &file)
+    let platform = pixiPlatform
+    if let targets = root["target"]?.objectValue {
+      for (selector, table) in targets where [platform, context.platform.os, "unix"].contains(selector) {
+        entries += try pypiDependencies(
+          table["pypi-dependencies"], section: "target.\(selector).pypi-dependencies", file: &file)
+      }
+    }
+    if let conda = root["dependencies"]?.objectValue, !conda.isEmpty {
+      file.warnings.append(
+        "[dependencies] are conda packages (\(conda.keys.joined(separator: ", "))); wheel-url leaves them to pixi")
+    }
+    for k in entries.indices { entries[k].settings = settings }
+    file.entries = entries
+    return file
+  }
+
+  /// The pixi platform of the env: `linux-64`, `linux-aarch64`.
+  var pixiPlatform: String {
+    switch (context.platform.os, context.platform.arch) {
+    case ("linux", "x86_64"): "linux-64"
+    case ("linux", let arch): "linux-\(arch)"
+    case ("darwin", "x86_64"): "osx-64"
+    case ("darwin", _): "osx-arm64"
+    default: "win-64"
+    }
+  }
+
+  /// The sections E3 refuses in an env file.
+  func checkSections() throws(ConfigError) {
+    if let schema = root["schema"], schema.intValue != 1 {
+      throw context.error("schema = \(schema.serialized) is not supported; only schema = 1 is", key: "schema")
+    }
+    for denied in ["environments", "feature"] where root[denied] != nil {
+      throw context.error("[\(denied)] is not allowed in a comfy-env env file; remove it", key: denied)
+    }
+    if let workspace = root["workspace"]?.objectValue {
+      for denied in ["name", "version", "platforms"] where workspace[denied] != nil {
+        throw context.error("workspace.\(denied) is set by comfy-env; remove it", key: denied)
+      }
+    }
+    if root["serializers"] != nil {
+      throw context.error(
+        "[serializers] moved out of comfy-env.toml: declare custom types in the root file's [types]",
+        key: "serializers")
+    }
+    if root["node_reqs"] != nil {
+      throw context.error("[node_reqs] belongs in comfy-env-root.toml, not in an env file", key: "node_reqs")
+    }
+  }
+
+  /// A pixi `[pypi-dependencies]` table as requirement strings.
+  func pypiDependencies(_ value: JSON?, section: String, file: inout ConfigFile) throws(ConfigError)
+    -> [ConfigEntry]
+  {
+    guard let value else { return [] }
+    guard let table = value.objectValue else { throw context.error("[\(section)] must be a table", key: section) }
+    var entries: [ConfigEntry] = []
+    for (name, spec) in table {
+      if Self.torchFamily.contains(normalizedProjectName(name)) {
+        file.warnings.append("[\(section)] \(name) left out: torch comes from the env")
+        continue
+      }
+      entries.append(
+        ConfigEntry(text: try requirement(name, spec, section: section), kind: .pypi, section: "[\(section)]"))
+    }
+    return entries
+  }
+
+  /// One pixi PyPI dependency: `"*"`, `">=4"`, `"4.1"`, or `{version, extras, git, rev, tag,
+  /// branch, url, path}`.
+  func requirement(_ name: String, _ spec: JSON, section: String) throws(ConfigError) -> String {
+    if spec.stringValue != nil { return try context.requirement(name: name, version: spec, key: section) }
+    guard let table = spec.objectValue else {
+      throw context.error("[\(section)] \(name) must be a version string or a table", key: name)
+    }
+    let extras = try context.strings(table["extras"], "\(name).extras")
+    let head = extras.isEmpty ? name : "\(name)[\(extras.joined(separator: ","))]"
+    if let git = table["git"]?.stringValue {
+      let rev = table["rev"]?.stringValue ?? table["tag"]?.stringValue ?? table["branch"]?.stringValue
+      return "\(head) @ git+\(git)\(rev.map { "@" + $0 } ?? "")"
+    }
+    if let url = table["url"]?.stringValue { return "\(head) @ \(url)" }
+    if let path = table["path"]?.stringValue {
+      let absolute = path.hasPrefix("/") ? path : context.directory + "/" + path
+      return "\(head) @ file://\(absolute)"
+    }
+    guard let version = table["version"] else { return head }
+    let text = try context.requirement(name: name, version: version, key: section)
+    return head + text.dropFirst(name.count)
+  }
+}

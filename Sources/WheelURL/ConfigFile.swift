@@ -1,0 +1,201 @@
+import PipeHTTP
+import PipeKit
+
+/// A request read from a config file, kept as text until the env is known, because E1 configs
+/// may use template variables in their requirement strings.
+struct ConfigEntry: Sendable {
+  enum Kind: Sendable, Equatable {
+    /// A CUDA package: resolved to a wheel (E1 `[cuda]`, `no_deps`; E3 `[cuda] packages`).
+    case cuda
+    /// A plain requirement, passed through (E1 `requirements`; E3 `[pypi-dependencies]`).
+    case pypi
+  }
+
+  var text: String
+  var kind: Kind
+  /// Where in the file: `[cuda]`, `[myenv.packages] requirements`.
+  var section: String
+  var envName: String?
+  var settings = EnvSettings()
+  var extraSources: [Source] = []
+  /// A config's `[variables]`.
+  var variables: [String: String] = [:]
+
+  /// The request, with template variables in the text expanded for `env`.
+  func request(file: String, env: WheelEnv?) throws(ErrorRecord) -> Request {
+    var text = self.text
+    if text.contains("{") {
+      guard let env else {
+        throw ErrorRecord(
+          code: "no-env", message: "\(file) \(section): '\(text)' uses variables; pipe cuda-detect in or pass --env")
+      }
+      do {
+        let adjusted = try env.adjusted(settings)
+        text = try TemplateVariables(env: adjusted, user: variables).expand(text)
+      } catch let error as TemplateError {
+        let code = error.kind == .unknown ? "unknown-placeholder" : "bad-config"
+        throw ErrorRecord(code: code, message: "\(file) \(section): \(error.description)")
+      } catch {
+        throw ErrorRecord(code: "bad-env", message: "\(file) \(section): \(error)")
+      }
+    }
+    var request: Request
+    do {
+      request = try Request(text, origin: "\(file) \(section)")
+    } catch {
+      throw ErrorRecord(code: "bad-config", message: "\(file) \(section): \(error.message); fix the requirement")
+    }
+    request.envName = envName
+    request.settings = settings
+    request.extraSources = extraSources
+    request.passThrough = kind == .pypi
+    return request
+  }
+}
+
+/// A config file read: its requests, the sources it adds for every request, and warnings.
+struct ConfigFile: Sendable {
+  enum Schema: String, Sendable {
+    /// comfy-env v0.0.x (`[env]`, `[packages]`, `[cuda]`, `[sources]`; also comfyui_env.toml).
+    case e1 = "E1"
+    /// comfy-env v0.4.x (`python`, `[cuda] packages`, pixi tables).
+    case e3 = "E3"
+  }
+
+  var path: String
+  var schema: Schema
+  var entries: [ConfigEntry] = []
+  var sources: [Source] = []
+  var warnings: [String] = []
+
+  /// Reads and parses a config file.
+  /// - Throws: an `ErrorRecord`: `no-input` (exit 66) for a file that cannot be read,
+  ///   `bad-config` for one that is not valid TOML (with its line and column) or not a config
+  ///   wheel-url understands.
+  static func load(_ path: String, platform: (os: String, arch: String)) throws(ErrorRecord) -> ConfigFile {
+    guard let bytes = readFileIfPresent(path, limit: 4 << 20) else {
+      throw ErrorRecord(
+        code: "no-input", message: "cannot read config file \(path); check the path", detail: ["file": .string(path)],
+        exit: .noInput)
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw ErrorRecord(code: "bad-config", message: "\(path) is not UTF-8 text", detail: ["file": .string(path)])
+    }
+    return try parse(text, path: path, platform: platform)
+  }
+
+  static func parse(_ text: String, path: String, platform: (os: String, arch: String)) throws(ErrorRecord)
+    -> ConfigFile
+  {
+    let document: JSON
+    do {
+      document = try TOML.parse(text)
+    } catch {
+      throw ErrorRecord(
+        code: "bad-config", message: "\(path):\(error.line):\(error.column): \(error.message); fix the TOML",
+        detail: ["file": .string(path), "line": .int(error.line), "column": .int(error.column)])
+    }
+    let root = document.objectValue ?? [:]
+    let context = ConfigContext(path: path, text: text, platform: platform)
+    do {
+      switch try schema(of: root, context: context) {
+      case .e1: return try ConfigE1(root: root, context: context).read()
+      case .e3: return try ConfigE3(root: root, context: context).read()
+      }
+    } catch {
+      throw error.record
+    }
+  }
+
+  /// Which era a document belongs to. E3's markers win: top-level `schema` or `python`, a
+  /// `[cuda] packages` list, or pixi's tables.
+  static func schema(of root: JSONObject, context: ConfigContext) throws(ConfigError) -> Schema {
+    if root["settings"] != nil || root["types"] != nil {
+      throw context.error(
+        "this is a comfy-env-root.toml, which carries [node_reqs] and [settings] only; give wheel-url the env file (nodes/comfy-env.toml)",
+        key: "settings")
+    }
+    let e3Tables = [
+      "pypi-dependencies", "dependencies", "env_vars", "options", "target", "pypi-options", "system-requirements",
+      "activation", "workspace", "environments", "feature", "serializers",
+    ]
+    if root["schema"] != nil || root["python"].map({ $0.objectValue == nil }) == true
+      || e3Tables.contains(where: { root[$0] != nil }) || root["cuda"]?["packages"] != nil
+    {
+      return .e3
+    }
+    return .e1
+  }
+}
+
+/// A config that parses as TOML but says something wheel-url cannot use.
+struct ConfigError: Error, Sendable {
+  var path: String
+  var message: String
+  var line: Int?
+
+  var record: ErrorRecord {
+    var detail: JSONObject = ["file": .string(path)]
+    if let line { detail["line"] = .int(line) }
+    return ErrorRecord(
+      code: "bad-config", message: "\(path)\(line.map { ":\($0)" } ?? ""): \(message)", detail: .object(detail))
+  }
+}
+
+/// What the readers of both schemas share: the file, its text for positions, and the platform.
+struct ConfigContext: Sendable {
+  var path: String
+  var text: String
+  var platform: (os: String, arch: String)
+
+  /// The directory the file is in, for relative paths in it.
+  var directory: String {
+    let absolute = URLText.absolutePath(path)
+    return String(absolute[..<(absolute.lastIndex(of: "/") ?? absolute.startIndex)])
+  }
+
+  /// An error at the line where `key` is assigned (or its table starts), when it can be found.
+  func error(_ message: String, key: String? = nil) -> ConfigError {
+    ConfigError(path: path, message: message, line: key.flatMap(line(of:)))
+  }
+
+  /// The first line that assigns `key` or opens a table named or ending in it.
+  func line(of key: String) -> Int? {
+    for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let trimmed = line.drop { $0 == " " || $0 == "\t" }
+      let assigns =
+        trimmed.hasPrefix(key) && trimmed.dropFirst(key.count).drop { $0 == " " || $0 == "\t" }.first == "="
+      let opens = trimmed.hasPrefix("[") && (trimmed.contains("[\(key)]") || trimmed.contains(".\(key)]"))
+      if assigns || opens { return number + 1 }
+    }
+    return nil
+  }
+
+  /// The strings of a value that may be a string or an array of strings.
+  func strings(_ value: JSON?, _ key: String) throws(ConfigError) -> [String] {
+    switch value {
+    case nil, .null?: return []
+    case .string(let s)?: return [s]
+    case .array(let items)?:
+      var out: [String] = []
+      for item in items {
+        guard let s = item.stringValue else {
+          throw error("\(key) must list strings, found \(item.kindName)", key: key)
+        }
+        out.append(s)
+      }
+      return out
+    case let other?: throw error("\(key) must be a string or a list of strings, found \(other.kindName)", key: key)
+    }
+  }
+
+  /// `pkg = "ver"` / `"*"` / `">=1"` as a requirement: `pkg==ver`, `pkg`, `pkg>=1`.
+  func requirement(name: String, version: JSON, key: String) throws(ConfigError) -> String {
+    guard let text = version.stringValue?.trimmingASCIIWhitespace() else {
+      throw error("\(key).\(name) must be a version string such as \"0.4.0\" or \"*\"", key: name)
+    }
+    if text.isEmpty || text == "*" { return name }
+    if let first = text.first, first.isNumber { return "\(name)==\(text)" }
+    return name + text
+  }
+}

@@ -1,0 +1,49 @@
+import PipeKit
+
+/// One package asked for: from an argument, a `package` record or a config file.
+struct Request: Sendable {
+  var requirement: Requirement
+  /// The requirement as written, for `requirement` records and messages.
+  var text: String
+  /// The `id` of the `package` record it came from.
+  var id: JSON?
+  /// The named env of an E1 full-form config (`[myenv.cuda]`), copied into the answer.
+  var envName: String?
+  /// The config's `python`, `cuda` and `torch` for this request.
+  var settings = EnvSettings()
+  /// Sources tried after the user's and before the registry's (E3's cuda-wheels index).
+  var extraSources: [Source] = []
+  /// Always answered with a `requirement` record (`[pypi-dependencies]`, `requirements`).
+  var passThrough = false
+  /// Where it was asked: `argument`, `<stdin>:3`, `comfy-env.toml [cuda]`.
+  var origin: String
+
+  init(_ text: String, origin: String, id: JSON? = nil) throws(PEP440Error) {
+    self.requirement = try Requirement(text)
+    self.text = text.trimmingASCIIWhitespace()
+    self.id = id
+    self.origin = origin
+  }
+
+  /// The request's exact version when it pins one with `==` (no wildcard), else `nil`.
+  var exactVersion: String? {
+    let specifiers = requirement.specifiers.specifiers
+    guard specifiers.count == 1, specifiers[0].op == .equal || specifiers[0].op == .arbitrary,
+      !specifiers[0].isWildcard
+    else { return nil }
+    return specifiers[0].versionText
+  }
+
+  /// A record answering this request: `id` and `env` added when there are any.
+  func answer(_ record: JSONObject) -> JSONObject {
+    var out = record
+    if let envName { out["env"] = .string(envName) }
+    if let id { out["id"] = id }
+    return out
+  }
+
+  /// The `requirement` record passing this request through to the installer.
+  func requirementRecord(spec: String? = nil) -> JSONObject {
+    answer(["type": "requirement", "spec": .string(spec ?? text)])
+  }
+}

@@ -1,0 +1,4 @@
+import PipeKit
+import WheelURL
+
+Tool.main(WheelURLCommand.spec, WheelURLCommand.run)

@@ -1,0 +1,214 @@
+import PipeKit
+import TestSupport
+import Testing
+
+/// wheel-url run as a program, alone and in a pipe after cuda-detect.
+@Suite struct WheelURLEndToEndTests {
+  let scratch = TemporaryDirectory()
+  let local = WheelIndexFixture.localDirectory
+
+  func line(_ record: JSONObject) -> String { JSON.object(record).serialized + "\n" }
+
+  @Test func cudaDetectPipesIntoAnE3Config() throws {
+    let config = try scratch.write(
+      "e3/comfy-env.toml",
+      """
+      python = "3.11"
+      [cuda]
+      packages = ["nvdiffrast", "cumesh"]
+      [pypi-dependencies]
+      trimesh = ">=4"
+      """)
+    let detect = "cuda-detect --no-python --no-smi --cuda-version 12.8"
+    let run = try Products.shell(
+      "\(detect) | wheel-url --config '\(config)' --torch 2.8.0 --find-links '\(local)/flat' --offline",
+      environment: ["UV_CUDA_DRIVER_VERSION": nil, "COMFY_ENV_CUDA_VERSION": nil])
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    let env = try Products.run("cuda-detect", ["--no-python", "--no-smi", "--cuda-version", "12.8"])
+    let records = run.records
+    #expect(records.count == 4)
+    #expect(records.first == env.records.first, "the env record is forwarded unchanged")
+    #expect(records.map { $0.type ?? "" } == ["env", "wheel", "wheel", "requirement"])
+    #expect(records[1]["name"] == "nvdiffrast")
+    #expect(records[1]["filename"]?.stringValue?.contains("+cu128torch2.8-cp311-cp311-manylinux") == true)
+    #expect(records[2]["name"] == "cumesh")
+    #expect(records[2]["url"]?.stringValue?.hasPrefix("file://\(local)/flat/cumesh-0.2.0+pt2.8cu128-cp311") == true)
+    #expect(records[3] == ["type": "requirement", "spec": "trimesh>=4"])
+  }
+
+  @Test func anE1ConfigWithItsOwnEnvAndSources() throws {
+    let config = try scratch.write(
+      "e1/comfy-env.toml",
+      """
+      [env]
+      python = "3.12"
+      cuda = "12.6"
+      pytorch = "2.7.1"
+      [packages]
+      requirements = ["transformers>=4.56"]
+      no_deps = ["nvdiffrast==0.4.0"]
+      [sources]
+      wheel_sources = ["\(local)/links.html"]
+      """)
+    let run = try Products.run(
+      "wheel-url", ["--config", config, "--no-registry"], input: line(TestEnvs.record()))
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    #expect(run.records.map { $0.type ?? "" } == ["env", "requirement", "wheel"])
+    #expect(run.records[1]["spec"] == "transformers>=4.56")
+    #expect(
+      run.records[2]["filename"]
+        == "nvdiffrast-0.4.0+cu126torch2.7-cp312-cp312-manylinux_2_34_x86_64.manylinux_2_35_x86_64.whl")
+    #expect(run.records[2]["sha256"]?.stringValue?.count == 64)
+  }
+
+  @Test func theFixtureConfigsGiveTheirRecords() throws {
+    let configs = "\(Products.root)/Tests/Fixtures/configs"
+    let common = ["--find-links", "\(local)/flat", "--offline", "--quiet"]
+    let legacy = try Products.run(
+      "wheel-url", ["--config", "\(configs)/comfyui_env.toml"] + common, input: line(TestEnvs.record()))
+    #expect(legacy.exit == .exited(0), "\(legacy.stderrText)")
+    #expect(
+      legacy.records.compactMap { $0["filename"]?.stringValue }.map { $0.prefix(35) } == [
+        "nvdiffrast-0.4.0+cu128torch2.8-cp31", "simplepkg-1.2.0-py3-none-any.whl",
+      ])
+    let full = try Products.run(
+      "wheel-url", ["--config", "\(configs)/e1-full.toml"] + common, input: line(TestEnvs.record()))
+    #expect(full.exit == .exited(1))
+    let answers = full.records.dropFirst().map { record in
+      "\(record.type ?? "") \(record["filename"]?.stringValue ?? record["spec"]?.stringValue ?? record["code"]?.stringValue ?? "") \(record["env"]?.stringValue ?? "host")"
+    }
+    #expect(
+      answers == [
+        "wheel nvdiffrast-0.4.0+cu128torch2.8-cp311-cp311-manylinux_2_34_x86_64.manylinux_2_35_x86_64.whl host",
+        "requirement numpy host",
+        "wheel torch_scatter-2.1.2+pt27cu126-cp312-cp312-linux_x86_64.whl sam3",
+        "error no-wheel host",
+        "requirement trimesh>=4 sam3",
+        "requirement pymeshlab sam3",
+      ])
+  }
+
+  @Test func aResetConnectionIsRetriedAndA404IsNot() throws {
+    let key = "e2e-\(UInt32.random(in: 0...UInt32.max))"
+    let flaky = "\(WheelIndexFixture.url)/flaky/\(key)/1/links.html"
+    let run = try Products.run(
+      "wheel-url", ["--find-links", flaky, "--no-registry", "simplepkg==1.0.0"], input: line(TestEnvs.record()))
+    #expect(run.exit == .exited(0))
+    #expect(run.records.last?["source"] == .string(flaky))
+    let gone = "\(WheelIndexFixture.url)/flaky/\(key)-404/0/no/such/page.html"
+    let missing = try Products.run(
+      "wheel-url", ["--find-links", gone, "--no-registry", "simplepkg==1.0.0"], input: line(TestEnvs.record()))
+    #expect(missing.records.last?["type"] == "requirement")
+    #expect(missing.stderrText.contains("\(gone): HTTP 404"))
+    let count = try runCapturing(
+      "/usr/bin/env",
+      [
+        "python3", "-c", "import urllib.request,sys;print(urllib.request.urlopen(sys.argv[1]).read().decode())",
+        "\(WheelIndexFixture.url)/count/\(key)-404",
+      ])
+    #expect(count.stdoutText.hasPrefix("{\"count\": 1}"))
+  }
+
+  @Test func packageRecordsAreAnsweredInOrderWithTheirIds() throws {
+    let input = [
+      line(TestEnvs.record()), "{\"type\":\"note\",\"text\":\"kept\"}\n",
+      "{\"type\":\"package\",\"name\":\"simplepkg\",\"spec\":\"==1.0.0\",\"id\":\"a\"}\n", "this is not json\n",
+      "{\"type\":\"package\",\"name\":\"nvdiffrast\",\"id\":7}\n", "{\"type\":\"package\",\"id\":8}\n",
+      "{\"type\":\"package\",\"name\":\"nvdiffrast\",\"spec\":\">=9\",\"id\":9}\n",
+    ].joined()
+    let run = try Products.run(
+      "wheel-url", ["--find-links", "\(WheelIndexFixture.url)/links.html", "--no-registry"], input: input)
+    #expect(run.exit == .exited(65))
+    let records = run.records
+    #expect(records.map { $0.type ?? "" } == ["env", "note", "wheel", "error", "wheel", "error", "error"])
+    #expect(records[1] == ["type": "note", "text": "kept"])
+    #expect(records[2]["id"] == "a" && records[2]["version"] == "1.0.0")
+    #expect(records[3]["code"] == "bad-record" && records[3]["detail"]?["line"] == 4)
+    #expect(records[4]["id"] == 7)
+    #expect(records[5]["code"] == "bad-package" && records[5]["id"] == 8)
+    #expect(records[6]["code"] == "no-wheel" && records[6]["id"] == 9)
+    #expect(run.stderrText.contains("wheel-url: error (at <stdin>:4): input line 4 is not a JSON record"))
+  }
+
+  @Test func packagesBeforeTheEnvWaitForIt() throws {
+    let input = "{\"type\":\"package\",\"name\":\"simplepkg\",\"spec\":\"1.0.0\"}\n" + line(TestEnvs.record())
+    let run = try Products.run("wheel-url", ["--find-links", "\(local)/flat", "--no-registry"], input: input)
+    #expect(run.exit == .exited(0))
+    #expect(run.records.map { $0.type ?? "" } == ["env", "wheel"])
+    #expect(run.records[1]["url"] == .string("file://\(local)/flat/simplepkg-1.0.0-py3-none-any.whl"))
+  }
+
+  @Test func withoutAnEnvPlainPackagesStillPassThrough() throws {
+    let run = try Products.run("wheel-url", ["transformers", "nvdiffrast==0.4.0"])
+    #expect(run.exit == .exited(1))
+    #expect(run.records.count == 2)
+    #expect(run.records[0] == ["type": "requirement", "spec": "transformers"])
+    #expect(run.records[1]["code"] == "no-env")
+    #expect(
+      run.records[1]["message"]?.stringValue?.contains("pipe cuda-detect into wheel-url, or pass --env FILE") == true)
+  }
+
+  @Test func envFromAFile() throws {
+    let envFile = try scratch.write("env.json", line(TestEnvs.record(cuda: nil)))
+    let run = try Products.run(
+      "wheel-url", ["--env", envFile, "--find-links", "\(local)/flat", "--no-registry", "torch-scatter"])
+    #expect(run.exit == .exited(0))
+    #expect(run.records.count == 1)
+    #expect(run.records[0]["filename"] == "torch_scatter-2.1.2+pt28cpu-cp311-cp311-linux_x86_64.whl")
+    let missing = try Products.run("wheel-url", ["--env", "\(scratch.path)/nope.json", "x"])
+    #expect(missing.exit == .exited(66))
+    #expect(missing.records.first?["code"] == "no-input")
+  }
+
+  @Test func offlineWithAnHTTPIndexIsAnErrorNotAHang() throws {
+    let start = monotonicSeconds()
+    let run = try Products.run(
+      "wheel-url", ["--offline", "--index", "http://192.0.2.1/simple/", "nvdiffrast"], input: line(TestEnvs.record()))
+    #expect(monotonicSeconds() - start < 5)
+    #expect(run.exit == .exited(1))
+    #expect(run.records.last?["code"] == "offline")
+    #expect(run.stderrText.contains("--offline forbids reading http://192.0.2.1/simple/nvdiffrast/"))
+  }
+
+  @Test func aBadConfigIsAPositionedErrorAndTheRestGoesOn() throws {
+    let config = try scratch.write("bad/comfy-env.toml", "[cuda]\nnvdiffrast = 0.4.0\"\n")
+    let run = try Products.run("wheel-url", ["--config", config, "transformers"], input: line(TestEnvs.record()))
+    #expect(run.exit == .exited(1))
+    #expect(run.records.map { $0.type ?? "" } == ["env", "error", "requirement"])
+    #expect(run.records[1]["code"] == "bad-config")
+    #expect(run.records[1]["detail"]?["line"] == 2)
+    #expect(run.stderrText.contains("\(config):2:"))
+  }
+
+  @Test func theBuiltinRegistryAnswersOffline() throws {
+    let run = try Products.run(
+      "wheel-url", ["--offline", "flash-attn==2.8.3", "spconv", "triton"], input: line(TestEnvs.record()))
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    #expect(run.records.map { $0.type ?? "" } == ["env", "wheel", "requirement", "requirement"])
+    #expect(
+      run.records[1]["url"]
+        == "https://github.com/Dao-AILab/flash-attention/releases/download/v2.8.3/flash_attn-2.8.3%2Bcu12torch2.8cxx11abiTRUE-cp311-cp311-linux_x86_64.whl"
+    )
+    #expect(run.records[2]["spec"] == "spconv-cu128")
+    #expect(run.records[3]["spec"] == "triton")
+  }
+
+  @Test func usageErrors() throws {
+    for arguments in [["--template", "nourl"], ["nvdiffrast>>1"], ["--index", "ftp://x/y"], ["--cuda", "banana"]] {
+      let run = try Products.run("wheel-url", arguments)
+      #expect(run.exit == .exited(64), "\(arguments)")
+      #expect(run.stdout.isEmpty)
+      #expect(run.stderrText.hasSuffix("See 'wheel-url --help' for more information.\n"))
+    }
+  }
+
+  @Test func theManPageDocumentsEveryOption() throws {
+    let page = readTextFileIfPresent("\(Products.root)/man/man1/wheel-url.1") ?? ""
+    let options = try Products.run("wheel-url", ["--dump-options"]).stdoutText.split(separator: "\n")
+    #expect(!options.isEmpty)
+    for option in options where option != "--dump-options" {
+      let mdoc = option.hasPrefix("--") ? "Fl \\-\(option.dropFirst(2))" : "Fl \(option.dropFirst())"
+      #expect(page.contains(mdoc), "\(option) is not in wheel-url.1")
+    }
+  }
+}
