@@ -211,4 +211,39 @@ import Testing
       #expect(page.contains(mdoc), "\(option) is not in wheel-url.1")
     }
   }
+
+  @Test func pythonRetriesTimeoutAndVerifyFlagsActThroughTheTool() throws {
+    let links = "\(WheelIndexFixture.url)/links.html"
+    let env = line(TestEnvs.record())
+    for (python, tag) in [("3.11", "cp311"), ("3.12", "cp312")] {
+      let run = try Products.run(
+        "wheel-url", ["--no-registry", "--python", python, "--find-links", links, "nvdiffrast"], input: env)
+      #expect(run.exit == .exited(0), "\(run.stderrText)")
+      #expect(run.records.last?["filename"]?.stringValue?.contains("-\(tag)-\(tag)-") == true, "--python \(python)")
+    }
+
+    let key = "flags-\(UInt32.random(in: 0...UInt32.max))"
+    let flaky = "\(WheelIndexFixture.url)/flaky/\(key)/1/links.html"
+    let noRetry = try Products.run(
+      "wheel-url", ["--no-registry", "--retries", "0", "--find-links", flaky, "simplepkg"], input: env)
+    #expect(noRetry.exit == .exited(75), "the only source was unreachable: a temporary failure")
+    #expect(noRetry.records.last?["code"] == "fetch-failed")
+
+    let start = monotonicSeconds()
+    let slow = "\(WheelIndexFixture.url)/sleep/5/links.html"
+    let timedOut = try Products.run(
+      "wheel-url", ["--no-registry", "--timeout", "1", "--retries", "0", "--find-links", slow, "simplepkg"], input: env)
+    #expect(monotonicSeconds() - start < 4.5, "--timeout 1 ends the request long before the server answers")
+    #expect(timedOut.records.last?["message"]?.stringValue?.contains("timed out") == true)
+
+    let verified = try Products.run(
+      "wheel-url", ["--no-registry", "--verify", "--find-links", links, "simplepkg==1.0.0"], input: env)
+    #expect(verified.exit == .exited(0))
+    #expect(verified.records.last?["filename"] == "simplepkg-1.0.0-py3-none-any.whl")
+
+    for bad in [["--retries", "x"], ["--timeout", "-1"], ["--python", "three"]] {
+      let run = try Products.run("wheel-url", bad + ["simplepkg"], input: env)
+      #expect(run.exit == .exited(64), "\(bad)")
+    }
+  }
 }

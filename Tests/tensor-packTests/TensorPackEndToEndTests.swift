@@ -173,6 +173,10 @@ import Testing
     #expect(real.exit == .exited(0))
     #expect(real.stderrText.contains("removed /dev/shm\(orphan)"))
     #expect(access("/dev/shm" + orphan, F_OK) != 0)
+    close(shm_open(orphan, O_CREAT | O_RDWR, 0o600))
+    let quiet = try tensorPack(["--gc", "--quiet"])
+    #expect(quiet.stderrText == "", "--quiet silences the notes")
+    #expect(access("/dev/shm" + orphan, F_OK) != 0)
   }
 
   @Test(.enabled(if: Interop.python != nil, Interop.skipReason))
