@@ -88,7 +88,9 @@ struct Packer {
       let n = try valueOrErrno("pread") {
         pread(fd.rawValue, region.base! + done, min(nbytes - done, 1 << 26), off_t(offset + done))
       }
-      guard n > 0 else { throw TensorFormatError.malformed("\(path): the file ends before tensor '\(tensor.name)' does") }
+      guard n > 0 else {
+        throw TensorFormatError.malformed("\(path): the file ends before tensor '\(tensor.name)' does")
+      }
       done += n
     }
   }
