@@ -37,6 +37,18 @@ public struct SHA256: @unchecked Sendable {
 
   public static func hex(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { hex($0) } }
 
+  /// The hex digest of everything `fd` reads from where it stands to its end.
+  public static func hex(of fd: FileDescriptor) throws -> String {
+    var hash = SHA256()
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+      let n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+      if n == 0 { break }
+      chunk.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
+    return hash.finalize()
+  }
+
   public mutating func update(_ bytes: UnsafeRawBufferPointer) {
     if let system {
       system.update(bytes)

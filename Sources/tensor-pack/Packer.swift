@@ -74,24 +74,25 @@ struct Packer {
     }
   }
 
-  /// Copies a tensor's bytes into a new segment: straight from the file with `pread` when they
-  /// lie raw in it (no mapping of the source, which costs a page fault per page), else from memory.
-  static func copy(_ tensor: LocatedTensor, into region: MappedRegion) throws {
+  /// A new segment holding a tensor's bytes: copied inside the kernel from the file when they lie
+  /// raw in it (no mapping of either side), else decoded into a mapped segment.
+  static func segment(for tensor: LocatedTensor) throws -> TensorStorage {
     guard case .file(let path, let offset, let nbytes) = tensor.bytes, nbytes > 0 else {
-      try tensor.withBytes { source in region.mutableBytes.copyMemory(from: source) }
-      return
+      let (created, region) = try SharedMemory.create(nbytes: tensor.nbytes)
+      do {
+        try tensor.withBytes { source in region.mutableBytes.copyMemory(from: source) }
+      } catch {
+        SharedMemory.release(created)
+        throw error
+      }
+      return created
     }
     let fd = try systemCall("\(path): cannot open") { try FileDescriptor.open(path, O_RDONLY) }
     defer { fd.close() }
-    var done = 0
-    while done < nbytes {
-      let n = try valueOrErrno("pread") {
-        pread(fd.rawValue, region.base! + done, min(nbytes - done, 1 << 26), off_t(offset + done))
-      }
-      guard n > 0 else {
-        throw TensorFormatError.malformed("\(path): the file ends before tensor '\(tensor.name)' does")
-      }
-      done += n
+    do {
+      return try SharedMemory.create(nbytes: nbytes, copying: fd, at: offset)
+    } catch let error as TensorError {
+      throw TensorFormatError.malformed("\(path): tensor '\(tensor.name)': \(error.message)")
     }
   }
 
@@ -114,9 +115,8 @@ struct Packer {
         tool.diagnostics.note(
           "\(tensor.name): the file holds no raw bytes to reference (compressed or decoded); using shm")
       }
-      let (created, region) = try SharedMemory.create(nbytes: tensor.nbytes)
+      let created = try Packer.segment(for: tensor)
       token = Termination.onStop { SharedMemory.release(created) }
-      try Packer.copy(tensor, into: region)
       storage = created
     }
     var record = TensorRecord(

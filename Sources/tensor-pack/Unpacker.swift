@@ -74,8 +74,8 @@ struct Unpacker {
     do {
       let region = try SharedMemory.map(record.storage, consume: true)
       let tensor = try LocatedTensor(name: name, dtype: record.dtype, shape: record.shape, bytes: .mapped(region))
-      for path in try write(tensor, layout: record.layout) {
-        tool.emit(try fileRecord(path, name: name, id: id))
+      for written in try write(tensor, layout: record.layout) {
+        tool.emit(try fileRecord(written, name: name, id: id))
       }
     } catch let error as TensorFormatError {
       tool.report(error.record(id: id, file: nil))
@@ -87,21 +87,21 @@ struct Unpacker {
   }
 
   /// Writes one tensor; PNG gives a file per batch item.
-  func write(_ tensor: LocatedTensor, layout: String?) throws -> [String] {
+  func write(_ tensor: LocatedTensor, layout: String?) throws -> [OutputFile] {
     let chosen = format ?? Unpacker.defaultFormat(layout: layout)
     switch chosen {
     case .npy:
       let out = try open(tensor.name, "npy")
       try Npy.write(tensor, into: out)
-      return [out.path]
+      return [out]
     case .safetensors:
       let out = try open(tensor.name, "safetensors")
       try Safetensors.write([tensor], into: out)
-      return [out.path]
+      return [out]
     case .latent:
       let out = try open(tensor.name, "latent")
       try ComfyLatent.write(samples: tensor, into: out)
-      return [out.path]
+      return [out]
     case .png:
       let images = try PNGEncoder.encode(tensor)
       return try images.enumerated().map { index, bytes in
@@ -110,7 +110,7 @@ struct Unpacker {
           try out.write(bytes)
           try out.commit()
         }
-        return out.path
+        return out
       }
     }
   }
@@ -130,20 +130,16 @@ struct Unpacker {
     return OutputFile(adopting: fd, path: path)
   }
 
-  func fileRecord(_ path: String, name: String, id: JSON?) throws -> JSONObject {
+  /// The `file` record of a written file; its hash is the one taken while writing, or read back.
+  func fileRecord(_ written: OutputFile, name: String, id: JSON?) throws -> JSONObject {
+    let path = written.path
     let fd = try FileDescriptor.open(path, O_RDONLY)
     defer { fd.close() }
     var info = stat()
     _ = try valueOrErrno("fstat") { fstat(fd.rawValue, &info) }
-    var hash = SHA256()
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-      let n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
-      if n == 0 { break }
-      chunk.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-    }
+    let sha256 = try written.takeSHA256() ?? SHA256.hex(of: fd)
     var record: JSONObject = ["type": "file", "path": .string(path), "bytes": .int(Int(info.st_size))]
-    record["sha256"] = .string(hash.finalize())
+    record["sha256"] = .string(sha256)
     record["name"] = .string(name)
     if let id { record["id"] = id }
     return record

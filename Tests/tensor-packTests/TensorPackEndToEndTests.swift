@@ -50,6 +50,22 @@ import Testing
     }
   }
 
+  /// Large files are hashed while they are written (chunks on a second thread); the record's
+  /// sha256 must still be the file's, in every format, header and padding included.
+  @Test(arguments: ["npy", "safetensors", "latent"])
+  func largeFilesCarryTheirOwnHash(format: String) throws {
+    let tensor = try randomTensor("large", .float32, [1, 4, 1100, 1024], seed: 5)
+    let path = try writeNpy("large-\(format).npy", tensor)
+    let packed = try tensorPack([path])
+    let out = try scratch.directory("large-\(format)")
+    let unpacked = try tensorPack(["--unpack", "-o", out, "--format", format], input: packed.stdoutText)
+    #expect(unpacked.exit == .exited(0), "\(unpacked.stderrText)")
+    let file = try #require(unpacked.records.first)
+    let bytes = try readFile(try #require(file["path"]?.stringValue))
+    #expect(bytes.count > 17 << 20)
+    #expect(file["sha256"]?.stringValue == SHA256.hex(bytes))
+  }
+
   @Test func sharedMemoryIsReleasedByTheConsumer() throws {
     let path = try writeNpy("consumed.npy", try randomTensor("consumed", .float32, [64, 64]))
     let packed = try tensorPack([path])
