@@ -6,7 +6,7 @@ RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 TEST_VENV := .build/test-venv
 
-.PHONY: all build test test-fixtures demo bench lint lint-man lint-swift install uninstall clean
+.PHONY: all build test test-fixtures demo bench fuzz lint lint-man lint-swift install uninstall clean
 
 all: build
 
@@ -46,6 +46,11 @@ bench: build
 	@{ echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ), $$(uname -sm), $$(nproc) cores"; echo; \
 	   echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
 	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; } | tee bench/results.md
+
+## libFuzzer + AddressSanitizer over every reader of untrusted input (Tests/FuzzTests/FuzzTargets.swift),
+## FUZZ_SECONDS each (default 60); crashes land in Tests/FuzzTests/regressions/, which make test replays.
+fuzz:
+	@sh Tests/Fuzz/run.sh $(FUZZ_TARGETS)
 
 lint: lint-swift lint-man
 

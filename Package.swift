@@ -29,5 +29,7 @@ let package = Package(
       dependencies: ["WheelURL", "PipeHTTP", "PipeKit", "TestSupport", "wheel-url", "cuda-detect"]),
     .testTarget(
       name: "tensor-packTests", dependencies: ["tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "FuzzTests", dependencies: ["PipeKit", "WheelURL", "tensor-pack"], exclude: ["corpus", "regressions"]),
   ]
 )
