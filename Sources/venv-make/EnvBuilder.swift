@@ -8,8 +8,8 @@ import PipeKit
 ///
 /// Under the target's lock: leftovers of killed runs are removed; an env whose stored
 /// fingerprint is the plan's is answered as it is (`changed: false`, nothing started, nothing
-/// written); otherwise a new env is built in `.NAME.venv-make-build.PID`, its python is asked
-/// to import what was installed, and it replaces the old one with one `renameat2` exchange.
+/// written); otherwise a new env is built in `.NAME.venv-make-build.PID`, its python lists what
+/// is installed and imports the wheels' modules, and it replaces the old one with one `renameat2` exchange.
 /// The old env is removed only after that; a failure at any point removes the build alone.
 struct EnvBuilder {
   let tool: Tool
@@ -59,7 +59,11 @@ struct EnvBuilder {
     for command in installer.install(plan, python: "\(build)/bin/python", scratch: build, noDeps: false) {
       try runner.run(command, step: "install")
     }
-    let inspection = try EnvInspection.run(python: "\(build)/bin/python", importing: plan.projectNames)
+    // The wheels, prebuilt and installed without their dependencies, are imported; what the
+    // installer resolved with its dependencies is listed, not imported (a first import of a
+    // large package compiles its bytecode, and would double the cost of a small build).
+    let inspection = try EnvInspection.run(
+      python: "\(build)/bin/python", importing: plan.wheels.map { Plan.normalized($0.name) })
     if let want = plan.python, inspection.version != want, !inspection.version.hasPrefix(want + ".") {
       throw ErrorRecord(
         code: "wrong-python",

@@ -87,7 +87,7 @@ struct InPlaceInstall {
     for command in installer.install(plan, python: python, scratch: scratch, noDeps: true) {
       try runner.run(command, step: "install into \(prefix)")
     }
-    let inspection = try EnvInspection.run(python: python, importing: plan.projectNames)
+    let inspection = try EnvInspection.run(python: python, importing: plan.wheels.map { Plan.normalized($0.name) })
     let wanted = Set(plan.projectNames)
     let packages = inspection.packages.filter { wanted.contains(Plan.normalized($0["name"]?.stringValue ?? "")) }
     let state = EnvState(

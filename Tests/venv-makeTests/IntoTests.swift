@@ -18,10 +18,8 @@ import Testing
 
   @Test func theWheelIsAddedAndNothingElseChanges() throws {
     let host = "\(scratch.path)/host"
-    let made = try runCapturing(
-      "uv", ["venv", "--quiet", "--python", VenvFixtures.python, host],
-      environment: Environment.current.merging(VenvFixtures.environment.compactMapValues { $0 }) { $1 })
-    #expect(made.exit.succeeded, "\(made.stderrText)")
+    let made = try VenvFixtures.venvMake(["--dir", host, "--python", VenvFixtures.python], input: "")
+    #expect(made.exit == .exited(0), "\(made.stderrText)")
     let python = "\(host)/bin/python"
     let before = try installed(python)
     let wheels = try scratch.directory("wheels")
