@@ -37,11 +37,10 @@ import Testing
     return false
   }
 
-  /// The build directory of a run in progress, if there is one.
-  func buildDirectory() -> String? {
-    (listDirectoryNames(scratch.path) ?? []).first { $0.hasPrefix(".killed.venv-make-build.") }.map {
-      "\(scratch.path)/\($0)"
-    }
+  /// The build directory of the run with process id `pid`, once it exists.
+  func buildDirectory(_ pid: Int32) -> String? {
+    let path = "\(scratch.path)/.killed.venv-make-build.\(pid)"
+    return access(path, F_OK) == 0 ? path : nil
   }
 
   @Test func aBuildKilledAtAnyPointLeavesThePreviousEnvWorking() throws {
@@ -53,18 +52,18 @@ import Testing
     #expect(try VenvFixtures.venvMake(["--dir", target, "--python", python], input: old).exit == .exited(0))
     let new =
       VenvFixtures.wheelRecord(two, version: "2.0") + #"{"type":"requirement","spec":"numpy==1.26.4"}"# + "\n"
-    let points: [(String, () -> Bool)] = [
-      ("the build directory appears", { buildDirectory() != nil }),
-      ("the venv exists", { buildDirectory().map { access("\($0)/pyvenv.cfg", F_OK) == 0 } ?? false }),
+    let points: [(String, (Int32) -> Bool)] = [
+      ("the build directory appears", { buildDirectory($0) != nil }),
+      ("the venv exists", { buildDirectory($0).map { access("\($0)/pyvenv.cfg", F_OK) == 0 } ?? false }),
       (
         "the wheel is installed",
-        { buildDirectory().map { access("\($0)/.venv-make-wheels.txt", F_OK) == 0 } ?? false }
+        { buildDirectory($0).map { access("\($0)/.venv-make-wheels.txt", F_OK) == 0 } ?? false }
       ),
-      ("numpy is being installed", { buildDirectory().map { access("\($0)/bin/f2py", F_OK) == 0 } ?? false }),
+      ("numpy is being installed", { buildDirectory($0).map { access("\($0)/bin/f2py", F_OK) == 0 } ?? false }),
     ]
     for (point, condition) in points {
       let child = try start(["--dir", target, "--python", python], input: new)
-      let reached = waitFor(120, condition)
+      let reached = waitFor(120) { condition(child.pid) }
       child.signal(SIGKILL)
       _ = try child.wait()
       #expect(reached, "the build reached the point: \(point)")
