@@ -1,12 +1,12 @@
 # comfy-pipes: build, test, demo, lint and install the kit.
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
-TOOLS     := cuda-detect wheel-url tensor-pack
+TOOLS     := cuda-detect wheel-url tensor-pack venv-make
 RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 TEST_VENV := .build/test-venv
 
-.PHONY: all build test test-fixtures demo bench fuzz lint lint-man lint-swift install uninstall clean
+.PHONY: all build test test-fixtures test-uv demo bench fuzz lint lint-man lint-swift install uninstall clean
 
 all: build
 
@@ -21,7 +21,7 @@ build:
 
 ## Unit and end-to-end tests (debug build), plus the man-page lint. Interop tests use a venv
 ## with numpy, safetensors and Pillow from PyPI, made here once.
-test: lint-man test-fixtures $(TEST_VENV)/ok
+test: lint-man test-fixtures test-uv $(TEST_VENV)/ok
 	$(SWIFT) build --build-tests
 	PIPES_TEST_PYTHON="$(abspath $(TEST_VENV))/bin/python" $(SWIFT) test --skip-build
 
@@ -30,6 +30,10 @@ $(TEST_VENV)/ok:
 	python3 -m venv "$(TEST_VENV)"
 	"$(TEST_VENV)/bin/python" -m pip install --quiet --disable-pip-version-check numpy safetensors pillow
 	touch "$@"
+
+## venv-make's tests need uv (on PATH or as python3 -m uv); install it when it is missing.
+test-uv:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
 ## The fake ComfyUI server's own checks against reference/comfyui-api.md.
 test-fixtures:
@@ -45,7 +49,7 @@ bench: build
 	@command -v hyperfine >/dev/null 2>&1 || apt-get install -y -qq hyperfine >/dev/null 2>&1 || true
 	@{ echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ), $$(uname -sm), $$(nproc) cores"; echo; \
 	   echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
-	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; } | tee bench/results.md
+	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; sh bench/venv-make.sh; } | tee bench/results.md
 
 ## libFuzzer + AddressSanitizer over every reader of untrusted input (Tests/FuzzTests/FuzzTargets.swift),
 ## FUZZ_SECONDS each (default 60); crashes land in Tests/FuzzTests/regressions/, which make test replays.

@@ -8,6 +8,7 @@ let package = Package(
     .executable(name: "cuda-detect", targets: ["cuda-detect"]),
     .executable(name: "wheel-url", targets: ["wheel-url"]),
     .executable(name: "tensor-pack", targets: ["tensor-pack"]),
+    .executable(name: "venv-make", targets: ["venv-make"]),
   ],
   targets: [
     .target(name: "CPipeShims"),
@@ -19,6 +20,8 @@ let package = Package(
     .executableTarget(name: "wheel-url", dependencies: ["WheelURL", "PipeKit"]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .executableTarget(name: "tensor-pack", dependencies: ["PipeKit", "CZlib"]),
+    .executableTarget(
+      name: "venv-make", dependencies: ["WheelURL", "PipeHTTP", "PipeKit"], resources: [.embedInCode("inspect_env.py")]),
     .executableTarget(name: "RecordEcho", dependencies: ["PipeKit"], path: "Tests/Fixtures/RecordEcho"),
     .target(name: "TestSupport", dependencies: ["PipeKit"], path: "Tests/TestSupport"),
     .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
@@ -31,5 +34,7 @@ let package = Package(
       name: "tensor-packTests", dependencies: ["tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "FuzzTests", dependencies: ["PipeKit", "WheelURL", "tensor-pack"], exclude: ["corpus", "regressions"]),
+    .testTarget(
+      name: "venv-makeTests", dependencies: ["venv-make", "wheel-url", "cuda-detect", "PipeKit", "TestSupport"]),
   ]
 )

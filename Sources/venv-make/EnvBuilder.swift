@@ -1,0 +1,126 @@
+import PipeKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Builds the plan's env at the target: beside it, verified, then swapped in whole.
+///
+/// Under the target's lock: leftovers of killed runs are removed; an env whose stored
+/// fingerprint is the plan's is answered as it is (`changed: false`, nothing started, nothing
+/// written); otherwise a new env is built in `.NAME.venv-make-build.PID`, its python lists what
+/// is installed and imports the wheels' modules, and it replaces the old one with one `renameat2` exchange.
+/// The old env is removed only after that; a failure at any point removes the build alone.
+struct EnvBuilder {
+  let tool: Tool
+  let target: Target
+  let plan: Plan
+  let installerChoice: String?
+  let quiet: Bool
+  let wait: Bool
+
+  /// The stored state, when it matches the plan and the env's python is still there.
+  var upToDate: EnvState? {
+    guard let state = EnvState(path: target.statePath), state.fingerprint == plan.fingerprint,
+      access(target.python, X_OK) == 0
+    else { return nil }
+    return state
+  }
+
+  func run() throws {
+    let lock = try TargetLock.acquire(target.lockPath, wait: wait, waiting: tool.diagnostics.note)
+    defer { lock.release() }
+    target.cleanLeftovers(note: tool.diagnostics.note)
+    if let state = upToDate {
+      tool.emit(state.record(name: target.name, path: target.path, python: target.python, changed: false))
+      return
+    }
+    try WheelSource.checkLocalHashes(plan.wheels)
+    let installer = try Installer.locate(choice: installerChoice, python: plan.python, quiet: quiet)
+    let build = target.buildPath()
+    removeTree(build)
+    let token = Termination.onStop { removeTree(build) }
+    defer { Termination.cancel(token) }
+    do {
+      let state = try make(build, installer: installer, lock: lock)
+      try target.swapIn(build)
+      removeTree(build)
+      tool.emit(state.record(name: target.name, path: target.path, python: target.python, changed: true))
+    } catch {
+      removeTree(build)
+      throw error
+    }
+  }
+
+  /// Creates, fills and checks the env at `build`, and stores its state there.
+  func make(_ build: String, installer: Installer, lock: TargetLock) throws(ErrorRecord) -> EnvState {
+    let runner = InstallerRun(diagnostics: tool.diagnostics, inherited: [lock.fd])
+    try runner.run(installer.create(dir: build, python: plan.python), step: "create the venv")
+    for command in installer.install(plan, python: "\(build)/bin/python", scratch: build, noDeps: false) {
+      try runner.run(command, step: "install")
+    }
+    // The wheels, prebuilt and installed without their dependencies, are imported; what the
+    // installer resolved with its dependencies is listed, not imported (a first import of a
+    // large package compiles its bytecode, and would double the cost of a small build).
+    let inspection = try EnvInspection.run(
+      python: "\(build)/bin/python", importing: plan.wheels.map { Plan.normalized($0.name) })
+    if let want = plan.python, inspection.version != want, !inspection.version.hasPrefix(want + ".") {
+      throw ErrorRecord(
+        code: "wrong-python",
+        message: "the env got Python \(inspection.version), not \(want); install python\(want) or use uv",
+        detail: ["wanted": .string(want), "got": .string(inspection.version)])
+    }
+    if !inspection.importErrors.isEmpty {
+      let first = inspection.importErrors[0]
+      throw ErrorRecord(
+        code: "verify-failed",
+        message:
+          "the new env cannot import \(first["module"]?.stringValue ?? first["name"]?.stringValue ?? "?"): \(first["error"]?.stringValue ?? "?"); the previous env was left as it was",
+        detail: ["import_errors": .array(inspection.importErrors)])
+    }
+    relocateScripts(from: build, to: target.path)
+    let state = EnvState(
+      fingerprint: plan.fingerprint, pythonVersion: inspection.version, packages: inspection.packages, purelib: "",
+      plan: plan.canonical)
+    try state.write(to: "\(build)/\(EnvState.fileName)")
+    return state
+  }
+
+  /// The plan as a `plan` record: the fingerprint, whether a build is due, and the exact
+  /// installer commands with the files they read. Nothing is locked, written or started but
+  /// the probe for `python3 -m uv` when uv is not on PATH.
+  func dryRun() throws {
+    let due = upToDate == nil
+    var commands: [InstallerCommand] = []
+    if due {
+      let installer = try Installer.locate(choice: installerChoice, python: plan.python, quiet: quiet)
+      let build = target.buildPath()
+      commands = [installer.create(dir: build, python: plan.python)]
+      commands += installer.install(plan, python: "\(build)/bin/python", scratch: build, noDeps: false)
+    }
+    tool.emit(Self.planRecord(plan, path: target.path, changed: due, commands: commands))
+  }
+
+  static func planRecord(_ plan: Plan, path: String, changed: Bool, commands: [InstallerCommand]) -> JSONObject {
+    [
+      "type": "plan", "path": .string(path), "fingerprint": .string(plan.fingerprint), "changed": .bool(changed),
+      "plan": plan.canonical, "commands": .array(commands.map { .array($0.argv.map(JSON.string)) }),
+      "files": .array(
+        commands.flatMap(\.files).map { .object(["path": .string($0.path), "text": .string($0.text)]) }),
+    ]
+  }
+}
+
+/// Rewrites the build directory's path to the target's in the env's scripts and pyvenv.cfg:
+/// a uv `--relocatable` env has none, but pip's venv writes absolute paths there.
+func relocateScripts(from build: String, to path: String) {
+  let files = (listDirectoryNames("\(build)/bin") ?? []).map { "\(build)/bin/\($0)" } + ["\(build)/pyvenv.cfg"]
+  for file in files {
+    var info = stat()
+    guard lstat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size < 1 << 20,
+      let text = readTextFileIfPresent(file), text.contains(build)
+    else { continue }
+    let fixed = text.replacing(build, with: path)
+    _ = try? FileDescriptor.open(file, O_WRONLY | O_TRUNC).closeAfter { try $0.writeAll(fixed) }
+  }
+}

@@ -1,0 +1,81 @@
+import PipeKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Runs installer commands with their output on venv-make's stderr (stdout is for records).
+///
+/// On a terminal the installer writes straight to it, so its progress shows; elsewhere its
+/// output is copied through line by line and the end of it kept for the error record.
+struct InstallerRun {
+  let diagnostics: Diagnostics
+  /// Descriptors the installer inherits (the target's lock, so that an installer left behind by
+  /// a killed venv-make still holds it).
+  var inherited: [FileDescriptor] = []
+
+  /// Writes the command's files, runs it and throws an `install-failed` error record carrying
+  /// the installer's own message when it fails.
+  func run(_ command: InstallerCommand, step: String) throws(ErrorRecord) {
+    for (path, text) in command.files {
+      do {
+        try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC).closeAfter { try $0.writeAll(text) }
+      } catch {
+        throw ErrorRecord(code: "io-error", message: "cannot write \(path): \(error)")
+      }
+    }
+    diagnostics.note("\(step): \(command.argv.joined(separator: " "))")
+    let (exit, output): (ProcessExit, String)
+    do {
+      (exit, output) = try execute(command.argv)
+    } catch {
+      throw ErrorRecord(
+        code: "no-installer", message: "cannot start \(command.argv[0]): \(error)", exit: .unavailable)
+    }
+    guard exit.succeeded else {
+      let lines = output.split(separator: "\n").map { String($0).trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
+      let said = lines.suffix(6).joined(separator: " | ")
+      throw ErrorRecord(
+        code: "install-failed",
+        message: "\(step) failed (\(exit))\(said.isEmpty ? "" : ": \(said)"); the previous env was left as it was",
+        detail: [
+          "command": .array(command.argv.map(JSON.string)), "exit": .string(exit.description),
+          "output": .string(output),
+        ])
+    }
+  }
+
+  /// Starts `argv` with stdout and stderr to one pipe (or the terminal) and waits for it.
+  func execute(_ argv: [String]) throws -> (ProcessExit, String) {
+    for fd in inherited { try fd.setCloseOnExec(false) }
+    defer { for fd in inherited { try? fd.setCloseOnExec(true) } }
+    if diagnostics.showsProgress {
+      let child = try ChildProcess.spawn(
+        argv[0], arguments: Array(argv.dropFirst()), redirect: [1: .standardError, 2: .standardError])
+      return (try child.wait(), "")
+    }
+    let pipe = try FileDescriptor.pipe()
+    let null = try FileDescriptor.open("/dev/null", O_RDONLY)
+    let child: ChildProcess
+    do {
+      defer {
+        pipe.write.close()
+        null.close()
+      }
+      child = try ChildProcess.spawn(
+        argv[0], arguments: Array(argv.dropFirst()), redirect: [0: null, 1: pipe.write, 2: pipe.write])
+    } catch {
+      pipe.read.close()
+      throw error
+    }
+    var kept: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 14)
+    while let n = try? chunk.withUnsafeMutableBytes({ try pipe.read.read(into: $0) }), n > 0 {
+      try? FileDescriptor.standardError.writeAll(Array(chunk[0..<n]))
+      kept.append(contentsOf: chunk[0..<n])
+      if kept.count > 64 << 10 { kept.removeFirst(kept.count - (32 << 10)) }
+    }
+    pipe.read.close()
+    return (try child.wait(), String(decoding: kept, as: UTF8.self))
+  }
+}

@@ -1,0 +1,118 @@
+import PipeHTTP
+import PipeKit
+
+/// The command line of venv-make.
+enum VenvMake {
+  static let spec = CommandSpec(
+    name: "venv-make", version: pipeKitVersion,
+    overview: "Build or refresh an isolated Python venv from wheel and requirement records, atomically.",
+    usage: [
+      "(--dir DIR | --name NAME) [--python X.Y] [--config FILE] [-r FILE] [--installer uv|pip] [options]",
+      "--into PYTHON [--allow-torch] [--config FILE] [-r FILE] [options]",
+    ],
+    options: [
+      OptionSpec(["--dir"], value: "DIR", help: "The env to build or refresh."),
+      OptionSpec(
+        ["--name"], value: "NAME",
+        help: "The env NAME under $VENV_MAKE_ROOT (default ${XDG_DATA_HOME:-~/.local/share}/comfy-pipes/venvs)."),
+      OptionSpec(
+        ["--into"], value: "PYTHON",
+        help: "Install into the existing environment of PYTHON instead, every package with --no-deps."),
+      OptionSpec(
+        ["--config"], value: "FILE",
+        help: "Also install what a comfy-env.toml (E1 or E3) or comfyui_env.toml asks for; repeatable."),
+      OptionSpec(
+        ["--requirements", "-r"], value: "FILE", help: "Also install a requirements file's lines; repeatable."),
+      OptionSpec(
+        ["--python"], value: "X.Y", help: "The env's Python (default: the config's, else the env record's)."),
+      OptionSpec(
+        ["--installer"], value: "NAME", help: "uv or pip (default: uv when found, else python3 -m venv and pip)."),
+      OptionSpec(["--allow-torch"], help: "With --into: allow installing torch, torchvision and torchaudio."),
+      OptionSpec(["--no-wait"], help: "Exit 75 at once when another venv-make holds the env's lock."),
+      OptionSpec(["--offline"], help: "With --config: resolve wheels without touching the network."),
+      OptionSpec(["--dry-run", "-n"], help: "Print the plan (fingerprint, installer commands) and change nothing."),
+      OptionSpec(["--quiet", "-q"], help: "No notes on stderr, and the installer's quiet mode."),
+    ])
+
+  static func run(tool: Tool, arguments: Arguments) throws {
+    let targets = ["--dir", "--name", "--into"].filter { arguments.value($0) != nil }
+    guard targets.count == 1 else {
+      throw UsageError(
+        targets.isEmpty
+          ? "give --dir DIR, --name NAME or --into PYTHON" : "\(targets[0]) and \(targets[1]) exclude each other")
+    }
+    let choice = arguments.value("--installer")
+    if let choice, InstallerKind(rawValue: choice) == nil { throw UsageError("--installer must be uv or pip") }
+    if let python = arguments.value("--python"), !isPythonVersion(python) {
+      throw UsageError("--python '\(python)' is not a version like 3.11")
+    }
+    if arguments.flag("--allow-torch") && arguments.value("--into") == nil {
+      throw UsageError("--allow-torch goes with --into")
+    }
+    let configs = arguments.values("--config")
+    let requirementFiles = arguments.values("--requirements")
+
+    var inputs = Inputs()
+    if (configs.isEmpty && requirementFiles.isEmpty) || !FileDescriptor.standardInput.isTerminal {
+      inputs.read(tool: tool)
+    }
+    tool.output.flush()
+    for path in requirementFiles { try inputs.addRequirementsFile(path, tool: tool) }
+    for path in configs { inputs.addConfig(path, offline: arguments.flag("--offline"), tool: tool) }
+    if inputs.failed {
+      tool.diagnostics.error("nothing was built: fix the input errors above first")
+      tool.note(.failure)
+      return
+    }
+    let quiet = arguments.flag("--quiet")
+    let into = arguments.value("--into")
+    var plan = Plan(requirements: inputs.requirements, wheels: inputs.wheels, inPlace: into != nil)
+    if into == nil {
+      let fromEnv = inputs.env?["python"]?["version"]?.stringValue.map {
+        $0.split(separator: ".").prefix(2).joined(separator: ".")
+      }
+      plan.python = arguments.value("--python") ?? inputs.configPython ?? fromEnv
+    }
+    plan.installer =
+      try Installer.cheapKind(choice: choice)
+      ?? Installer.locate(choice: choice, python: plan.python, quiet: quiet).kind
+    let wait = !arguments.flag("--no-wait")
+
+    if let into {
+      guard let python = findExecutable(into) else {
+        throw ErrorRecord(
+          code: "no-python", message: "--into \(into): no such executable; give the environment's python",
+          exit: .unavailable)
+      }
+      let job = InPlaceInstall(
+        tool: tool, python: URLText.absolutePath(python), plan: plan, installerChoice: choice, quiet: quiet,
+        wait: wait, allowTorch: arguments.flag("--allow-torch"))
+      try arguments.flag("--dry-run") ? job.dryRun() : job.run()
+      return
+    }
+    let target: Target
+    if let dir = arguments.value("--dir") {
+      target = Target(path: dir)
+    } else {
+      let name = arguments.value("--name")!
+      guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
+        throw UsageError("--name '\(name)' must be a plain name, without '/' or a leading '.'")
+      }
+      let root = Target.defaultRoot(Environment.current)
+      do {
+        try makeDirectories(root)
+      } catch {
+        throw ErrorRecord(code: "io-error", message: "cannot make \(root): \(error)", exit: .ioError)
+      }
+      target = Target(path: "\(root)/\(name)")
+    }
+    let builder = EnvBuilder(
+      tool: tool, target: target, plan: plan, installerChoice: choice, quiet: quiet, wait: wait)
+    try arguments.flag("--dry-run") ? builder.dryRun() : builder.run()
+  }
+
+  static func isPythonVersion(_ text: String) -> Bool {
+    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+    return (2...3).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+  }
+}

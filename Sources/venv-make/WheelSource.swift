@@ -1,0 +1,53 @@
+import PipeHTTP
+import PipeKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Where a wheel record's file is: a URL, or a path on this machine.
+enum WheelSource {
+  /// The URL an installer is given: paths become `file://` URLs.
+  static func url(_ text: String) -> String {
+    URLText.scheme(of: text) != nil ? text : URLText.fileURL(forPath: URLText.absolutePath(text))
+  }
+
+  /// The local file a wheel URL names, or `nil` for a remote one.
+  static func localPath(_ text: String) -> String? {
+    URLText.scheme(of: text) == nil ? URLText.absolutePath(text) : URLText.path(ofFileURL: text)
+  }
+
+  /// Checks the sha256 of every local wheel that has one, before anything is built, so a wrong
+  /// hash is named precisely. Remote wheels are checked by the installer as it downloads them.
+  static func checkLocalHashes(_ wheels: [Plan.Wheel]) throws(ErrorRecord) {
+    for wheel in wheels {
+      guard let expected = wheel.sha256, let path = localPath(wheel.url) else { continue }
+      guard let actual = fileSHA256(path) else {
+        throw ErrorRecord(
+          code: "no-input", message: "cannot read wheel \(path); check the wheel record's url",
+          detail: ["url": .string(wheel.url)], exit: .noInput)
+      }
+      if actual != expected {
+        throw ErrorRecord(
+          code: "hash-mismatch",
+          message:
+            "\(wheel.name): \(path) has sha256 \(actual), not \(expected) as its wheel record says; nothing was changed",
+          detail: ["url": .string(wheel.url), "expected": .string(expected), "actual": .string(actual)])
+      }
+    }
+  }
+
+  /// The hex sha256 of a file, streamed; `nil` when it cannot be read.
+  static func fileSHA256(_ path: String) -> String? {
+    guard let fd = try? FileDescriptor.open(path, O_RDONLY) else { return nil }
+    return fd.closeAfter { fd in
+      var hash = SHA256()
+      var chunk = [UInt8](repeating: 0, count: 1 << 16)
+      while true {
+        guard let n = try? chunk.withUnsafeMutableBytes({ try fd.read(into: $0) }) else { return nil }
+        if n == 0 { return hash.finalize() }
+        chunk.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+      }
+    }
+  }
+}

@@ -1,0 +1,3 @@
+import PipeKit
+
+Tool.main(VenvMake.spec, VenvMake.run)
