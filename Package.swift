@@ -8,6 +8,7 @@ let package = Package(
     .executable(name: "cuda-detect", targets: ["cuda-detect"]),
     .executable(name: "wheel-url", targets: ["wheel-url"]),
     .executable(name: "tensor-pack", targets: ["tensor-pack"]),
+    .executable(name: "node-run", targets: ["node-run"]),
   ],
   targets: [
     .target(name: "CPipeShims"),
@@ -19,6 +20,9 @@ let package = Package(
     .executableTarget(name: "wheel-url", dependencies: ["WheelURL", "PipeKit"]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .executableTarget(name: "tensor-pack", dependencies: ["PipeKit", "CZlib"]),
+    .executableTarget(
+      name: "node-run", dependencies: ["PipeKit"],
+      resources: [.embedInCode("node_run_worker.py"), .embedInCode("comfy_pipes_host.py")]),
     .executableTarget(name: "RecordEcho", dependencies: ["PipeKit"], path: "Tests/Fixtures/RecordEcho"),
     .target(name: "TestSupport", dependencies: ["PipeKit"], path: "Tests/TestSupport"),
     .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
@@ -29,5 +33,7 @@ let package = Package(
       dependencies: ["WheelURL", "PipeHTTP", "PipeKit", "TestSupport", "wheel-url", "cuda-detect"]),
     .testTarget(
       name: "tensor-packTests", dependencies: ["tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "node-runTests", dependencies: ["node-run", "tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
   ]
 )
