@@ -35,8 +35,8 @@ ITEMSIZE = {
     "int16": 2, "int32": 4, "int64": 8, "bool": 1,
 }
 NUMPY_DTYPE = {
-    "float16": "<f2", "float32": "<f4", "float64": "<f8", "int8": "i1", "uint8": "u1",
-    "int16": "<i2", "int32": "<i4", "int64": "<i8", "bool": "?",
+    "float16": "<f2", "float32": "<f4", "float64": "<f8", "int8": "|i1", "uint8": "|u1",
+    "int16": "<i2", "int32": "<i4", "int64": "<i8", "bool": "|b1",
 }
 DTYPE_NAME = {v: k for k, v in NUMPY_DTYPE.items()}
 LAYOUTS = ("image", "mask", "latent")
