@@ -1,10 +1,11 @@
 # comfy-pipes: build, test, demo, lint and install the kit.
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
-TOOLS     := cuda-detect wheel-url tensor-pack
+TOOLS     := cuda-detect wheel-url tensor-pack node-run
 RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 TEST_VENV := .build/test-venv
+NODE_VENV := .build/node-venv
 
 .PHONY: all build test test-fixtures demo bench lint lint-man lint-swift install uninstall clean
 
@@ -21,14 +22,26 @@ build:
 
 ## Unit and end-to-end tests (debug build), plus the man-page lint. Interop tests use a venv
 ## with numpy, safetensors and Pillow from PyPI, made here once.
-test: lint-man test-fixtures $(TEST_VENV)/ok
+test: lint-man test-fixtures $(TEST_VENV)/ok $(NODE_VENV)/ok
 	$(SWIFT) build --build-tests
-	PIPES_TEST_PYTHON="$(abspath $(TEST_VENV))/bin/python" $(SWIFT) test --skip-build
+	PIPES_TEST_PYTHON="$(abspath $(TEST_VENV))/bin/python" PIPES_NODE_VENV="$(abspath $(NODE_VENV))" \
+	  $(SWIFT) test --skip-build
 
 $(TEST_VENV)/ok:
 	rm -rf "$(TEST_VENV)"
 	python3 -m venv "$(TEST_VENV)"
 	"$(TEST_VENV)/bin/python" -m pip install --quiet --disable-pip-version-check numpy safetensors pillow
+	touch "$@"
+
+## node-run's tests run nodes in a venv with numpy 1.26.4 while the test's own python has numpy 2.
+## uv makes it from the real interpreter behind python3 (a pyenv shim is a script); uv comes from
+## PyPI when it is missing.
+$(NODE_VENV)/ok:
+	rm -rf "$(NODE_VENV)"
+	@uv=$$(command -v uv) || { python3 -m pip install --quiet --disable-pip-version-check uv && uv="python3 -m uv"; }; \
+	  py=$$(python3 -c 'import sys; print(sys.executable)') && set -x && \
+	  UV_PYTHON_DOWNLOADS=never $$uv venv -q --python "$$py" "$(NODE_VENV)" && \
+	  UV_PYTHON_DOWNLOADS=never $$uv pip install -q --python "$(NODE_VENV)/bin/python" numpy==1.26.4
 	touch "$@"
 
 ## The fake ComfyUI server's own checks against reference/comfyui-api.md.

@@ -51,8 +51,10 @@ def segfault():
 
 
 def sleep(seconds=1.0):
+    """Sleeps; returns when it started and ended (wall clock), to show overlap."""
+    started = time.time()
     time.sleep(seconds)
-    return seconds
+    return [started, time.time()]
 
 
 def unserializable():
