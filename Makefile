@@ -58,7 +58,7 @@ bench: build
 	@command -v hyperfine >/dev/null 2>&1 || apt-get install -y -qq hyperfine >/dev/null 2>&1 || true
 	@{ echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ), $$(uname -sm), $$(nproc) cores"; echo; \
 	   echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
-	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; } | tee bench/results.md
+	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; sh bench/node-run.sh; } | tee bench/results.md
 
 lint: lint-swift lint-man
 

@@ -278,7 +278,12 @@ def _tensor_record(array, dtype_name, name, created):
     try:
         os.ftruncate(fd, array.nbytes)
         if array.nbytes:
-            with mmap.mmap(fd, array.nbytes) as mapped:
+            try:  # pages in one batch, and a full /dev/shm is an error here rather than a SIGBUS
+                os.posix_fallocate(fd, 0, array.nbytes)
+            except OSError as error:
+                if error.errno not in (22, 95):
+                    raise
+            with mmap.mmap(fd, array.nbytes, mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)) as mapped:
                 target = np.frombuffer(mapped, array.dtype, array.size).reshape(array.shape)
                 np.copyto(target, array, casting="no")
                 del target
@@ -339,7 +344,8 @@ def _load_tensor(record):
                 buffer = bytearray()
                 skip = 0
             elif consumable:
-                buffer = mmap.mmap(fd, skip + nbytes, offset=start)
+                buffer = mmap.mmap(fd, skip + nbytes, mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
+                                   offset=start)
             else:
                 buffer = mmap.mmap(fd, skip + nbytes, access=mmap.ACCESS_COPY, offset=start)
         finally:
