@@ -10,8 +10,9 @@ struct PoolTests {
       ["--workers", "2", "--call", "test_pack.functions:sleep"],
       lines: [callLine(1, args: ["seconds": 1.0]), callLine(2, args: ["seconds": 1.0])])
     #expect(run.exit == .exited(0), "\(run.stderrText)")
-    let first = try #require(run.record(1)?["outputs"]?[0]?.arrayValue?.compactMap(\.doubleValue))
-    let second = try #require(run.record(2)?["outputs"]?[0]?.arrayValue?.compactMap(\.doubleValue))
+    let first = (run.record(1)?["outputs"]?[0]?.arrayValue ?? []).compactMap { $0.doubleValue }
+    let second = (run.record(2)?["outputs"]?[0]?.arrayValue ?? []).compactMap { $0.doubleValue }
+    try #require(first.count == 2 && second.count == 2, "\(run.stdoutText)")
     let overlap = min(first[1], second[1]) - max(first[0], second[0])
     #expect(overlap > 0.5, "the two 1 s calls overlapped by \(overlap) s")
   }
