@@ -1,10 +1,11 @@
 # comfy-pipes: build, test, demo, lint and install the kit.
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
-TOOLS     := cuda-detect wheel-url tensor-pack venv-make
+TOOLS     := cuda-detect wheel-url tensor-pack venv-make node-run
 RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 TEST_VENV := .build/test-venv
+NODE_VENV := .build/node-venv
 
 .PHONY: all build test test-fixtures test-uv demo bench fuzz lint lint-man lint-swift install uninstall clean
 
@@ -21,9 +22,10 @@ build:
 
 ## Unit and end-to-end tests (debug build), plus the man-page lint. Interop tests use a venv
 ## with numpy, safetensors and Pillow from PyPI, made here once.
-test: lint-man test-fixtures test-uv $(TEST_VENV)/ok
+test: lint-man test-fixtures test-uv $(TEST_VENV)/ok $(NODE_VENV)/ok
 	$(SWIFT) build --build-tests
-	PIPES_TEST_PYTHON="$(abspath $(TEST_VENV))/bin/python" $(SWIFT) test --skip-build
+	PIPES_TEST_PYTHON="$(abspath $(TEST_VENV))/bin/python" PIPES_NODE_VENV="$(abspath $(NODE_VENV))" \
+	  $(SWIFT) test --skip-build
 
 $(TEST_VENV)/ok:
 	rm -rf "$(TEST_VENV)"
@@ -34,6 +36,17 @@ $(TEST_VENV)/ok:
 ## venv-make's tests need uv (on PATH or as python3 -m uv); install it when it is missing.
 test-uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+## node-run's tests run nodes in a venv with numpy 1.26.4 while the test's own python has numpy 2.
+## uv makes it from the real interpreter behind python3 (a pyenv shim is a script); uv comes from
+## PyPI when it is missing.
+$(NODE_VENV)/ok:
+	rm -rf "$(NODE_VENV)"
+	@uv=$$(command -v uv) || { python3 -m pip install --quiet --disable-pip-version-check uv && uv="python3 -m uv"; }; \
+	  py=$$(python3 -c 'import sys; print(sys.executable)') && set -x && \
+	  UV_PYTHON_DOWNLOADS=never $$uv venv -q --python "$$py" "$(NODE_VENV)" && \
+	  UV_PYTHON_DOWNLOADS=never $$uv pip install -q --python "$(NODE_VENV)/bin/python" numpy==1.26.4
+	touch "$@"
 
 ## The fake ComfyUI server's own checks against reference/comfyui-api.md.
 test-fixtures:
@@ -49,7 +62,7 @@ bench: build
 	@command -v hyperfine >/dev/null 2>&1 || apt-get install -y -qq hyperfine >/dev/null 2>&1 || true
 	@{ echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ), $$(uname -sm), $$(nproc) cores"; echo; \
 	   echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
-	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; sh bench/venv-make.sh; } | tee bench/results.md
+	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; sh bench/venv-make.sh; sh bench/node-run.sh; } | tee bench/results.md
 
 ## libFuzzer + AddressSanitizer over every reader of untrusted input (Tests/FuzzTests/FuzzTargets.swift),
 ## FUZZ_SECONDS each (default 60); crashes land in Tests/FuzzTests/regressions/, which make test replays.

@@ -9,6 +9,7 @@ let package = Package(
     .executable(name: "wheel-url", targets: ["wheel-url"]),
     .executable(name: "tensor-pack", targets: ["tensor-pack"]),
     .executable(name: "venv-make", targets: ["venv-make"]),
+    .executable(name: "node-run", targets: ["node-run"]),
   ],
   targets: [
     .target(name: "CPipeShims"),
@@ -22,6 +23,9 @@ let package = Package(
     .executableTarget(name: "tensor-pack", dependencies: ["PipeKit", "CZlib"]),
     .executableTarget(
       name: "venv-make", dependencies: ["WheelURL", "PipeHTTP", "PipeKit"], resources: [.embedInCode("inspect_env.py")]),
+    .executableTarget(
+      name: "node-run", dependencies: ["PipeKit"],
+      resources: [.embedInCode("node_run_worker.py"), .embedInCode("comfy_pipes_host.py")]),
     .executableTarget(name: "RecordEcho", dependencies: ["PipeKit"], path: "Tests/Fixtures/RecordEcho"),
     .target(name: "TestSupport", dependencies: ["PipeKit"], path: "Tests/TestSupport"),
     .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
@@ -36,5 +40,7 @@ let package = Package(
       name: "FuzzTests", dependencies: ["PipeKit", "WheelURL", "tensor-pack"], exclude: ["corpus", "regressions"]),
     .testTarget(
       name: "venv-makeTests", dependencies: ["venv-make", "wheel-url", "cuda-detect", "PipeKit", "TestSupport"]),
+    .testTarget(
+      name: "node-runTests", dependencies: ["node-run", "tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
   ]
 )

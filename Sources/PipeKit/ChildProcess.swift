@@ -79,6 +79,15 @@ public struct ChildProcess: Sendable {
     return ProcessExit(waitStatus: status)
   }
 
+  /// The child's exit if it has ended (it is then reaped), or `nil` while it runs.
+  /// The corresponding C function is `waitpid` with `WNOHANG`.
+  public func exitIfEnded() throws -> ProcessExit? {
+    var status: Int32 = 0
+    guard try valueOrErrno("waitpid", { waitpid(pid, &status, WNOHANG) }) == pid else { return nil }
+    Termination.release(pid)
+    return ProcessExit(waitStatus: status)
+  }
+
   /// Sends `sig` to the child. The corresponding C function is `kill`.
   public func signal(_ sig: Int32) { kill(pid, sig) }
 }

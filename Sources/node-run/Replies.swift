@@ -1,0 +1,77 @@
+import PipeKit
+
+/// Turning a worker's reply frames into records: `result`, `error`, `progress`.
+enum Replies {
+  /// The `result` record for a worker's result frame, after checking every tensor record in it
+  /// by PipeKit's rules; a bad one releases all of the reply's segments and becomes an error.
+  static func result(_ reply: JSONObject, for call: CallRequest) -> Result<JSONObject, ErrorRecord> {
+    let outputs = reply["outputs"] ?? .array([])
+    let found = TensorRecord.findAll(in: outputs) + TensorRecord.findAll(in: reply["ui"] ?? .null)
+    for (path, tensor) in found {
+      do {
+        _ = try TensorRecord(record: tensor)
+      } catch {
+        for storage in CallRequest.storages(in: .object(reply)) { SharedMemory.release(storage) }
+        return .failure(
+          ErrorRecord(
+            code: "bad-output", message: "the worker returned a bad tensor at \(path.joined(separator: ".")): \(error)",
+            id: call.id))
+      }
+    }
+    var record: JSONObject = ["type": "result"]
+    if let id = call.id { record["id"] = id }
+    record["outputs"] = outputs
+    if let ui = reply["ui"] { record["ui"] = ui }
+    record["seconds"] = reply["seconds"] ?? .int(0)
+    return .success(record)
+  }
+
+  /// The `error` record for a worker's error frame: its code, and for an exception the type,
+  /// message and traceback.
+  static func error(_ reply: JSONObject, for call: CallRequest, pid: Int32) -> ErrorRecord {
+    let code = reply["code"]?.stringValue ?? "exception"
+    let message = reply["message"]?.stringValue ?? ""
+    var detail: JSONObject = ["node": .string(call.label)]
+    for key in ["type", "traceback"] { if let value = reply[key] { detail[key] = value } }
+    detail["worker_pid"] = .int(pid)
+    let text: String
+    if code == "exception", let type = reply["type"]?.stringValue {
+      text = message.isEmpty ? "\(call.label) raised \(type)" : "\(call.label) raised \(type): \(message)"
+    } else {
+      text = message
+    }
+    return ErrorRecord(code: code, message: text, id: call.id, detail: .object(detail))
+  }
+
+  /// The error for a call whose worker died under it.
+  static func crashed(_ call: CallRequest, pid: Int32, exit: ProcessExit, stderr: String) -> ErrorRecord {
+    var detail: JSONObject = ["node": .string(call.label), "worker_pid": .int(pid)]
+    switch exit {
+    case .exited(let status): detail["exit_status"] = .int(status)
+    case .signaled(let signal): detail["signal"] = .int(signal)
+    }
+    detail["stderr_tail"] = .string(stderr)
+    return ErrorRecord(
+      code: "worker-crashed",
+      message: "the worker running \(call.label) died (\(exit)); the next call starts a new one", id: call.id,
+      detail: .object(detail))
+  }
+
+  /// The error for a call that ran past `--timeout`.
+  static func timedOut(_ call: CallRequest, pid: Int32, seconds: Double) -> ErrorRecord {
+    ErrorRecord(
+      code: "timeout",
+      message: "\(call.label) ran longer than \(seconds) s; its worker was killed and the next call starts a new one",
+      id: call.id, detail: ["node": .string(call.label), "timeout": .double(seconds), "worker_pid": .int(pid)])
+  }
+
+  /// A `progress` record for a worker's progress frame.
+  static func progress(_ reply: JSONObject, for call: CallRequest) -> JSONObject {
+    var record: JSONObject = ["type": "progress"]
+    if let id = call.id { record["id"] = id }
+    record["value"] = reply["value"] ?? .int(0)
+    record["max"] = reply["max"] ?? .null
+    record["node"] = reply["node"] ?? .string(call.label)
+    return record
+  }
+}

@@ -1,0 +1,383 @@
+"""comfy_pipes_host: run a ComfyUI node class in its own venv, through node-run.
+
+Save this file into a node pack (`node-run --print-host-module > comfy_pipes_host.py`) and
+decorate the node classes that need their own packages:
+
+    from .comfy_pipes_host import isolated
+
+    @isolated(venv="_env")          # a venv made by venv-make, relative to this pack
+    class Segment:
+        @classmethod
+        def INPUT_TYPES(cls): ...
+        RETURN_TYPES = ("MASK",)
+        FUNCTION = "segment"
+        def segment(self, image): ...
+
+In ComfyUI the class keeps INPUT_TYPES, RETURN_TYPES and everything else; only its FUNCTION is
+replaced by a proxy that sends the call to one long-lived `node-run` per venv (found on PATH, in
+COMFY_PIPES_NODE_RUN, or given as node_run=). torch tensors and numpy arrays go over as tensor
+records (one copy into a shared-memory segment); the result's tensors come back mapped from the
+worker's segments, as torch tensors when torch is importable here. Progress reported by the node
+(comfy.utils.ProgressBar) reaches ComfyUI's progress bar. An error in the worker raises
+IsolatedNodeError here with the worker's exception type, message and traceback.
+
+Inside the worker (COMFY_PIPES_WORKER=1) the decorator returns the class unchanged, so the same
+module runs there as written.
+"""
+
+import atexit
+import inspect
+import itertools
+import json
+import math
+import mmap
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+
+__all__ = ["isolated", "IsolatedNodeError"]
+
+ITEMSIZE = {
+    "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1, "uint8": 1,
+    "int16": 2, "int32": 4, "int64": 8, "bool": 1,
+}
+NUMPY_DTYPE = {
+    "float16": "<f2", "float32": "<f4", "float64": "<f8", "int8": "i1", "uint8": "u1",
+    "int16": "<i2", "int32": "<i4", "int64": "<i8", "bool": "|b1",
+}
+DTYPE_NAME = {v: k for k, v in NUMPY_DTYPE.items()}
+SEGMENT_NAME = re.compile(r"^/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,248}$")
+
+
+class IsolatedNodeError(RuntimeError):
+    """A call that failed in node-run or its worker: `code`, `type` (the worker's exception type),
+    `worker_traceback`, and node-run's whole `record`."""
+
+    def __init__(self, record):
+        detail = record.get("detail") or {}
+        self.record = record
+        self.code = record.get("code")
+        self.type = detail.get("type")
+        self.worker_traceback = detail.get("traceback") or detail.get("stderr_tail") or ""
+        text = record.get("message", "node-run failed")
+        if self.worker_traceback:
+            text += "\n\nWorker traceback:\n" + self.worker_traceback
+        super().__init__(text)
+
+
+def isolated(venv=None, python=None, node_run=None, path=None, timeout=None, tensors=None, allow_pickle=False):
+    """Runs the decorated node class's FUNCTION through node-run in `venv` (or with `python`).
+
+    `path`: the directory to put on the worker's sys.path (default: the one holding this pack).
+    `timeout`: seconds per call. `tensors="torch"`: the worker gets torch tensors.
+    """
+    def decorate(cls):
+        if os.environ.get("COMFY_PIPES_WORKER") == "1":
+            return cls
+        module, root = _locate(cls)
+        base = os.path.dirname(os.path.abspath(inspect.getfile(cls)))
+        env = os.path.join(base, venv) if venv and not os.path.isabs(venv) else venv
+        options = {"venv": env, "python": python, "node_run": node_run, "path": path or root,
+                   "timeout": timeout, "tensors": tensors, "allow_pickle": allow_pickle}
+        target = "%s:%s" % (module, cls.__qualname__)
+        method = cls.FUNCTION
+
+        def proxy(self, *args, **kwargs):
+            if args:
+                raise TypeError("%s.%s takes keyword arguments only (as ComfyUI calls it)" % (cls.__name__, method))
+            return _runner(options).call(target, method, kwargs)
+
+        proxy.__name__ = method
+        proxy.__qualname__ = "%s.%s" % (cls.__qualname__, method)
+        proxy.__doc__ = "Runs %s.%s in %s through node-run." % (cls.__name__, method, env or python)
+        setattr(cls, method, proxy)
+        cls._comfy_pipes_target = target
+        return cls
+    return decorate
+
+
+def _locate(cls):
+    """The module name the worker imports the class by, and the directory to put on its path."""
+    file = os.path.abspath(inspect.getfile(cls))
+    directory, stem = os.path.split(file)
+    parts = [] if stem == "__init__.py" else [os.path.splitext(stem)[0]]
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, package = os.path.split(directory)
+        parts.insert(0, package)
+    return ".".join(parts), directory
+
+
+# -- one node-run per env ---------------------------------------------------------------------------
+_runners = {}
+_runners_lock = threading.Lock()
+
+
+def _runner(options):
+    key = tuple(sorted((k, str(v)) for k, v in options.items()))
+    with _runners_lock:
+        runner = _runners.get(key)
+        if runner is None or not runner.alive():
+            runner = _runners[key] = _Runner(options)
+        return runner
+
+
+class _Runner:
+    """A node-run process and the calls waiting for its answers, matched by id."""
+
+    ids = itertools.count(1)
+
+    def __init__(self, options):
+        executable = options["node_run"] or os.environ.get("COMFY_PIPES_NODE_RUN") or shutil.which("node-run")
+        if not executable:
+            raise IsolatedNodeError({"code": "no-node-run", "message":
+                                     "node-run is not on PATH; install comfy-pipes or set COMFY_PIPES_NODE_RUN"})
+        command = [executable, "--progress-records", "--quiet", "--workers", "1"]
+        if options["venv"]:
+            command += ["--venv", options["venv"]]
+        elif options["python"]:
+            command += ["--python", options["python"]]
+        command += ["--path", options["path"]]
+        if options["timeout"]:
+            command += ["--timeout", str(options["timeout"])]
+        if options["tensors"]:
+            command += ["--tensors", options["tensors"]]
+        if options["allow_pickle"]:
+            command += ["--allow-pickle"]
+        self.allow_pickle = bool(options["allow_pickle"])
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+        self.lock = threading.Lock()
+        self.pending = {}
+        self.reader = threading.Thread(target=self._read, name="comfy-pipes-node-run", daemon=True)
+        self.reader.start()
+        atexit.register(self.close)
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def call(self, target, method, kwargs):
+        call_id = "host-%d-%d" % (os.getpid(), next(self.ids))
+        created = []
+        waiter = {"event": threading.Event(), "record": None, "bar": None}
+        try:
+            args = {k: _to_wire(v, k, created, self.allow_pickle) for k, v in kwargs.items()}
+            line = json.dumps({"type": "call", "id": call_id, "node": target, "method": method, "args": args},
+                              separators=(",", ":"), allow_nan=False)
+            with self.lock:
+                self.pending[call_id] = waiter
+            try:
+                self.process.stdin.write(line.encode() + b"\n")
+                self.process.stdin.flush()
+            except (BrokenPipeError, ValueError):
+                waiter["record"] = {"type": "error", "code": "node-run-ended",
+                                    "message": "node-run ended (exit %s)" % self.process.poll()}
+                waiter["event"].set()
+            waiter["event"].wait()
+        finally:
+            with self.lock:
+                self.pending.pop(call_id, None)
+            for path in created:
+                _unlink(path)
+        record = waiter["record"]
+        if record.get("type") == "error":
+            raise IsolatedNodeError(record)
+        outputs = tuple(_from_wire(v, self.allow_pickle) for v in record.get("outputs", []))
+        if "ui" in record:
+            return {"ui": _from_wire(record["ui"], self.allow_pickle), "result": outputs}
+        return outputs
+
+    def _read(self):
+        for line in self.process.stdout:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            with self.lock:
+                waiter = self.pending.get(record.get("id"))
+            if waiter is None:
+                continue
+            if record.get("type") == "progress":
+                _progress(waiter, record)
+            elif record.get("type") in ("result", "error"):
+                waiter["record"] = record
+                waiter["event"].set()
+        with self.lock:
+            waiters = list(self.pending.values())
+        for waiter in waiters:
+            if waiter["record"] is None:
+                waiter["record"] = {"type": "error", "code": "node-run-ended",
+                                    "message": "node-run ended (exit %s) before answering" % self.process.wait()}
+            waiter["event"].set()
+
+    def close(self):
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=10)
+        except Exception:
+            self.process.kill()
+
+
+def _progress(waiter, record):
+    try:
+        import comfy.utils
+    except ImportError:
+        return
+    if waiter["bar"] is None:
+        waiter["bar"] = comfy.utils.ProgressBar(record.get("max") or 1)
+    waiter["bar"].update_absolute(record.get("value", 0), record.get("max"))
+
+
+# -- tensors and values -------------------------------------------------------------------------------
+def _to_wire(value, name, created, allow_pickle):
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _to_wire(v, str(k), created, allow_pickle) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_wire(v, "%s_%d" % (name, k), created, allow_pickle) for k, v in enumerate(value)]
+    torch = sys.modules.get("torch")
+    np = sys.modules.get("numpy")
+    if torch is not None and isinstance(value, torch.Tensor):
+        tensor = value.detach().cpu().contiguous()
+        if tensor.dtype == torch.bfloat16:
+            return _tensor_record(tensor.view(torch.int16).numpy(), "bfloat16", name, created)
+        return _tensor_record(tensor.numpy(), None, name, created)
+    if np is not None and isinstance(value, np.ndarray):
+        return _tensor_record(value, None, name, created)
+    if np is not None and isinstance(value, np.generic):
+        return _to_wire(value.item(), name, created, allow_pickle)
+    if allow_pickle:
+        import base64
+        import pickle
+        return {"type": "pickle", "base64": base64.b64encode(pickle.dumps(value)).decode()}
+    raise TypeError("an isolated node cannot take %s for %r: pass tensors, numpy arrays or JSON values"
+                    % (type(value).__name__, name))
+
+
+def _tensor_record(array, dtype_name, name, created):
+    import numpy as np
+    array = np.ascontiguousarray(array)
+    if dtype_name is None:
+        dtype_name = DTYPE_NAME.get(array.dtype.newbyteorder("<").str if array.dtype.byteorder == ">"
+                                    else array.dtype.str)
+        if dtype_name is None:
+            raise TypeError("%r: dtype %s cannot travel as a tensor record" % (name, array.dtype))
+        array = array.astype(NUMPY_DTYPE[dtype_name], copy=False)
+    segment = "cpipes-%d-%s" % (os.getpid(), os.urandom(8).hex())
+    path = "/dev/shm/" + segment
+    storage = {"kind": "shm", "name": "/" + segment}
+    if not os.path.isdir("/dev/shm"):
+        path = os.path.join(os.environ.get("TMPDIR") or "/tmp", segment)
+        storage = {"kind": "shm", "path": path}
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    created.append(path)
+    try:
+        os.ftruncate(fd, array.nbytes)
+        if array.nbytes:
+            try:  # pages in one batch, and a full /dev/shm is an error here rather than a SIGBUS
+                os.posix_fallocate(fd, 0, array.nbytes)
+            except OSError as error:
+                if error.errno not in (22, 95):
+                    raise
+            with mmap.mmap(fd, array.nbytes, mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)) as mapped:
+                target = np.frombuffer(mapped, array.dtype, array.size).reshape(array.shape)
+                np.copyto(target, array, casting="no")
+                del target
+    finally:
+        os.close(fd)
+    storage.update(offset=0, nbytes=array.nbytes)
+    layout = {"image": "image", "mask": "mask", "samples": "latent"}.get(name)
+    record = {"type": "tensor", "name": name, "dtype": dtype_name, "shape": list(array.shape)}
+    if layout and array.ndim == {"image": 4, "mask": 3, "latent": 4}[layout]:
+        record["layout"] = layout
+    record["storage"] = storage
+    return record
+
+
+def _from_wire(value, allow_pickle):
+    if isinstance(value, list):
+        return [_from_wire(v, allow_pickle) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if value.get("type") == "tensor":
+        return _load_tensor(value)
+    if value.get("type") == "pickle" and "base64" in value and allow_pickle:
+        import base64
+        import pickle
+        return pickle.loads(base64.b64decode(value["base64"]))
+    return {k: _from_wire(v, allow_pickle) for k, v in value.items()}
+
+
+def _load_tensor(record):
+    """Maps a result tensor from its segment (and unlinks it: the host is its consumer)."""
+    import numpy as np
+    dtype, shape, storage = record["dtype"], record["shape"], record["storage"]
+    if dtype not in ITEMSIZE or not all(type(d) is int and d >= 0 for d in shape):
+        raise IsolatedNodeError({"code": "bad-output", "message": "a bad tensor record came back: %r" % record})
+    count = math.prod(shape)
+    nbytes = count * ITEMSIZE[dtype]
+    if storage.get("kind") == "inline":
+        import base64
+        buffer, skip = bytearray(base64.b64decode(storage["base64"])), 0
+    else:
+        if storage.get("nbytes") != nbytes:
+            raise IsolatedNodeError({"code": "bad-output", "message": "tensor bytes do not match its shape"})
+        consumable = storage.get("kind") == "shm"
+        if consumable and "name" in storage:
+            if not SEGMENT_NAME.match(storage["name"]):
+                raise IsolatedNodeError({"code": "bad-output", "message": "bad segment name %r" % storage["name"]})
+            path = "/dev/shm" + storage["name"]
+        else:
+            path = storage["path"]
+        offset = storage.get("offset", 0)
+        fd = os.open(path, (os.O_RDWR if consumable else os.O_RDONLY) | os.O_CLOEXEC)
+        try:
+            if offset + nbytes > os.fstat(fd).st_size:
+                raise IsolatedNodeError({"code": "bad-output", "message": "tensor bytes lie outside the segment"})
+            start = offset - offset % mmap.ALLOCATIONGRANULARITY
+            skip = offset - start
+            if nbytes == 0:
+                buffer = bytearray()
+                skip = 0
+            elif consumable:
+                buffer = mmap.mmap(fd, skip + nbytes, mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
+                                   offset=start)
+            else:
+                buffer = mmap.mmap(fd, skip + nbytes, access=mmap.ACCESS_COPY, offset=start)
+        finally:
+            os.close(fd)
+            if consumable:
+                _unlink(path)
+    torch = _torch()
+    if dtype == "bfloat16":
+        array = np.frombuffer(buffer, "<i2", count, skip).reshape(shape)
+        if torch is None:
+            raise IsolatedNodeError({"code": "bad-output", "message": "a bfloat16 output needs torch in the host"})
+        return torch.from_numpy(array).view(torch.bfloat16)
+    array = np.frombuffer(buffer, NUMPY_DTYPE[dtype], count, skip).reshape(shape)
+    return torch.from_numpy(array) if torch is not None else array
+
+
+_TORCH = []
+
+
+def _torch():
+    """torch when the host has it (imported once), else None: results are then numpy arrays."""
+    if not _TORCH:
+        try:
+            import torch
+        except ImportError:
+            torch = None
+        _TORCH.append(torch)
+    return _TORCH[0]
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

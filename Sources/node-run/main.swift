@@ -1,0 +1,3 @@
+import PipeKit
+
+Tool.main(NodeRun.spec, NodeRun.run)

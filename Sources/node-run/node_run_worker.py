@@ -1,0 +1,534 @@
+"""node-run's worker: runs a node's Python inside its own venv and answers node-run.
+
+node-run starts the venv's interpreter in isolated mode (-I) with a small bootstrap that reads
+this file from fd 3 and runs it. The protocol uses fds 3 (requests in) and 4 (replies out) only;
+fds 1 and 2 lead to node-run's stderr, so print(), os.write(1, ...) and C libraries cannot
+corrupt it. Every message is a frame: a 4-byte little-endian length, then UTF-8 JSON.
+
+node-run -> worker: one config frame, then one call frame at a time:
+  {"node": "module:Class" | "function": "module:function", "method": name?, "args": {...} | [...]}
+worker -> node-run: {"kind": "ready", ...} once, then for each call any number of
+  {"kind": "progress", "value", "max", "node"?} and one {"kind": "result", "outputs", "seconds"}
+  or {"kind": "error", "code", "message", "type"?, "traceback"?}.
+
+Tensor records follow comfy-pipes(7), mirroring PipeKit's TensorRecord rules: dtype, a shape of
+non-negative integers, nbytes == product(shape) * itemsize, offsets inside the segment, checked
+before anything is mapped. The consumer maps a shm segment and unlinks it. Outputs go to new
+segments /cpipes-<pid>-<hex> (O_EXCL, 0600), one copy.
+"""
+
+import importlib
+import importlib.util
+import math
+import mmap
+import os
+import re
+import sys
+import threading
+import time
+import traceback
+import types
+
+IN_FD, OUT_FD = 3, 4
+ITEMSIZE = {
+    "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1, "uint8": 1,
+    "int16": 2, "int32": 4, "int64": 8, "bool": 1,
+}
+NUMPY_DTYPE = {
+    "float16": "<f2", "float32": "<f4", "float64": "<f8", "int8": "|i1", "uint8": "|u1",
+    "int16": "<i2", "int32": "<i4", "int64": "<i8", "bool": "|b1",
+}
+DTYPE_NAME = {v: k for k, v in NUMPY_DTYPE.items()}
+LAYOUTS = ("image", "mask", "latent")
+SEGMENT_NAME = re.compile(r"^/[A-Za-z0-9_.-]{1,249}$")
+
+
+class CallError(Exception):
+    """A failure with its own error code (not an exception raised by the node)."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+class Channel:
+    """The framed pipe pair to node-run."""
+
+    def __init__(self):
+        self.reader = os.fdopen(IN_FD, "rb", buffering=1 << 16)
+        self.lock = threading.Lock()
+        self.dumps = __import__("json").JSONEncoder(
+            ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+        self.loads = __import__("json").loads
+
+    def read(self):
+        head = self.reader.read(4)
+        if len(head) < 4:
+            return None
+        size = int.from_bytes(head, "little")
+        body = self.reader.read(size)
+        if len(body) < size:
+            return None
+        return self.loads(body)
+
+    def send(self, message):
+        data = self.dumps(message).encode()
+        frame = memoryview(len(data).to_bytes(4, "little") + data)
+        with self.lock:
+            while frame:
+                frame = frame[os.write(OUT_FD, frame):]
+
+
+class Tensors:
+    """Tensor records in and out, over shared memory."""
+
+    def __init__(self, torch_mode):
+        self.torch_mode = torch_mode
+        self.created = []
+
+    # -- in -----------------------------------------------------------------------------------
+    def load(self, record):
+        np = __import__("numpy")
+        dtype = record.get("dtype")
+        if dtype not in ITEMSIZE:
+            raise CallError("bad-tensor", "unknown dtype %r" % (dtype,))
+        shape = record.get("shape")
+        if not isinstance(shape, list) or any(
+                type(d) is not int or d < 0 for d in shape):
+            raise CallError("bad-tensor", '"shape" must hold non-negative integers')
+        count = math.prod(shape)
+        expected = count * ITEMSIZE[dtype]
+        storage = record.get("storage")
+        if not isinstance(storage, dict):
+            raise CallError("bad-tensor", '"storage" must be an object')
+        kind = storage.get("kind")
+        if kind == "inline":
+            import base64
+            raw = bytearray(base64.b64decode(storage.get("base64", ""), validate=True))
+            if len(raw) != expected:
+                raise CallError("bad-tensor", "inline storage holds %d bytes, shape needs %d"
+                                % (len(raw), expected))
+            buffer, skip = raw, 0
+        elif kind in ("shm", "file"):
+            buffer, skip = self._map(storage, kind, expected)
+        else:
+            raise CallError("bad-tensor", "unknown storage kind %r" % (kind,))
+        if dtype == "bfloat16":
+            if not self.torch_mode:
+                raise CallError("bad-tensor", "bfloat16 tensors need --tensors torch (numpy has no bfloat16)")
+            array = np.frombuffer(buffer, "<i2", count, skip).reshape(shape)
+            return __import__("torch").from_numpy(array).view(__import__("torch").bfloat16)
+        array = np.frombuffer(buffer, NUMPY_DTYPE[dtype], count, skip).reshape(shape)
+        if self.torch_mode:
+            return __import__("torch").from_numpy(array)
+        return array
+
+    def _map(self, storage, kind, expected):
+        offset, nbytes = storage.get("offset", 0), storage.get("nbytes")
+        if type(offset) is not int or type(nbytes) is not int or offset < 0 or nbytes < 0:
+            raise CallError("bad-tensor", "storage offset and nbytes must be non-negative integers")
+        if nbytes != expected:
+            raise CallError("bad-tensor", "storage holds %d bytes but the shape needs %d" % (nbytes, expected))
+        consumable = kind == "shm"
+        if kind == "shm" and "path" not in storage:
+            name = storage.get("name")
+            if not isinstance(name, str) or not SEGMENT_NAME.match(name) or name[1] == ".":
+                raise CallError("bad-tensor", 'shm storage needs a "name" like /cpipes-PID-HEX')
+            path = "/dev/shm" + name
+        else:
+            path = storage.get("path")
+            if not isinstance(path, str) or not path.startswith("/") or (
+                    consumable and ".." in path.split("/")):
+                raise CallError("bad-tensor", "storage path must be absolute")
+        writable = consumable
+        try:
+            fd = os.open(path, (os.O_RDWR if writable else os.O_RDONLY) | os.O_CLOEXEC)
+        except PermissionError:
+            writable, fd = False, os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as error:
+            raise CallError("bad-tensor", "cannot open tensor storage %s: %s" % (path, error.strerror))
+        try:
+            size = os.fstat(fd).st_size
+            if offset > size or nbytes > size - offset:
+                raise CallError("bad-tensor", "tensor bytes %d..<%d lie outside the %d-byte segment"
+                                % (offset, offset + nbytes, size))
+            if nbytes == 0:
+                mapped, skip = bytearray(), 0
+            else:
+                start = offset - offset % mmap.ALLOCATIONGRANULARITY
+                skip = offset - start
+                if writable:
+                    mapped = mmap.mmap(fd, skip + nbytes, mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
+                                       mmap.PROT_READ | mmap.PROT_WRITE, offset=start)
+                else:
+                    mapped = mmap.mmap(fd, skip + nbytes, access=mmap.ACCESS_COPY, offset=start)
+        finally:
+            os.close(fd)
+        if consumable:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        return mapped, skip
+
+    # -- out ----------------------------------------------------------------------------------
+    def record(self, value, name, layout):
+        """A numpy array or torch tensor as a tensor record in a new segment."""
+        np = __import__("numpy")
+        torch = sys.modules.get("torch")
+        dtype_name = None
+        if torch is not None and isinstance(value, torch.Tensor):
+            value = value.detach().cpu().contiguous()
+            if value.dtype == torch.bfloat16:
+                dtype_name, value = "bfloat16", value.view(torch.int16)
+            value = value.numpy()
+        array = np.ascontiguousarray(value)
+        if dtype_name is None:
+            dtype_name = DTYPE_NAME.get(array.dtype.newbyteorder("<").str if array.dtype.byteorder == ">"
+                                        else array.dtype.str)
+            if dtype_name is None:
+                raise CallError("unserializable", "%s: numpy dtype %s has no tensor-record dtype (use one of %s)"
+                                % (name, array.dtype, ", ".join(ITEMSIZE)))
+            array = array.astype(NUMPY_DTYPE[dtype_name], copy=False)
+        nbytes = array.nbytes
+        storage = self._segment(array, nbytes)
+        rec = {"type": "tensor", "name": name, "dtype": dtype_name, "shape": list(array.shape)}
+        if layout is not None:
+            rec["layout"] = layout
+        rec["storage"] = storage
+        return rec
+
+    def _segment(self, array, nbytes):
+        np = __import__("numpy")
+        name = "cpipes-%d-%s" % (os.getpid(), os.urandom(8).hex())
+        path, storage = "/dev/shm/" + name, {"kind": "shm", "name": "/" + name}
+        try:
+            info = os.statvfs("/dev/shm")
+            room = info.f_bavail * info.f_frsize > nbytes + (1 << 20)
+        except OSError:
+            room = False
+        if not room:
+            path = os.path.join(os.environ.get("TMPDIR") or "/tmp", name)
+            storage = {"kind": "shm", "path": path}
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
+        self.created.append(path)
+        try:
+            os.ftruncate(fd, nbytes)
+            if nbytes:
+                try:
+                    os.posix_fallocate(fd, 0, nbytes)
+                except OSError as error:
+                    if error.errno not in (95, 22):
+                        raise
+                mapped = mmap.mmap(fd, nbytes, mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0))
+                target = np.frombuffer(mapped, array.dtype, array.size).reshape(array.shape)
+                np.copyto(target, array, casting="no")
+                del target
+                mapped.close()
+        finally:
+            os.close(fd)
+        storage["offset"], storage["nbytes"] = 0, nbytes
+        return storage
+
+    def abandon(self):
+        """Removes the segments made for a reply that will not be sent."""
+        for path in self.created:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        self.created = []
+
+
+class Worker:
+    def __init__(self, channel, config):
+        self.channel = channel
+        self.torch_mode = config.get("tensors") == "torch"
+        self.allow_pickle = bool(config.get("allow_pickle"))
+        self.targets = {}
+
+    # -- values in and out --------------------------------------------------------------------
+    def decode(self, value, tensors):
+        if isinstance(value, dict):
+            kind = value.get("type")
+            if kind == "tensor":
+                return tensors.load(value)
+            if kind == "pickle" and "base64" in value:
+                if not self.allow_pickle:
+                    raise CallError("bad-call", "a pickled argument needs --allow-pickle")
+                import base64
+                import pickle
+                return pickle.loads(base64.b64decode(value["base64"]))
+            return {k: self.decode(v, tensors) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.decode(v, tensors) for v in value]
+        return value
+
+    def encode(self, value, name, layout, where, tensors):
+        if value is None or isinstance(value, (bool, str, int)):
+            return value
+        if isinstance(value, float):
+            return value if math.isfinite(value) else None
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise CallError("unserializable", "%s: dict key %r is not a string" % (where, key))
+                inner = "latent" if key == "samples" and layout == "latent" else None
+                out[key] = self.encode(item, key, inner, "%s[%r]" % (where, key), tensors)
+            return out
+        if isinstance(value, (list, tuple)):
+            return [self.encode(item, "%s_%d" % (name, k), layout, "%s[%d]" % (where, k), tensors)
+                    for k, item in enumerate(value)]
+        np = sys.modules.get("numpy")
+        torch = sys.modules.get("torch")
+        if (np is not None and isinstance(value, np.ndarray)) or (
+                torch is not None and isinstance(value, torch.Tensor)):
+            ndim = len(value.shape)
+            fits = {"image": 4, "mask": 3, "latent": 4}
+            return tensors.record(value, name, layout if fits.get(layout) == ndim else None)
+        if np is not None and isinstance(value, np.generic):
+            return self.encode(value.item(), name, layout, where, tensors)
+        if self.allow_pickle:
+            import base64
+            import pickle
+            return {"type": "pickle", "python_type": qualified(type(value)),
+                    "base64": base64.b64encode(pickle.dumps(value)).decode()}
+        raise CallError("unserializable", "%s: cannot send a value of type %s; return numpy arrays, torch tensors "
+                        "or JSON values (str, int, float, bool, None, dict, list, tuple), or run with --allow-pickle"
+                        % (where, qualified(type(value))))
+
+    # -- targets ------------------------------------------------------------------------------
+    def resolve(self, message):
+        key = (message.get("node"), message.get("function"), message.get("method"))
+        found = self.targets.get(key)
+        if found is not None:
+            return found
+        spec, is_node = (key[0], True) if key[0] else (key[1], False)
+        if not isinstance(spec, str) or spec.count(":") != 1:
+            raise CallError("bad-call", "the target must be module:name, not %r" % (spec,))
+        module_name, attribute = spec.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except BaseException as error:
+            if not isinstance(error, Exception):
+                raise
+            raise CallError("import-failed", "importing %s failed: %s: %s"
+                            % (module_name, qualified(type(error)), error)) from error
+        obj = module
+        for part in attribute.split("."):
+            if not hasattr(obj, part):
+                raise CallError("bad-target", "%s has no attribute %s" % (module_name, attribute))
+            obj = getattr(obj, part)
+        if is_node:
+            method = key[2] or getattr(obj, "FUNCTION", None)
+            if not isinstance(method, str) or not callable(getattr(obj, method, None)):
+                raise CallError("bad-target", "%s has no method %r (set FUNCTION or use --method)"
+                                % (spec, method))
+            fn = getattr(obj(), method)
+            return_types = tuple(getattr(obj, "RETURN_TYPES", ()) or ())
+            names = tuple(getattr(obj, "RETURN_NAMES", ()) or ())
+        else:
+            if not callable(obj):
+                raise CallError("bad-target", "%s is not callable" % spec)
+            fn, return_types, names = obj, (), ()
+        found = (fn, is_node, return_types, names)
+        self.targets[key] = found
+        return found
+
+    # -- one call -----------------------------------------------------------------------------
+    def call(self, message):
+        started = time.perf_counter()
+        tensors = Tensors(self.torch_mode)
+        try:
+            fn, is_node, return_types, names = self.resolve(message)
+            args = message.get("args")
+            args = self.decode(args, tensors) if args else args
+            global CURRENT_NODE
+            CURRENT_NODE = message.get("node") or message.get("function")
+            if isinstance(args, dict):
+                value = fn(**args)
+            elif isinstance(args, list):
+                value = fn(*args)
+            else:
+                value = fn()
+            ui = None
+            if is_node and isinstance(value, dict) and ("result" in value or "ui" in value):
+                ui, value = value.get("ui"), value.get("result", ())
+            elif type(value).__name__ == "NodeOutput" and hasattr(value, "args"):
+                ui, value = getattr(value, "ui", None), value.args
+            if isinstance(value, tuple) or (is_node and isinstance(value, list)):
+                values = list(value)
+            else:
+                values = [value]
+            outputs = []
+            for k, item in enumerate(values):
+                kind = return_types[k] if k < len(return_types) and isinstance(return_types[k], str) else ""
+                name = names[k] if k < len(names) else (kind.lower() if kind else "output%d" % k)
+                layout = {"IMAGE": "image", "MASK": "mask", "LATENT": "latent"}.get(kind)
+                outputs.append(self.encode(item, name, layout, "output %d" % k, tensors))
+            reply = {"kind": "result", "outputs": outputs}
+            if ui is not None:
+                reply["ui"] = self.encode(ui, "ui", None, "ui", tensors)
+            reply["seconds"] = round(time.perf_counter() - started, 6)
+            return reply
+        except CallError as error:
+            tensors.abandon()
+            reply = {"kind": "error", "code": error.code, "message": str(error)}
+            if error.__cause__ is not None:
+                reply["type"] = qualified(type(error.__cause__))
+                reply["traceback"] = node_traceback(error.__cause__)
+            return reply
+        except Exception as error:
+            tensors.abandon()
+            return {"kind": "error", "code": "exception", "type": qualified(type(error)),
+                    "message": str(error), "traceback": node_traceback(error)}
+
+
+def qualified(cls):
+    module = getattr(cls, "__module__", "")
+    return cls.__qualname__ if module in ("builtins", "__main__", None) else "%s.%s" % (module, cls.__qualname__)
+
+
+def node_traceback(error):
+    """The traceback without the worker's own frames."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb))
+
+
+# -- ComfyUI stand-ins --------------------------------------------------------------------------
+CHANNEL = None
+CURRENT_NODE = None
+
+
+class ProgressBar:
+    """comfy.utils.ProgressBar's interface; progress goes to node-run as progress frames."""
+
+    def __init__(self, total, node_id=None):
+        self.total, self.current, self.node_id = total, 0, node_id
+        self.last = 0.0
+
+    def update_absolute(self, value, total=None, preview=None):
+        if total is not None:
+            self.total = total
+        self.current = min(value, self.total) if self.total else value
+        now = time.monotonic()
+        if self.current >= self.total or now - self.last >= 0.05:
+            self.last = now
+            message = {"kind": "progress", "value": self.current, "max": self.total}
+            node = self.node_id or CURRENT_NODE
+            if node is not None:
+                message["node"] = str(node)
+            CHANNEL.send(message)
+
+    def update(self, value):
+        self.update_absolute(self.current + value)
+
+
+def install_stubs(folders):
+    if importlib.util.find_spec("folder_paths") is None:
+        fp = types.ModuleType("folder_paths")
+        fp.__doc__ = "node-run's stand-in for ComfyUI's folder_paths."
+        base = folders.get("base") or os.getcwd()
+        fp.base_path = base
+        fp.models_dir = folders.get("models") or os.path.join(base, "models")
+        fp.output_directory = folders.get("output") or os.path.join(base, "output")
+        fp.input_directory = folders.get("input") or os.path.join(base, "input")
+        fp.temp_directory = folders.get("temp") or os.path.join(base, "temp")
+        fp.supported_pt_extensions = {".ckpt", ".pt", ".pt2", ".bin", ".pth", ".safetensors", ".pkl", ".sft"}
+        fp.folder_names_and_paths = {}
+
+        def get_folder_paths(folder_name):
+            default = [os.path.join(fp.models_dir, folder_name)]
+            return list(fp.folder_names_and_paths.get(folder_name, (default, set()))[0])
+
+        def get_full_path(folder_name, filename):
+            for directory in get_folder_paths(folder_name):
+                path = os.path.join(directory, filename)
+                if os.path.isfile(path):
+                    return path
+            return None
+
+        def get_filename_list(folder_name):
+            found = []
+            for directory in get_folder_paths(folder_name):
+                for root, _, files in os.walk(directory):
+                    found += [os.path.relpath(os.path.join(root, f), directory) for f in files]
+            return sorted(found)
+
+        fp.get_folder_paths = get_folder_paths
+        fp.get_full_path = get_full_path
+        fp.get_full_path_or_raise = lambda f, n: get_full_path(f, n) or (_ for _ in ()).throw(
+            FileNotFoundError("model %s not found in %s" % (n, get_folder_paths(f))))
+        fp.get_filename_list = get_filename_list
+        fp.get_output_directory = lambda: fp.output_directory
+        fp.get_input_directory = lambda: fp.input_directory
+        fp.get_temp_directory = lambda: fp.temp_directory
+        fp.get_annotated_filepath = lambda name, default_dir=None: os.path.join(
+            default_dir or fp.input_directory, name)
+        sys.modules["folder_paths"] = fp
+    if importlib.util.find_spec("comfy") is None:
+        comfy = types.ModuleType("comfy")
+        comfy.__path__ = []
+        utils = types.ModuleType("comfy.utils")
+        utils.ProgressBar = ProgressBar
+        utils.PROGRESS_BAR_ENABLED = True
+        utils.set_progress_bar_enabled = lambda enabled: None
+        utils.set_progress_bar_global_hook = lambda hook: None
+        management = types.ModuleType("comfy.model_management")
+        management.get_torch_device = lambda: __import__("torch").device("cpu")
+        management.intermediate_device = management.get_torch_device
+        management.throw_exception_if_processing_interrupted = lambda: None
+        management.processing_interrupted = lambda: False
+        management.soft_empty_cache = lambda *a, **k: None
+        comfy.utils, comfy.model_management = utils, management
+        sys.modules.update({"comfy": comfy, "comfy.utils": utils, "comfy.model_management": management})
+
+
+def installed_version(name):
+    """A distribution's version from its dist-info directory name, without importing it."""
+    prefix = name + "-"
+    for directory in sys.path:
+        if not directory.endswith(("site-packages", "dist-packages")) or not os.path.isdir(directory):
+            continue
+        for entry in os.listdir(directory):
+            if entry.startswith(prefix) and entry.endswith(".dist-info"):
+                return entry[len(prefix):-len(".dist-info")]
+    return None
+
+
+def die_with_parent():
+    """Asks Linux to kill this worker when node-run goes (prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, 9)
+    except Exception:
+        pass
+
+
+def main():
+    global CHANNEL
+    sys.stdout.reconfigure(line_buffering=True)
+    os.environ["COMFY_PIPES_WORKER"] = "1"
+    CHANNEL = channel = Channel()
+    config = channel.read()
+    if config is None:
+        return
+    die_with_parent()
+    for directory in reversed(config.get("paths") or []):
+        sys.path.insert(0, directory)
+    install_stubs(config.get("folders") or {})
+    worker = Worker(channel, config)
+    channel.send({"kind": "ready", "pid": os.getpid(), "python": "%d.%d.%d" % sys.version_info[:3],
+                  "executable": sys.executable, "numpy": installed_version("numpy"),
+                  "torch": installed_version("torch")})
+    while True:
+        message = channel.read()
+        if message is None:
+            return
+        channel.send(worker.call(message))
+
+
+main()

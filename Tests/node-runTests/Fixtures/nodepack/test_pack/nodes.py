@@ -1,0 +1,101 @@
+"""Node classes as ComfyUI defines them: INPUT_TYPES, RETURN_TYPES, FUNCTION."""
+
+import ctypes
+import os
+import sys
+
+import numpy as np
+
+try:
+    from .comfy_pipes_host import isolated
+except ImportError:  # the host module is written here by the host test only
+    def isolated(**_):
+        return lambda cls: cls
+
+
+class Invert:
+    """IMAGE -> 1 - IMAGE, and the mean as a float."""
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"image": ("IMAGE",)}}
+
+    RETURN_TYPES = ("IMAGE", "FLOAT")
+    RETURN_NAMES = ("inverted", "mean")
+    FUNCTION = "invert"
+    CATEGORY = "test"
+
+    def invert(self, image):
+        return (1.0 - image, float(image.mean()))
+
+
+class Noisy:
+    """Writes to stdout, to fd 1 and from C on every call, then answers."""
+
+    RETURN_TYPES = ("STRING",)
+    FUNCTION = "run"
+
+    def run(self, text="hi"):
+        print("print noise {" + text)
+        sys.stdout.flush()
+        os.write(1, b'{"type":"result","id":"fake"}\n')
+        libc = ctypes.CDLL(None)
+        libc.printf(b"printf noise from C %d\n", 42)
+        libc.fflush(None)
+        os.write(2, b"stderr noise\n")
+        return (text.upper(),)
+
+
+class MakeLatent:
+    """A LATENT: {"samples": [B,4,H/8,W/8]}."""
+
+    RETURN_TYPES = ("LATENT",)
+    FUNCTION = "make"
+
+    def make(self, width=64, height=64, batch=1):
+        samples = np.arange(batch * 4 * (height // 8) * (width // 8), dtype=np.float32)
+        return ({"samples": samples.reshape(batch, 4, height // 8, width // 8)},)
+
+
+class Counter:
+    """Reports progress through comfy.utils.ProgressBar."""
+
+    RETURN_TYPES = ("INT",)
+    FUNCTION = "count"
+
+    def count(self, steps=5):
+        import comfy.utils
+        bar = comfy.utils.ProgressBar(steps)
+        for _ in range(steps):
+            bar.update(1)
+        return (steps,)
+
+
+@isolated(venv=os.environ.get("NODE_RUN_TEST_VENV", ""))
+class IsolatedInvert(Invert):
+    """The same node, run through node-run when the host module is present."""
+
+
+@isolated(venv=os.environ.get("NODE_RUN_TEST_VENV", ""))
+class IsolatedFail:
+    RETURN_TYPES = ("IMAGE",)
+    FUNCTION = "fail"
+
+    def fail(self, image):
+        raise KeyError("no such thing")
+
+
+@isolated(venv=os.environ.get("NODE_RUN_TEST_VENV", ""))
+class IsolatedVersion:
+    RETURN_TYPES = ("STRING", "LATENT")
+    FUNCTION = "version"
+
+    def version(self):
+        return (np.__version__, {"samples": np.ones((1, 4, 2, 2), np.float16)})
+
+
+NODE_CLASS_MAPPINGS = {
+    "Invert": Invert, "Noisy": Noisy, "MakeLatent": MakeLatent, "Counter": Counter,
+    "IsolatedInvert": IsolatedInvert, "IsolatedFail": IsolatedFail, "IsolatedVersion": IsolatedVersion,
+}
+NODE_DISPLAY_NAME_MAPPINGS = {k: k for k in NODE_CLASS_MAPPINGS}

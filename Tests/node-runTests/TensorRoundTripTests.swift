@@ -1,0 +1,102 @@
+import PipeKit
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Tensors into a call from shared memory and back through new segments, bytes intact.
+@Suite(.enabled(if: NodeVenv.enabled, NodeVenv.skipReason))
+struct TensorRoundTripTests {
+  static let cases: [(DType, [Int], [UInt8])] = [
+    (.float32, [1, 8, 8, 3], floatBytes((0..<192).map { Float($0) / 191 })),
+    (.uint8, [2, 3, 5], (0..<30).map { UInt8($0 * 8) }),
+    (.float16, [4, 4], leBytes((0..<16).map { UInt16(0x3C00 + $0) })),
+    (.int64, [3, 2], leBytes([Int64.min, -1, 0, 1, 1 << 40, Int64.max])),
+  ]
+
+  @Test func dtypesComeBackByteForByte() throws {
+    var lines: [String] = []
+    var inputs: [JSONObject] = []
+    for (k, (dtype, shape, bytes)) in Self.cases.enumerated() {
+      let tensor = try shmTensor("x", dtype, shape, bytes: bytes, layout: dtype == .float32 ? "image" : nil)
+      inputs.append(tensor)
+      lines.append(callLine(k, function: "echo", args: ["x": .object(tensor), "k": .int(k)]))
+    }
+    let run = try nodeRun([], lines: lines)
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    for (k, (dtype, shape, bytes)) in Self.cases.enumerated() {
+      #expect(!segmentExists(inputs[k]), "the worker unlinked the input segment it consumed")
+      let output = try #require(run.record(k)?["outputs"]?[0])
+      #expect(output["k"] == .int(k))
+      let (record, got) = try consumeTensor(output["x"])
+      #expect(record.dtype == dtype && record.shape == shape && record.name == "x")
+      #expect(got == bytes, "\(dtype) bytes")
+      guard case .shm(let name, _, _) = record.storage else {
+        Issue.record("output storage is not shm")
+        continue
+      }
+      #expect(name.hasPrefix("/cpipes-"))
+    }
+  }
+
+  @Test func theWorkerSeesWritableNumpyArraysOfTheRightKind() throws {
+    let tensor = try shmTensor("x", .int64, [3, 2], bytes: leBytes([1, 2, 3, 4, 5, 6] as [Int64]))
+    let run = try nodeRun(
+      ["--call", "test_pack.functions:describe"], lines: [callLine(1, args: ["x": .object(tensor)])])
+    let answer = try #require(run.record(1)?["outputs"]?[0], "\(run.stderrText)")
+    #expect(answer["dtype"] == "int64")
+    #expect(answer["shape"] == [3, 2])
+    #expect(answer["sum"]?.doubleValue == 21)
+    #expect(answer["writeable"] == true)
+    #expect(answer["type"] == "numpy")
+  }
+
+  @Test func nestedLatentOutput() throws {
+    let run = try nodeRun(
+      ["--node", "test_pack.nodes:MakeLatent"], lines: [callLine(1, args: ["width": 32, "height": 16, "batch": 2])])
+    let samples = try #require(run.record(1)?["outputs"]?[0]?["samples"], "\(run.stderrText)")
+    let (record, bytes) = try consumeTensor(samples)
+    #expect(record.layout == "latent" && record.name == "samples")
+    #expect(record.shape == [2, 4, 2, 4] && record.dtype == .float32)
+    #expect(bytes == floatBytes((0..<64).map(Float.init)))
+  }
+
+  @Test func sixtyFourMiBTensor() throws {
+    let count = 16 << 20
+    var values = [Float](repeating: 0.5, count: count)
+    values[0] = 2
+    values[count - 1] = 3
+    let tensor = try shmTensor("big", .float32, [count], bytes: floatBytes(values))
+    let run = try nodeRun(
+      ["--call", "test_pack.functions:checksum"], lines: [callLine(1, args: ["x": .object(tensor)])])
+    let outputs = try #require(run.record(1)?["outputs"]?.arrayValue, "\(run.stderrText)")
+    #expect(outputs[0].doubleValue == Double(count - 2) * 0.5 + 5)
+    #expect(outputs[1].doubleValue == 2 && outputs[2].doubleValue == 3)
+    let (record, bytes) = try consumeTensor(outputs[3])
+    #expect(record.shape == [count] && bytes.count == 64 << 20)
+    #expect(Array(bytes.prefix(8)) == floatBytes([3, 1.5]) && Array(bytes.suffix(4)) == floatBytes([4]))
+  }
+
+  @Test func pngThroughANodeAndBackToPNG() throws {
+    let out = try TemporaryDirectory.shared.directory("png-\(UInt32.random(in: 0...UInt32.max))")
+    let png = "\(Products.root)/Tests/tensor-packTests/Fixtures/png/rgb8_interlaced.png"
+    let run = try Products.shell(
+      "tensor-pack '\(png)' | node-run --venv '\(NodeVenv.path)' --path '\(NodeVenv.pack)' "
+        + "--node test_pack.nodes:Invert --input image | tensor-pack --unpack -o '\(out)'")
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    let files = run.records.filter { $0.type == "file" }
+    #expect(files.map { $0["name"] } == ["inverted"], "\(run.stdoutText)")
+    #expect(files.first?["path"]?.stringValue?.hasSuffix("inverted.png") == true)
+  }
+
+  @Test func badTensorRecordsAreRefusedBeforeTheWorker() throws {
+    var tensor = try shmTensor("x", .float32, [2], bytes: floatBytes([1, 2]))
+    tensor["shape"] = [3]
+    let run = try nodeRun(["--call", "test_pack.functions:echo"], lines: [callLine(1, args: ["x": .object(tensor)])])
+    #expect(run.exit == .exited(1))
+    #expect(run.record(1, "error")?["code"] == "bad-tensor")
+    #expect(!segmentExists(tensor), "a refused call's input segment is released")
+  }
+}
