@@ -8,6 +8,7 @@ let package = Package(
     .executable(name: "cuda-detect", targets: ["cuda-detect"]),
     .executable(name: "wheel-url", targets: ["wheel-url"]),
     .executable(name: "tensor-pack", targets: ["tensor-pack"]),
+    .executable(name: "remote-queue", targets: ["remote-queue"]),
   ],
   targets: [
     .target(name: "CPipeShims"),
@@ -19,6 +20,9 @@ let package = Package(
     .executableTarget(name: "wheel-url", dependencies: ["WheelURL", "PipeKit"]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .executableTarget(name: "tensor-pack", dependencies: ["PipeKit", "CZlib"]),
+    .target(name: "ComfyRemote", dependencies: ["PipeKit", "PipeHTTP"]),
+    .target(name: "RemoteQueue", dependencies: ["ComfyRemote", "PipeKit", "PipeHTTP"]),
+    .executableTarget(name: "remote-queue", dependencies: ["RemoteQueue", "PipeKit"]),
     .executableTarget(name: "RecordEcho", dependencies: ["PipeKit"], path: "Tests/Fixtures/RecordEcho"),
     .target(name: "TestSupport", dependencies: ["PipeKit"], path: "Tests/TestSupport"),
     .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
@@ -29,5 +33,7 @@ let package = Package(
       dependencies: ["WheelURL", "PipeHTTP", "PipeKit", "TestSupport", "wheel-url", "cuda-detect"]),
     .testTarget(
       name: "tensor-packTests", dependencies: ["tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "ComfyRemoteTests", dependencies: ["ComfyRemote", "PipeKit", "TestSupport"]),
+    .testTarget(name: "remote-queueTests", dependencies: ["remote-queue", "RemoteQueue", "PipeKit", "TestSupport"]),
   ]
 )
