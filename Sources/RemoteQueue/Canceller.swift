@@ -68,6 +68,12 @@ struct Canceller {
         try client.deletePending([promptID])
         record["state"] = "pending"
         record["action"] = "deleted"
+        // The worker may have taken it between the two requests: then it runs, and is interrupted.
+        if try client.queue().running(promptID) != nil {
+          try client.interrupt(promptID: promptID)
+          record["state"] = "running"
+          record["action"] = "interrupted"
+        }
       } else if queue.running(promptID) != nil {
         try client.interrupt(promptID: promptID)
         record["state"] = "running"
