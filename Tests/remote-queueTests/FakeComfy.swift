@@ -24,7 +24,7 @@ final class FakeComfy: @unchecked Sendable {
       script: "Tests/Fixtures/fake_comfyui/fake_comfyui.py",
       arguments: [
         "--port", "\(port)", "--output-dir", "\(root)/output", "--input-dir", "\(root)/input", "--temp-dir",
-        "\(root)/temp",
+        "\(root)/temp", "--exit-with-stdin",
       ] + arguments)
     var options = HTTPClient.Options()
     options.totalTimeout = 10
