@@ -1,7 +1,7 @@
 # comfy-pipes: build, test, demo, lint and install the kit.
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
-TOOLS     := cuda-detect wheel-url tensor-pack venv-make node-run
+TOOLS     := cuda-detect wheel-url tensor-pack venv-make node-run remote-queue
 RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 TEST_VENV := .build/test-venv

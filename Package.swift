@@ -10,6 +10,7 @@ let package = Package(
     .executable(name: "tensor-pack", targets: ["tensor-pack"]),
     .executable(name: "venv-make", targets: ["venv-make"]),
     .executable(name: "node-run", targets: ["node-run"]),
+    .executable(name: "remote-queue", targets: ["remote-queue"]),
   ],
   targets: [
     .target(name: "CPipeShims"),
@@ -26,6 +27,9 @@ let package = Package(
     .executableTarget(
       name: "node-run", dependencies: ["PipeKit"],
       resources: [.embedInCode("node_run_worker.py"), .embedInCode("comfy_pipes_host.py")]),
+    .target(name: "ComfyRemote", dependencies: ["PipeKit", "PipeHTTP"]),
+    .target(name: "RemoteQueue", dependencies: ["ComfyRemote", "PipeKit", "PipeHTTP"]),
+    .executableTarget(name: "remote-queue", dependencies: ["RemoteQueue", "PipeKit"]),
     .executableTarget(name: "RecordEcho", dependencies: ["PipeKit"], path: "Tests/Fixtures/RecordEcho"),
     .target(name: "TestSupport", dependencies: ["PipeKit"], path: "Tests/TestSupport"),
     .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
@@ -42,5 +46,7 @@ let package = Package(
       name: "venv-makeTests", dependencies: ["venv-make", "wheel-url", "cuda-detect", "PipeKit", "TestSupport"]),
     .testTarget(
       name: "node-runTests", dependencies: ["node-run", "tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "ComfyRemoteTests", dependencies: ["ComfyRemote", "PipeKit", "TestSupport"]),
+    .testTarget(name: "remote-queueTests", dependencies: ["remote-queue", "RemoteQueue", "PipeKit", "TestSupport"]),
   ]
 )

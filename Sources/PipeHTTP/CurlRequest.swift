@@ -6,6 +6,8 @@ struct CurlRequest {
   var method: HTTPClient.Method
   var headers: [String]
   var range: String?
+  /// The request body, sent with `POST`.
+  var body: [UInt8] = []
   var options: HTTPClient.Options
 
   /// The body collected by the write callback, with its limit.
@@ -30,6 +32,8 @@ struct CurlRequest {
     var list: UnsafeMutableRawPointer?
     defer { if let list { cpipes_curl_slist_free_all(list) } }
     for header in headers { list = cpipes_curl_slist_append(list, header) }
+    // No `Expect: 100-continue` wait before a larger POST body: send it at once.
+    if method == .post { list = cpipes_curl_slist_append(list, "Expect:") }
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
     defer { errorBuffer.deallocate() }
     errorBuffer[0] = 0
@@ -45,6 +49,10 @@ struct CurlRequest {
     easy.set(CPIPES_CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(options.connectTimeout * 1000)))
     easy.set(CPIPES_CURLOPT_TIMEOUT_MS, max(1, Int(options.totalTimeout * 1000)))
     if method == .head { easy.set(CPIPES_CURLOPT_NOBODY, 1) }
+    if method == .post {
+      easy.set(CPIPES_CURLOPT_POST, 1)
+      easy.set(CPIPES_CURLOPT_POSTFIELDSIZE_LARGE, body.count)
+    }
     easy.set(CPIPES_CURLOPT_URL, url)
     easy.set(CPIPES_CURLOPT_USERAGENT, options.userAgent)
     easy.set(CPIPES_CURLOPT_ACCEPT_ENCODING, "")
@@ -53,7 +61,15 @@ struct CurlRequest {
     cpipes_curl_setopt_pointer(handle, Int32(CPIPES_CURLOPT_HTTPHEADER), list)
     cpipes_curl_setopt_callback(handle, Int32(CPIPES_CURLOPT_WRITEFUNCTION), collectBody)
     cpipes_curl_setopt_pointer(handle, Int32(CPIPES_CURLOPT_WRITEDATA), Unmanaged.passUnretained(sink).toOpaque())
-    let code = withExtendedLifetime(sink) { cpipes_curl_perform(handle) }
+    // The body is not copied by libcurl: it is handed over for the length of `perform` (an empty
+    // one as one byte that is never read, since libcurl needs a pointer).
+    let payload = body.isEmpty ? [0] : body
+    let code = withExtendedLifetime(sink) {
+      payload.withUnsafeBytes { bytes in
+        if method == .post { cpipes_curl_setopt_pointer(handle, Int32(CPIPES_CURLOPT_POSTFIELDS), bytes.baseAddress) }
+        return cpipes_curl_perform(handle)
+      }
+    }
 
     // A ranged GET that the server answers with the whole file has said what it needed to.
     let rangeIgnored = sink.overflowed && range != nil
@@ -63,7 +79,9 @@ struct CurlRequest {
       }
       let detail = String(cString: errorBuffer)
       let message = detail.isEmpty ? String(cString: cpipes_curl_strerror(code)) : detail
-      throw HTTPFailure(kind: Self.kind(of: code), url: url, message: message)
+      var failure = HTTPFailure(kind: Self.kind(of: code), url: url, message: message)
+      failure.curlCode = code
+      throw failure
     }
     return HTTPResponse(
       status: easy.long(CPIPES_CURLINFO_RESPONSE_CODE), url: easy.string(CPIPES_CURLINFO_EFFECTIVE_URL) ?? url,

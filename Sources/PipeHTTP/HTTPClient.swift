@@ -42,6 +42,12 @@ public struct HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
   public var url: String
   public var message: String
   public var attempts = 1
+  /// libcurl's error code (`CURLcode`); 0 when the failure did not come from libcurl.
+  public var curlCode: Int32 = 0
+
+  /// Whether the request surely never reached the server (the connection was never made), so
+  /// that sending it again cannot make it happen twice.
+  public var neverSent: Bool { curlCode == 7 || kind == .resolve || kind == .unavailable }
 
   public var description: String {
     attempts > 1 ? "\(url): \(message) (after \(attempts) attempts)" : "\(url): \(message)"
@@ -74,6 +80,8 @@ public struct HTTPClient: Sendable {
   public enum Method: String, Sendable {
     case get = "GET"
     case head = "HEAD"
+    /// A POST with the `body` given to `send`.
+    case post = "POST"
   }
 
   public var options: Options
@@ -84,15 +92,20 @@ public struct HTTPClient: Sendable {
   /// - Parameters:
   ///   - headers: extra request headers as `Name: value` lines.
   ///   - range: a byte range such as `0-0`, sent as `Range: bytes=…`.
+  ///   - body: the body of a `POST` (give its `Content-Type` in `headers`).
+  ///
+  /// A `POST` that may have reached the server is retried like any other request; a caller
+  /// whose POST must not run twice sets `options.retries` to 0 and decides itself.
   public func send(
-    _ method: Method = .get, _ url: String, headers: [String] = [], range: String? = nil
+    _ method: Method = .get, _ url: String, headers: [String] = [], range: String? = nil, body: [UInt8] = []
   ) throws(HTTPFailure) -> HTTPResponse {
     var attempt = 0
     while true {
       attempt += 1
       do {
-        var response = try CurlRequest(url: url, method: method, headers: headers, range: range, options: options)
-          .perform()
+        var response = try CurlRequest(
+          url: url, method: method, headers: headers, range: range, body: body, options: options
+        ).perform()
         response.attempts = attempt
         return response
       } catch {

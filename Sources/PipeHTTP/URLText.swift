@@ -62,10 +62,16 @@ public enum URLText {
   /// The path with every byte outside RFC 3986's unreserved, sub-delims, `:`, `@` and `/`
   /// percent-encoded.
   public static func percentEncodedPath(_ path: String) -> String {
-    let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/".utf8)
+    percentEncoded(path, keeping: "-._~!$&'()*+,;=:@/")
+  }
+
+  /// `text` with every byte percent-encoded except ASCII letters, digits and the bytes of `keep`
+  /// (`"-._~"`, RFC 3986's unreserved set, for a query value).
+  public static func percentEncoded(_ text: String, keeping keep: String = "-._~") -> String {
+    let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8).union(keep.utf8)
     let hex = Array("0123456789ABCDEF".utf8)
     var out: [UInt8] = []
-    for b in path.utf8 {
+    for b in text.utf8 {
       if allowed.contains(b) {
         out.append(b)
       } else {

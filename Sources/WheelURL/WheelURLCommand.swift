@@ -114,17 +114,7 @@ struct CommandSettings {
     } catch {
       throw UsageError(error.message)
     }
-    if let text = arguments.value("--timeout") {
-      guard let seconds = Double(text), seconds > 0 else {
-        throw UsageError("--timeout '\(text)' is not a number of seconds")
-      }
-      http.totalTimeout = seconds
-      http.connectTimeout = min(http.connectTimeout, seconds)
-    }
-    if let text = arguments.value("--retries") {
-      guard let retries = Int(text), retries >= 0 else { throw UsageError("--retries '\(text)' is not a count") }
-      http.retries = retries
-    }
+    try http.read(arguments)
   }
 }
 

@@ -10,7 +10,7 @@ Usage:
     python3 fake_comfyui.py --port 0 --output-dir DIR --input-dir DIR
         [--temp-dir DIR] [--os nt|posix] [--version 0.3.64|0.38] [--exec-delay SECONDS]
         [--max-upload-size MB] [--host 127.0.0.1|::1|localhost] [--disable-all-custom-nodes]
-        [--disable-metadata] [--verbose]
+        [--disable-metadata] [--verbose] [--exit-with-stdin]
 
 Once listening it prints exactly one line, `LISTENING <port>`, to stdout. Logs go to stderr.
 SIGTERM or SIGINT stops it cleanly (WebSockets get a 1001 close; exit status 0).
@@ -72,6 +72,8 @@ def parse_args(argv):
     p.add_argument("--disable-all-custom-nodes", action="store_true")
     p.add_argument("--disable-metadata", action="store_true")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--exit-with-stdin", action="store_true",
+                   help="stop when stdin reaches end of file (tests hold its write end)")
     args = p.parse_args(argv)
     try:
         loopback = args.host == "localhost" or ipaddress.ip_address(args.host).is_loopback
@@ -109,6 +111,12 @@ def main(argv=None):
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if args.exit_with_stdin:
+        def watch_stdin():
+            while sys.stdin.buffer.read1(65536):
+                pass
+            stop.set()
+        threading.Thread(target=watch_stdin, daemon=True).start()
     if hasattr(signal, "SIGUSR1"):
         signal.signal(signal.SIGUSR1, lambda *_: os._exit(1))
 

@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import threading
+import time
 import urllib.parse
 import uuid
 
@@ -21,7 +22,7 @@ import engine
 import media
 import nodes
 import validation
-from wire import UPGRADED, FileField, HTTPError, Response, Router, WebSocket, json_response
+from wire import TEXT_500, UPGRADED, FileField, HTTPError, Response, Router, WebSocket, json_response, text_response
 
 log = logging.getLogger("fake_comfyui")
 
@@ -83,6 +84,7 @@ class App:
         self.v038 = opts.version.startswith("0.38")
         self.max_body = round(opts.max_upload_size * 1024 * 1024)
         self.number, self.number_lock = 0, threading.Lock()
+        self.faults, self.faults_lock = [], threading.Lock()  # test-only, set by POST /fake/fault
         r = self.router = Router()
         for method, path, handler in (
                 ("GET", "/", self.index), ("GET", "/ws", self.websocket),
@@ -95,7 +97,7 @@ class App:
                 ("POST", "/upload/image", self.upload_image), ("POST", "/upload/mask", self.upload_mask),
                 ("GET", "/object_info", self.object_info), ("GET", "/object_info/{node_class}", self.object_info_one),
                 ("GET", "/embeddings", self.empty_list), ("GET", "/extensions", self.empty_list),
-                ("POST", "/fake/vanish", self.fake_vanish)):
+                ("POST", "/fake/vanish", self.fake_vanish), ("POST", "/fake/fault", self.fake_fault)):
             r.add(method, path, handler)
         if self.v038:
             r.add("GET", "/api/jobs", self.jobs_list)
@@ -108,7 +110,48 @@ class App:
             log.warning("WARNING: request with non matching host and origin, returning 403")
             return Response(403)
         handler, request.match_info = self.router.resolve(request.method, request.path)
-        return handler(request)
+        fault = self.take_fault(request)
+        if fault is None:
+            return handler(request)
+        mode = fault["mode"]
+        log.info("fault %s on %s %s", mode, request.method, request.path)
+        if mode == "stall":
+            time.sleep(float(fault.get("seconds", 5)))
+            return handler(request)
+        if mode == "drop-after":
+            handler(request)  # the request takes effect, the answer is lost
+        if mode in ("drop", "drop-after"):
+            request.drain()
+            request.handler.close_connection = True
+            return UPGRADED  # the connection closes without a reply
+        request.drain()
+        if mode == "500":
+            return text_response(500, TEXT_500)
+        return Response(200, b"<html><body>Bad Gateway?</body></html>", "text/html")  # "garbage"
+
+    def take_fault(self, request):
+        """The first armed fault for this request's `METHOD /path` (an /api prefix is ignored)."""
+        path = request.path[4:] if request.path.startswith("/api/") else request.path
+        with self.faults_lock:
+            for fault in self.faults:
+                if fault["route"] == f"{request.method} {path}" and fault["times"] > 0:
+                    fault["times"] -= 1
+                    return fault
+        return None
+
+    def fake_fault(self, request):
+        """Test-only: arm a fault. Body {"route": "POST /prompt", "mode": "500"|"garbage"|"drop"|
+        "drop-after"|"stall", "times"?: 1, "seconds"?: 5}; {"clear": true} disarms all."""
+        data = request.json()
+        with self.faults_lock:
+            if data.get("clear"):
+                self.faults.clear()
+            if "route" in data:
+                if data.get("mode") not in ("500", "garbage", "drop", "drop-after", "stall"):
+                    return Response(400)
+                self.faults.append({"route": data["route"], "mode": data["mode"], "times": int(data.get("times", 1)),
+                                    "seconds": data.get("seconds", 5)})
+        return Response(200)
 
     # ------------------------------------------------------------ misc
     def index(self, request):

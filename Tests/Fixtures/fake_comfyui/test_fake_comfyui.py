@@ -354,6 +354,31 @@ class TestFakeComfyUI(ServerCase):
         self.assertEqual(self.http("POST", "/prompt", {"prompt": [1, 2]})[0], 500)
         self.assertEqual(self.http("POST", "/interrupt", b"{not json")[0], 200)
 
+    def test_fault_switches(self):
+        fault = lambda mode, route="GET /prompt", **kw: self.http("POST", "/fake/fault", dict(route=route, mode=mode, **kw))
+        self.assertEqual(fault("500")[0], 200)
+        self.assertEqual(self.http("GET", "/prompt")[:3:2], (500, TEXT_500))
+        self.assertEqual(self.http("GET", "/prompt")[0], 200, "a fault fires `times` times (1)")
+        fault("garbage", route="GET /queue", times=2)
+        for _ in range(2):
+            status, headers, body = self.http("GET", "/api/queue")
+            self.assertEqual((status, headers["Content-Type"]), (200, "text/html"))
+            self.assertRaises(ValueError, json.loads, body)
+        fault("drop")
+        self.assertRaises(Exception, self.http, "GET", "/prompt")
+        fault("drop-after", route="POST /prompt")
+        pid = str(uuid.uuid4())
+        self.assertRaises(Exception, self.post_prompt, w1("rq_test/fault"), prompt_id=pid)
+        self.wait_history(pid)  # the prompt was queued although the answer was lost
+        fault("stall", seconds=0.3)
+        start = time.monotonic()
+        self.assertEqual(self.http("GET", "/prompt")[0], 200)
+        self.assertGreaterEqual(time.monotonic() - start, 0.3)
+        self.assertEqual(self.http("POST", "/fake/fault", {"route": "GET /x", "mode": "nope"})[0], 400)
+        fault("500")
+        self.assertEqual(self.http("POST", "/fake/fault", {"clear": True})[0], 200)
+        self.assertEqual(self.http("GET", "/prompt")[0], 200)
+
     def test_execution_error(self):
         ws = WSClient(self.port, "client-err")
         ws.json()

@@ -1,0 +1,247 @@
+import PipeHTTP
+import PipeKit
+
+/// A small client for the core ComfyUI HTTP API (`shared/reference/comfyui-api.md` §1), over
+/// `PipeHTTP`.
+///
+/// Every request carries `headers` (for servers behind auth; they never appear in messages),
+/// is bounded by `http.options` timeouts, and is retried with backoff when the connection fails,
+/// never after an HTTP answer. `postPrompt` alone is never retried: a POST whose answer was lost
+/// may have queued the prompt, and only the caller can check (`queue`, `history`) before trying
+/// again.
+public struct ComfyClient: Sendable {
+  public let server: ServerAddress
+  public var http: HTTPClient
+  /// Extra request headers as `Name: value` lines.
+  public var headers: [String]
+
+  public init(server: ServerAddress, headers: [String] = [], options: HTTPClient.Options = HTTPClient.Options()) {
+    self.server = server
+    self.headers = headers
+    self.http = HTTPClient(options: options)
+  }
+
+  // MARK: Endpoints
+
+  /// `GET /prompt`: `exec_info.queue_remaining` (pending plus running prompts).
+  public func queueRemaining() throws(RemoteError) -> Int {
+    let (url, answer) = try getJSON("/prompt")
+    guard let remaining = answer["exec_info"]?["queue_remaining"]?.intValue else {
+      throw RemoteError(
+        kind: .badAnswer, url: url, message: "\(url): the answer has no exec_info.queue_remaining", body: answer)
+    }
+    return remaining
+  }
+
+  /// `GET /system_stats`: the operating system the server runs on.
+  public func serverOS() throws(RemoteError) -> ServerOS {
+    let (url, answer) = try getJSON("/system_stats")
+    guard let text = answer["system"]?["os"]?.stringValue else {
+      throw RemoteError(kind: .badAnswer, url: url, message: "\(url): the answer has no system.os", body: answer)
+    }
+    return ServerOS(reported: text)
+  }
+
+  /// `POST /prompt` with `body` (`prompt`, `prompt_id`, `client_id`, `extra_data`, …); never
+  /// retried. A 400 is thrown as `.status(400)` with the server's `{error, node_errors}` in `body`.
+  public func postPrompt(_ body: JSONObject) throws(RemoteError) -> PromptReply {
+    let url = server.url("/prompt")
+    var once = http
+    once.options.retries = 0
+    let response = try send(.post, url, json: .object(body), using: once)
+    let answer = try Self.json(response, url: url)
+    guard let id = answer["prompt_id"]?.stringValue, let number = answer["number"] else {
+      throw RemoteError(
+        kind: .badAnswer, url: url, message: "\(url): the answer has no prompt_id or number", body: answer)
+    }
+    return PromptReply(promptID: id, number: number, nodeErrors: answer["node_errors"]?.objectValue ?? [:])
+  }
+
+  /// `GET /queue`: the running and pending prompts.
+  public func queue() throws(RemoteError) -> QueueState {
+    let (url, answer) = try getJSON("/queue")
+    guard let running = answer["queue_running"]?.arrayValue, let pending = answer["queue_pending"]?.arrayValue else {
+      throw RemoteError(kind: .badAnswer, url: url, message: "\(url): the answer is not a queue", body: answer)
+    }
+    return QueueState(running: running.compactMap(QueueItem.init), pending: pending.compactMap(QueueItem.init))
+  }
+
+  /// `POST /queue {"delete": ids}`: removes pending prompts (unknown ids are ignored by the server).
+  public func deletePending(_ ids: [String]) throws(RemoteError) {
+    let url = server.url("/queue")
+    let response = try send(.post, url, json: ["delete": .array(ids.map { .string($0) })])
+    try Self.expectSuccess(response, url: url)
+  }
+
+  /// `POST /interrupt {"prompt_id": id}`: stops that prompt if, and only if, it is the one running.
+  public func interrupt(promptID: String) throws(RemoteError) {
+    let url = server.url("/interrupt")
+    let response = try send(.post, url, json: ["prompt_id": .string(promptID)])
+    try Self.expectSuccess(response, url: url)
+  }
+
+  /// `GET /history/{id}`: the finished prompt's entry, or `nil` while it is pending, running or
+  /// unknown (the server answers `{}` for all three).
+  public func history(promptID: String) throws(RemoteError) -> JSONObject? {
+    let (url, answer) = try getJSON("/history/\(Self.escaped(promptID))")
+    return answer[promptID]?.objectValue
+  }
+
+  /// `HEAD /view`: whether the server has the file (`type` `input`, `output` or `temp`).
+  public func hasFile(name: String, subfolder: String, type: String = "input") throws(RemoteError) -> Bool {
+    let url = server.url(
+      "/view?filename=\(Self.escaped(name))&subfolder=\(Self.escaped(subfolder))&type=\(Self.escaped(type))")
+    let response = try send(.head, url)
+    return (200..<300).contains(response.status)
+  }
+
+  /// `POST /upload/image` as multipart/form-data: the file's bytes under `name` in `subfolder`.
+  /// The server may rename it (`x (1).png`); use the returned name.
+  public func uploadImage(
+    name: String, bytes: [UInt8], subfolder: String, type: String = "input", overwrite: Bool = false
+  ) throws(RemoteError) -> UploadedFile {
+    let url = server.url("/upload/image")
+    var form = MultipartForm()
+    form.addFile("image", fileName: name, contentType: Self.contentType(of: name), bytes: bytes)
+    form.addField("type", type)
+    form.addField("subfolder", subfolder)
+    if overwrite { form.addField("overwrite", "true") }
+    let body = form.body
+    let response = try send(.post, url, body: body, contentType: form.contentType)
+    let answer = try Self.json(response, url: url)
+    guard let stored = answer["name"]?.stringValue else {
+      throw RemoteError(kind: .badAnswer, url: url, message: "\(url): the answer has no name", body: answer)
+    }
+    return UploadedFile(
+      name: stored, subfolder: answer["subfolder"]?.stringValue ?? subfolder, type: answer["type"]?.stringValue ?? type)
+  }
+
+  // MARK: Plumbing
+
+  /// A GET whose 2xx answer must be a JSON object.
+  func getJSON(_ path: String) throws(RemoteError) -> (String, JSON) {
+    let url = server.url(path)
+    return (url, try Self.json(try send(.get, url), url: url))
+  }
+
+  /// One request with the client's headers; a missing answer becomes `.unreachable`.
+  public func send(
+    _ method: HTTPClient.Method, _ url: String, json: JSON? = nil, body: [UInt8] = [], contentType: String? = nil,
+    using client: HTTPClient? = nil
+  ) throws(RemoteError) -> HTTPResponse {
+    var lines = headers
+    var payload = body
+    if let json {
+      payload = Array(json.serialized.utf8)
+      lines.append("Content-Type: application/json")
+    } else if let contentType {
+      lines.append("Content-Type: \(contentType)")
+    }
+    do {
+      return try (client ?? http).send(method, url, headers: lines, body: payload)
+    } catch {
+      throw RemoteError.from(error)
+    }
+  }
+
+  /// The answer's JSON object, or an error that says what came instead.
+  static func json(_ response: HTTPResponse, url: String) throws(RemoteError) -> JSON {
+    let parsed = try? JSON.parse(response.body)
+    guard (200..<300).contains(response.status) else {
+      let text = parsed == nil ? RemoteError.excerpt(response.body) : nil
+      var message = "\(url): HTTP \(response.status)"
+      if let text, !text.isEmpty { message += ": \(text)" }
+      throw RemoteError(kind: .status(response.status), url: url, message: message, body: parsed, bodyText: text)
+    }
+    guard let parsed, case .object = parsed else {
+      let what = response.contentType.map { " (\($0))" } ?? ""
+      let text = RemoteError.excerpt(response.body)
+      throw RemoteError(
+        kind: .badAnswer, url: url,
+        message: "\(url): the answer is not a JSON object\(what): \(text.isEmpty ? "empty body" : text)",
+        bodyText: text)
+    }
+    return parsed
+  }
+
+  static func expectSuccess(_ response: HTTPResponse, url: String) throws(RemoteError) {
+    if !(200..<300).contains(response.status) { _ = try json(response, url: url) }
+  }
+
+  /// A query or path component with everything but unreserved characters percent-encoded.
+  public static func escaped(_ text: String) -> String { URLText.percentEncoded(text) }
+
+  static func contentType(of name: String) -> String {
+    let ext = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
+    return [
+      "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp", "gif": "image/gif",
+      "mp4": "video/mp4", "webm": "video/webm", "wav": "audio/wav", "mp3": "audio/mpeg", "flac": "audio/flac",
+    ][ext] ?? "application/octet-stream"
+  }
+}
+
+/// The server's operating system, as `/system_stats` reports it: `posix`/`nt` (v0.3.x) or
+/// `sys.platform` (`linux`, `win32`, `darwin`; 0.38).
+public enum ServerOS: String, Sendable {
+  case posix
+  case windows
+
+  public init(reported: String) {
+    let text = reported.lowercased()
+    self = text == "nt" || text.hasPrefix("win") || text == "cygwin" ? .windows : .posix
+  }
+
+  /// The path separator model names use there.
+  public var separator: Character { self == .windows ? "\\" : "/" }
+}
+
+/// The answer to an accepted `POST /prompt`.
+public struct PromptReply: Sendable, Equatable {
+  public var promptID: String
+  /// The queue number as the server wrote it (an integer, or a float when one was sent).
+  public var number: JSON
+  /// Outputs that failed validation and were dropped (a partial run); empty when all is well.
+  public var nodeErrors: JSONObject
+}
+
+/// One `/queue` item: `[number, prompt_id, prompt, extra_data, outputs_to_execute]`.
+public struct QueueItem: Sendable, Equatable {
+  public var number: JSON
+  public var promptID: String
+  public var extraData: JSONObject
+
+  init?(_ value: JSON) {
+    guard let items = value.arrayValue, items.count >= 4, let id = items[1].stringValue else { return nil }
+    number = items[0]
+    promptID = id
+    extraData = items[3].objectValue ?? [:]
+  }
+
+  /// The `client_id` the prompt was posted with.
+  public var clientID: String? { extraData["client_id"]?.stringValue }
+}
+
+/// `GET /queue`'s answer.
+public struct QueueState: Sendable, Equatable {
+  public var running: [QueueItem]
+  public var pending: [QueueItem]
+
+  public func running(_ promptID: String) -> QueueItem? { running.first { $0.promptID == promptID } }
+  public func pending(_ promptID: String) -> QueueItem? { pending.first { $0.promptID == promptID } }
+}
+
+/// Where an upload landed.
+public struct UploadedFile: Sendable, Equatable {
+  public var name: String
+  public var subfolder: String
+  public var type: String
+
+  public init(name: String, subfolder: String, type: String = "input") {
+    self.name = name
+    self.subfolder = subfolder
+    self.type = type
+  }
+
+  /// How a workflow names it: `subfolder/name`, or `name` alone.
+  public var reference: String { subfolder.isEmpty ? name : "\(subfolder)/\(name)" }
+}

@@ -1,0 +1,89 @@
+import ComfyRemote
+import PipeHTTP
+import PipeKit
+
+/// What remote-queue's command line asks for.
+struct QueueSettings {
+  var servers: [ServerAddress]
+  /// `Name: value` lines.
+  var headers: [String]
+  var inputDir: String?
+  var sets: [Override]
+  var template: String?
+  var count: Int
+  var seedStep: Int64
+  var clientID: String
+  var carry: Bool
+  var cancel: Bool
+  var files: [String]
+  var http = HTTPClient.Options()
+
+  init(arguments: Arguments, environment: [String: String]) throws(UsageError) {
+    var targets = arguments.values("--to")
+    if targets.isEmpty, let fallback = environment["COMFY_REMOTE"], !fallback.isEmpty { targets = [fallback] }
+    servers = try ServerAddress.parse(targets)
+    cancel = arguments.flag("--cancel")
+    if servers.isEmpty && !cancel { throw UsageError("no server: give --to ADDRESS or set COMFY_REMOTE") }
+    headers = []
+    for text in arguments.values("--header") { headers.append(try Self.headerLine(text)) }
+    inputDir = arguments.value("--input-dir")
+    sets = []
+    for text in arguments.values("--set") {
+      do throws(UsageError) {
+        sets.append(try Override(assignment: text))
+      } catch {
+        throw UsageError("--set \(error.message)")
+      }
+    }
+    template = arguments.value("--template")
+    count = 1
+    if let text = arguments.value("--count") {
+      guard let n = Int(text), n >= 1, n <= 100_000 else {
+        throw UsageError("--count '\(text)' is not a count (1 or more)")
+      }
+      count = n
+    }
+    seedStep = 1
+    if let text = arguments.value("--seed-step") {
+      guard let k = Int64(text) else { throw UsageError("--seed-step '\(text)' is not an integer") }
+      seedStep = k
+    }
+    clientID = arguments.value("--client-id") ?? UUID4.make()
+    guard !clientID.isEmpty else { throw UsageError("--client-id is empty") }
+    carry = !arguments.flag("--no-carry")
+    files = arguments.positionals
+    if cancel && (template != nil || !sets.isEmpty || !files.isEmpty || arguments.value("--count") != nil) {
+      throw UsageError("--cancel reads job records from standard input and takes no workflows, --set or --template")
+    }
+    http.totalTimeout = 30
+    http.connectTimeout = 5
+    try http.read(arguments)
+  }
+
+  /// `Name:value` → `Name: value`, refusing what would break the request.
+  static func headerLine(_ text: String) throws(UsageError) -> String {
+    guard let colon = text.firstIndex(of: ":") else { throw UsageError("--header needs NAME:VALUE") }
+    let name = text[..<colon]
+    let value = text[text.index(after: colon)...].drop { $0 == " " }
+    let token = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    guard !name.isEmpty, name.allSatisfy({ token.contains($0) }) else {
+      throw UsageError("--header: '\(name)' is not a header name")
+    }
+    guard !value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+      throw UsageError("--header \(name): the value holds a line break")
+    }
+    return "\(name): \(value)"
+  }
+}
+
+/// Random version-4 UUIDs in canonical lowercase form, as ComfyUI 0.38 requires for `prompt_id`.
+enum UUID4 {
+  static func make() -> String {
+    var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
+    bytes[6] = (bytes[6] & 0x0F) | 0x40
+    bytes[8] = (bytes[8] & 0x3F) | 0x80
+    let hex = bytes.map { b in String(b, radix: 16).count == 1 ? "0" + String(b, radix: 16) : String(b, radix: 16) }
+    return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-" + hex[8..<10].joined()
+      + "-" + hex[10..<16].joined()
+  }
+}

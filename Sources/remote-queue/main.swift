@@ -1,0 +1,4 @@
+import PipeKit
+import RemoteQueue
+
+Tool.main(RemoteQueueCommand.spec, RemoteQueueCommand.run)
