@@ -8,6 +8,7 @@ let package = Package(
     .executable(name: "cuda-detect", targets: ["cuda-detect"]),
     .executable(name: "wheel-url", targets: ["wheel-url"]),
     .executable(name: "tensor-pack", targets: ["tensor-pack"]),
+    .executable(name: "remote-fetch", targets: ["remote-fetch"]),
   ],
   targets: [
     .target(name: "CPipeShims"),
@@ -19,6 +20,7 @@ let package = Package(
     .executableTarget(name: "wheel-url", dependencies: ["WheelURL", "PipeKit"]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .executableTarget(name: "tensor-pack", dependencies: ["PipeKit", "CZlib"]),
+    .executableTarget(name: "remote-fetch", dependencies: ["PipeKit", "PipeHTTP"]),
     .executableTarget(name: "RecordEcho", dependencies: ["PipeKit"], path: "Tests/Fixtures/RecordEcho"),
     .target(name: "TestSupport", dependencies: ["PipeKit"], path: "Tests/TestSupport"),
     .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
@@ -29,5 +31,6 @@ let package = Package(
       dependencies: ["WheelURL", "PipeHTTP", "PipeKit", "TestSupport", "wheel-url", "cuda-detect"]),
     .testTarget(
       name: "tensor-packTests", dependencies: ["tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "remote-fetchTests", dependencies: ["remote-fetch", "PipeKit", "TestSupport"]),
   ]
 )
