@@ -139,7 +139,7 @@ extension HTTPClient {
 }
 
 /// Sleeps, resuming after signals (`nanosleep`).
-func sleepSeconds(_ seconds: Double) {
+public func sleepSeconds(_ seconds: Double) {
   guard seconds > 0 else { return }
   var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
   var remaining = timespec()

@@ -20,14 +20,6 @@ struct Settings: Sendable {
   var maxFileBytes = 64 << 30
 }
 
-/// Sleeps, resuming after signals (`nanosleep`).
-func pause(_ seconds: Double) {
-  guard seconds > 0, seconds.isFinite else { return }
-  var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-  var remaining = timespec()
-  while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
-}
-
 /// Waits for the jobs of one `client_id` on one server, on a thread of its own, so that jobs on
 /// different servers finish independently. With a WebSocket (`/ws?clientId=…`), `executing`
 /// with `node: null` for a job's prompt is the moment its history is complete; because events
@@ -95,7 +87,7 @@ final class Watcher: @unchecked Sendable {
             giveUp(reason: "its WebSocket could not be opened")
             failures = 0
           } else {
-            pause(settings.backoff * Double(1 << min(failures - 1, 10)))
+            sleepSeconds(settings.backoff * Double(1 << min(failures - 1, 10)))
           }
           continue
         }
@@ -121,7 +113,7 @@ final class Watcher: @unchecked Sendable {
           fullCheckDue = true
         }
       } else {
-        pause(min(pollInterval, max(0, nearestDeadline() - monotonicSeconds())))
+        sleepSeconds(min(pollInterval, max(0, nearestDeadline() - monotonicSeconds())))
         pollInterval = min(pollInterval * 1.5, 2)
       }
     }
@@ -192,7 +184,7 @@ final class Watcher: @unchecked Sendable {
   }
 
   private func idle(_ seconds: Double) {
-    guard let socket else { return pause(seconds) }
+    guard let socket else { return sleepSeconds(seconds) }
     if !listen(socket, until: monotonicSeconds() + seconds) { self.socket = nil }
   }
 
@@ -247,21 +239,25 @@ final class Watcher: @unchecked Sendable {
     jobs[job.promptID] = nil
     let outcome = Outcome(entry: entry)
     var files = 0
-    if !outcome.items.isEmpty {
+    var safe: [Outcome.Item] = []
+    for item in outcome.items {
+      do {
+        try Downloader.check(item)
+        safe.append(item)
+      } catch {
+        reporter.error(job.error(error.code, error.message, detail: Self.detail(of: item, error.detail)))
+      }
+    }
+    if !safe.isEmpty {
       do {
         let folder = try downloader.folder(for: job)
-        for item in outcome.items {
+        for item in safe {
           do {
             let written = try downloader.fetch(item, from: server, into: folder)
             reporter.file(written, item: item, job: job)
             files += 1
           } catch {
-            var detail = error.detail
-            detail["node"] = .string(item.node)
-            detail["filename"] = .string(item.filename)
-            detail["subfolder"] = .string(item.subfolder)
-            detail["file_type"] = .string(item.type)
-            reporter.error(job.error(error.code, error.message, detail: detail))
+            reporter.error(job.error(error.code, error.message, detail: Self.detail(of: item, error.detail)))
           }
         }
       } catch {
@@ -270,6 +266,15 @@ final class Watcher: @unchecked Sendable {
     }
     if let failure = outcome.errorRecord(for: job) { reporter.error(failure) }
     reporter.done(job, status: outcome.status, files: files)
+  }
+
+  private static func detail(of item: Outcome.Item, _ extra: JSONObject) -> JSONObject {
+    var detail = extra
+    detail["node"] = .string(item.node)
+    detail["filename"] = .string(item.filename)
+    detail["subfolder"] = .string(item.subfolder)
+    detail["file_type"] = .string(item.type)
+    return detail
   }
 
   private func fail(_ job: Job, _ code: String, _ message: String, _ detail: JSONObject) {
