@@ -1,7 +1,7 @@
 # comfy-pipes: build, test, demo, lint and install the kit.
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
-TOOLS     := cuda-detect wheel-url tensor-pack
+TOOLS     := cuda-detect wheel-url tensor-pack remote-fetch
 RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 TEST_VENV := .build/test-venv
@@ -45,7 +45,7 @@ bench: build
 	@command -v hyperfine >/dev/null 2>&1 || apt-get install -y -qq hyperfine >/dev/null 2>&1 || true
 	@{ echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ), $$(uname -sm), $$(nproc) cores"; echo; \
 	   echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
-	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; } | tee bench/results.md
+	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; sh bench/remote-fetch.sh; } | tee bench/results.md
 
 lint: lint-swift lint-man
 
