@@ -1,7 +1,7 @@
 # comfy-pipes: build, test, demo, lint and install the kit.
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
-TOOLS     := cuda-detect wheel-url tensor-pack venv-make node-run remote-queue
+TOOLS     := cuda-detect wheel-url tensor-pack venv-make node-run remote-queue remote-fetch
 RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 TEST_VENV := .build/test-venv
@@ -52,7 +52,6 @@ $(NODE_VENV)/ok:
 test-fixtures:
 	cd Tests/Fixtures/fake_comfyui && python3 -m unittest -q
 
-## Benchmarks: each prints a table row and appends it to bench/results.md.
 ## The main job, end to end, on this machine.
 demo: build
 	@sh bin/comfy-pipes-demo
@@ -62,7 +61,8 @@ bench: build
 	@command -v hyperfine >/dev/null 2>&1 || apt-get install -y -qq hyperfine >/dev/null 2>&1 || true
 	@{ echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ), $$(uname -sm), $$(nproc) cores"; echo; \
 	   echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
-	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; sh bench/venv-make.sh; sh bench/node-run.sh; } | tee bench/results.md
+	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; sh bench/venv-make.sh; sh bench/node-run.sh; \
+	   sh bench/remote-fetch.sh; } | tee bench/results.md
 
 ## libFuzzer + AddressSanitizer over every reader of untrusted input (Tests/FuzzTests/FuzzTargets.swift),
 ## FUZZ_SECONDS each (default 60); crashes land in Tests/FuzzTests/regressions/, which make test replays.

@@ -11,6 +11,7 @@ let package = Package(
     .executable(name: "venv-make", targets: ["venv-make"]),
     .executable(name: "node-run", targets: ["node-run"]),
     .executable(name: "remote-queue", targets: ["remote-queue"]),
+    .executable(name: "remote-fetch", targets: ["remote-fetch"]),
   ],
   targets: [
     .target(name: "CPipeShims"),
@@ -30,6 +31,7 @@ let package = Package(
     .target(name: "ComfyRemote", dependencies: ["PipeKit", "PipeHTTP"]),
     .target(name: "RemoteQueue", dependencies: ["ComfyRemote", "PipeKit", "PipeHTTP"]),
     .executableTarget(name: "remote-queue", dependencies: ["RemoteQueue", "PipeKit"]),
+    .executableTarget(name: "remote-fetch", dependencies: ["PipeKit", "PipeHTTP"]),
     .executableTarget(name: "RecordEcho", dependencies: ["PipeKit"], path: "Tests/Fixtures/RecordEcho"),
     .target(name: "TestSupport", dependencies: ["PipeKit"], path: "Tests/TestSupport"),
     .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
@@ -48,5 +50,6 @@ let package = Package(
       name: "node-runTests", dependencies: ["node-run", "tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "ComfyRemoteTests", dependencies: ["ComfyRemote", "PipeKit", "TestSupport"]),
     .testTarget(name: "remote-queueTests", dependencies: ["remote-queue", "RemoteQueue", "PipeKit", "TestSupport"]),
+    .testTarget(name: "remote-fetchTests", dependencies: ["remote-fetch", "PipeKit", "TestSupport"]),
   ]
 )

@@ -15,10 +15,14 @@ struct CurlRequest {
     var bytes: [UInt8] = []
     let limit: Int
     var overflowed = false
+    /// When set, the body goes here chunk by chunk instead of into `bytes`; false stops it.
+    var consumer: ((UnsafeRawBufferPointer) -> Bool)?
+    var consumed = 0
+    var consumerStopped = false
     init(limit: Int) { self.limit = limit }
   }
 
-  func perform() throws(HTTPFailure) -> HTTPResponse {
+  func perform(consumer: ((UnsafeRawBufferPointer) -> Bool)? = nil) throws(HTTPFailure) -> HTTPResponse {
     guard cpipes_curl_load() == 0 else {
       let why = cpipes_curl_load_error().map { String(cString: $0) } ?? "unknown reason"
       throw HTTPFailure(kind: .unavailable, url: url, message: "libcurl is not available (\(why)); install libcurl4")
@@ -29,6 +33,7 @@ struct CurlRequest {
     defer { cpipes_curl_cleanup(handle) }
     let easy = EasyHandle(handle: handle)
     let sink = Sink(limit: options.maxBodyBytes)
+    sink.consumer = consumer
     var list: UnsafeMutableRawPointer?
     defer { if let list { cpipes_curl_slist_free_all(list) } }
     for header in headers { list = cpipes_curl_slist_append(list, header) }
@@ -57,6 +62,8 @@ struct CurlRequest {
     easy.set(CPIPES_CURLOPT_USERAGENT, options.userAgent)
     easy.set(CPIPES_CURLOPT_ACCEPT_ENCODING, "")
     if let range { easy.set(CPIPES_CURLOPT_RANGE, range) }
+    // A declared Content-Length over the limit fails before any of the body is read.
+    if consumer != nil { easy.set(CPIPES_CURLOPT_MAXFILESIZE_LARGE, options.maxBodyBytes) }
     cpipes_curl_setopt_pointer(handle, Int32(CPIPES_CURLOPT_ERRORBUFFER), errorBuffer)
     cpipes_curl_setopt_pointer(handle, Int32(CPIPES_CURLOPT_HTTPHEADER), list)
     cpipes_curl_setopt_callback(handle, Int32(CPIPES_CURLOPT_WRITEFUNCTION), collectBody)
@@ -74,7 +81,10 @@ struct CurlRequest {
     // A ranged GET that the server answers with the whole file has said what it needed to.
     let rangeIgnored = sink.overflowed && range != nil
     guard code == 0 || rangeIgnored else {
-      if sink.overflowed {
+      if sink.consumerStopped {
+        throw HTTPFailure(kind: .other, url: url, message: "writing the body failed")
+      }
+      if sink.overflowed || code == 63 {
         throw HTTPFailure(kind: .other, url: url, message: "the body is larger than \(options.maxBodyBytes) bytes")
       }
       let detail = String(cString: errorBuffer)
@@ -126,6 +136,18 @@ private struct EasyHandle {
 private let collectBody: cpipes_curl_write_fn = { data, size, count, context in
   let sink = Unmanaged<CurlRequest.Sink>.fromOpaque(context!).takeUnretainedValue()
   let n = size * count
+  if let consumer = sink.consumer {
+    guard sink.consumed + n <= sink.limit else {
+      sink.overflowed = true
+      return 0
+    }
+    sink.consumed += n
+    guard consumer(UnsafeRawBufferPointer(start: data, count: n)) else {
+      sink.consumerStopped = true
+      return 0
+    }
+    return n
+  }
   guard sink.bytes.count + n <= sink.limit else {
     sink.overflowed = true
     return 0

@@ -119,8 +119,40 @@ public struct HTTPClient: Sendable {
   }
 }
 
+extension HTTPClient {
+  /// GETs `url` and hands the body to `consume` as it arrives, never holding it in memory; a
+  /// false return stops the transfer. `restart` runs before every attempt (truncate the file
+  /// being written). Connection failures are retried as `send` does; the response's `body` is
+  /// empty. A body (or a declared `Content-Length`) over `options.maxBodyBytes` fails.
+  public func download(
+    _ url: String, headers: [String] = [], restart: () -> Void, consume: (UnsafeRawBufferPointer) -> Bool
+  ) throws(HTTPFailure) -> HTTPResponse {
+    var attempt = 0
+    while true {
+      attempt += 1
+      restart()
+      let result: Result<HTTPResponse, HTTPFailure> = withoutActuallyEscaping(consume) { consumer in
+        Result { () throws(HTTPFailure) in
+          try CurlRequest(url: url, method: .get, headers: headers, range: nil, options: options)
+            .perform(consumer: consumer)
+        }
+      }
+      switch result {
+      case .success(var response):
+        response.attempts = attempt
+        return response
+      case .failure(var failure):
+        failure.attempts = attempt
+        let retryable = failure.kind == .connection || failure.kind == .timeout
+        guard retryable, attempt <= options.retries else { throw failure }
+        sleepSeconds(options.backoff * Double(1 << (attempt - 1)))
+      }
+    }
+  }
+}
+
 /// Sleeps, resuming after signals (`nanosleep`).
-func sleepSeconds(_ seconds: Double) {
+public func sleepSeconds(_ seconds: Double) {
   guard seconds > 0 else { return }
   var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
   var remaining = timespec()

@@ -1,0 +1,57 @@
+import PipeKit
+
+/// One `job` record: a prompt queued on a server, as remote-queue writes it.
+struct Job: Sendable {
+  var id: JSON?
+  /// The server's base URL, `scheme://host:port[/prefix]`, without a trailing slash.
+  var remote: String
+  var promptID: String
+  var clientID: String?
+  var line: Int
+  /// When remote-fetch read the record (monotonic seconds).
+  var started: Double
+
+  /// Reads a `job` record; the error says which field is missing or wrong.
+  init(record: JSONObject, line: Int) throws(ErrorRecord) {
+    id = record["id"]
+    self.line = line
+    started = monotonicSeconds()
+    func fail(_ message: String) -> ErrorRecord {
+      ErrorRecord(
+        code: "bad-job", message: "input line \(line): \(message)", id: record["id"],
+        detail: ["line": .int(line)], exit: .dataError)
+    }
+    guard var remote = record["remote"]?.stringValue, !remote.isEmpty else {
+      throw fail("a job needs \"remote\", the server's base URL")
+    }
+    while remote.hasSuffix("/") { remote.removeLast() }
+    let scheme = remote.split(separator: ":", maxSplits: 1).first?.lowercased()
+    guard remote.contains("://"), scheme == "http" || scheme == "https" else {
+      throw fail("\"remote\" must be an http:// or https:// URL (found '\(remote)')")
+    }
+    guard let promptID = record["prompt_id"]?.stringValue, !promptID.isEmpty else {
+      throw fail("a job needs \"prompt_id\", a string")
+    }
+    self.remote = remote
+    self.promptID = promptID
+    clientID = record["client_id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+  }
+
+  /// The folder under `-o` for this job's files: its `id`, else its `prompt_id`.
+  var folderName: String {
+    switch id {
+    case .string(let text)?: SafeFileName.make(text, fallback: promptID)
+    case .number(let text)?: SafeFileName.make(text, fallback: promptID)
+    default: SafeFileName.make(promptID, fallback: "job")
+    }
+  }
+
+  var elapsed: Double { monotonicSeconds() - started }
+
+  /// An error record about this job, with its `prompt_id` and `remote` in `detail`.
+  func error(_ code: String, _ message: String, detail: JSONObject = [:]) -> ErrorRecord {
+    var full: JSONObject = ["prompt_id": .string(promptID), "remote": .string(remote)]
+    for (key, value) in detail { full[key] = value }
+    return ErrorRecord(code: code, message: message, id: id, detail: .object(full))
+  }
+}

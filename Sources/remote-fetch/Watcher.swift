@@ -1,0 +1,308 @@
+import PipeHTTP
+import PipeKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Settings every watcher shares, from the command line.
+struct Settings: Sendable {
+  var poll = false
+  /// Seconds a job may take from the moment its record is read; `nil` for no limit.
+  var jobTimeout: Double?
+  /// Seconds between safety-net `/history` and `/queue` checks while a WebSocket is open.
+  var checkInterval: Double = 5
+  var requestTimeout: Double = 30
+  var retries = 3
+  var backoff = 0.5
+  var headers: [String] = []
+  var outputDirectory = "."
+  var maxFileBytes = 64 << 30
+}
+
+/// Waits for the jobs of one `client_id` on one server, on a thread of its own, so that jobs on
+/// different servers finish independently. With a WebSocket (`/ws?clientId=…`), `executing`
+/// with `node: null` for a job's prompt is the moment its history is complete; because events
+/// are not replayed, `/history/{id}` is also checked on every (re)connect, when a job arrives,
+/// and every `checkInterval` seconds. Without one (`--poll`, `https`, no `client_id`) it polls
+/// `/history/{id}` with backoff. A job in neither history nor `/queue` is lost.
+final class Watcher: @unchecked Sendable {
+  let server: Server
+  let clientID: String?
+  let settings: Settings
+  let reporter: Reporter
+  let downloader: Downloader
+  private var usesWebSocket: Bool
+  private let lock = Lock()
+  private var incoming: [Job] = []
+  private var inputEnded = false
+  private var jobs: [String: Job] = [:]
+  private var socket: WebSocket?
+
+  init(remote: String, clientID: String?, settings: Settings, reporter: Reporter) {
+    var client = HTTPClient()
+    client.options.connectTimeout = min(settings.requestTimeout, 10)
+    client.options.totalTimeout = settings.requestTimeout
+    client.options.retries = settings.retries
+    client.options.backoff = settings.backoff
+    var fileClient = client
+    fileClient.options.maxBodyBytes = settings.maxFileBytes
+    server = Server(base: remote, client: client, fileClient: fileClient, headers: settings.headers)
+    self.clientID = clientID
+    self.settings = settings
+    self.reporter = reporter
+    downloader = Downloader(outputDirectory: settings.outputDirectory)
+    usesWebSocket = !settings.poll && clientID != nil && remote.lowercased().hasPrefix("http://")
+  }
+
+  func add(_ job: Job) { lock.withLock { incoming.append(job) } }
+
+  func endInput() { lock.withLock { inputEnded = true } }
+
+  /// The thread's body: returns when input has ended and every job has its outcome.
+  func run() {
+    var fullCheckDue = true
+    var nextCheck = 0.0
+    var pollInterval = 0.05
+    var failures = 0
+    while true {
+      let (arrived, ended) = lock.withLock { () -> ([Job], Bool) in
+        defer { incoming = [] }
+        return (incoming, inputEnded)
+      }
+      for job in arrived { jobs[job.promptID] = job }
+      if jobs.isEmpty {
+        if ended { break }
+        idle(0.05)
+        continue
+      }
+      expireTimedOut()
+      if usesWebSocket && socket == nil {
+        if connect() {
+          failures = 0
+          fullCheckDue = true
+        } else {
+          failures += 1
+          if failures > settings.retries {
+            giveUp(reason: "its WebSocket could not be opened")
+            failures = 0
+          } else {
+            sleepSeconds(settings.backoff * Double(1 << min(failures - 1, 10)))
+          }
+          continue
+        }
+      }
+      let now = monotonicSeconds()
+      let periodic = now >= nextCheck
+      if fullCheckDue || periodic || !arrived.isEmpty || !usesWebSocket {
+        let everything = fullCheckDue || periodic || !usesWebSocket
+        let names = everything ? Array(jobs.keys) : arrived.map(\.promptID)
+        let before = jobs.count
+        if !check(names, withQueue: fullCheckDue || periodic) {
+          giveUp(reason: "it does not answer")
+          continue
+        }
+        fullCheckDue = false
+        if periodic { nextCheck = now + settings.checkInterval }
+        if jobs.count < before { pollInterval = 0.05 }
+      }
+      guard !jobs.isEmpty else { continue }
+      if let socket {
+        if !listen(socket, until: min(nextCheck, nearestDeadline(), monotonicSeconds() + 0.05)) {
+          self.socket = nil
+          fullCheckDue = true
+        }
+      } else {
+        sleepSeconds(min(pollInterval, max(0, nearestDeadline() - monotonicSeconds())))
+        pollInterval = min(pollInterval * 1.5, 2)
+      }
+    }
+    socket?.close()
+  }
+
+  // MARK: the WebSocket
+
+  private var webSocketURL: String {
+    "ws://" + server.base.dropFirst("http://".count) + "/ws?clientId=" + Server.percentEncoded(clientID ?? "")
+  }
+
+  private func connect() -> Bool {
+    var options = WebSocket.Options()
+    options.connectTimeout = min(settings.requestTimeout, 10)
+    options.writeTimeout = settings.requestTimeout
+    do {
+      socket = try WebSocket.connect(webSocketURL, headers: settings.headers, options: options)
+      reporter.mark(server.base, reached: true)
+      return true
+    } catch {
+      if error.kind != .connection && error.kind != .timeout { fallBackToPolling(error) }
+      return false
+    }
+  }
+
+  /// A server that breaks the protocol will not mend: say so once and poll from now on.
+  private func fallBackToPolling(_ error: WebSocketError) {
+    guard usesWebSocket else { return }
+    usesWebSocket = false
+    reporter.note("\(server.base): WebSocket: \(error.message); polling /history instead")
+  }
+
+  /// Reads messages until `deadline`; false when the connection is gone.
+  private func listen(_ socket: WebSocket, until deadline: Double) -> Bool {
+    while true {
+      let left = deadline - monotonicSeconds()
+      guard left > 0 else { return true }
+      let message: WebSocketMessage?
+      do {
+        message = try socket.receive(timeout: left)
+      } catch {
+        if error.kind != .connection && error.kind != .timeout { fallBackToPolling(error) }
+        return false
+      }
+      switch message {
+      case nil: return true
+      case .close?: return false
+      case .text(let text)?: handle(text)
+      default: break
+      }
+    }
+  }
+
+  private func handle(_ text: String) {
+    guard case .object(let message)? = try? JSON.parse(text), let data = message["data"]?.objectValue,
+      let promptID = data["prompt_id"]?.stringValue, let job = jobs[promptID]
+    else { return }
+    switch message.type {
+    case "executing" where data["node"] == .null:
+      _ = check([promptID], withQueue: false)
+    case "progress":
+      if let value = data["value"]?.intValue, let max = data["max"]?.intValue {
+        reporter.progress(job, value: value, max: max, node: data["node"]?.stringValue)
+      }
+    default: break
+    }
+  }
+
+  private func idle(_ seconds: Double) {
+    guard let socket else { return sleepSeconds(seconds) }
+    if !listen(socket, until: monotonicSeconds() + seconds) { self.socket = nil }
+  }
+
+  // MARK: history and queue
+
+  /// Looks up `names` in `/history`; with `withQueue`, those still pending and absent from
+  /// `/queue` are lost. False when the server could not be reached.
+  private func check(_ names: [String], withQueue: Bool) -> Bool {
+    var pending: [String] = []
+    for name in names {
+      guard let job = jobs[name] else { continue }
+      do {
+        switch try server.history(name) {
+        case .finished(let entry): finish(job, entry)
+        case .pending: pending.append(name)
+        }
+        reporter.mark(server.base, reached: true)
+      } catch {
+        if error.unreachable { return false }
+        fail(job, "bad-answer", "the server's history for \(name) is unusable: \(error.message)", error.detail)
+      }
+    }
+    guard withQueue, !pending.isEmpty else { return true }
+    let queued: Set<String>
+    do {
+      queued = try server.queuedPromptIDs()
+    } catch {
+      if error.unreachable { return false }
+      for name in pending {
+        if let job = jobs[name] {
+          fail(job, "bad-answer", "the server's /queue is unusable: \(error.message)", error.detail)
+        }
+      }
+      return true
+    }
+    for name in pending where !queued.contains(name) {
+      guard let job = jobs[name] else { continue }
+      // It may have finished between the two requests.
+      if case .finished(let entry)? = try? server.history(name) {
+        finish(job, entry)
+      } else {
+        fail(
+          job, "lost",
+          "prompt \(name) is in neither the history nor the queue of \(server.base) (the server restarted?)", [:])
+      }
+    }
+    return true
+  }
+
+  /// Downloads a finished job's files and writes its records.
+  private func finish(_ job: Job, _ entry: JSONObject) {
+    jobs[job.promptID] = nil
+    let outcome = Outcome(entry: entry)
+    var files = 0
+    var safe: [Outcome.Item] = []
+    for item in outcome.items {
+      do {
+        try Downloader.check(item)
+        safe.append(item)
+      } catch {
+        reporter.error(job.error(error.code, error.message, detail: Self.detail(of: item, error.detail)))
+      }
+    }
+    if !safe.isEmpty {
+      do {
+        let folder = try downloader.folder(for: job)
+        for item in safe {
+          do {
+            let written = try downloader.fetch(item, from: server, into: folder)
+            reporter.file(written, item: item, job: job)
+            files += 1
+          } catch {
+            reporter.error(job.error(error.code, error.message, detail: Self.detail(of: item, error.detail)))
+          }
+        }
+      } catch {
+        reporter.error(job.error(error.code, error.message))
+      }
+    }
+    if let failure = outcome.errorRecord(for: job) { reporter.error(failure) }
+    reporter.done(job, status: outcome.status, files: files)
+  }
+
+  private static func detail(of item: Outcome.Item, _ extra: JSONObject) -> JSONObject {
+    var detail = extra
+    detail["node"] = .string(item.node)
+    detail["filename"] = .string(item.filename)
+    detail["subfolder"] = .string(item.subfolder)
+    detail["file_type"] = .string(item.type)
+    return detail
+  }
+
+  private func fail(_ job: Job, _ code: String, _ message: String, _ detail: JSONObject) {
+    jobs[job.promptID] = nil
+    reporter.error(job.error(code, message, detail: detail))
+  }
+
+  /// Every job still waiting gets an `unreachable` error.
+  private func giveUp(reason: String) {
+    reporter.mark(server.base, reached: false)
+    socket?.close()
+    socket = nil
+    for job in jobs.values.sorted(by: { $0.line < $1.line }) {
+      fail(job, "unreachable", "cannot reach \(server.base): \(reason); retry later", [:])
+    }
+  }
+
+  private func expireTimedOut() {
+    guard let limit = settings.jobTimeout else { return }
+    for job in jobs.values.sorted(by: { $0.line < $1.line }) where job.elapsed > limit {
+      fail(
+        job, "timeout", "prompt \(job.promptID) did not finish within --timeout \(limit) s", ["seconds": .double(limit)]
+      )
+    }
+  }
+
+  private func nearestDeadline() -> Double {
+    guard let limit = settings.jobTimeout else { return .infinity }
+    return (jobs.values.map(\.started).min() ?? monotonicSeconds()) + limit
+  }
+}

@@ -1,0 +1,3 @@
+import PipeKit
+
+Tool.main(RemoteFetch.spec, RemoteFetch.run)
