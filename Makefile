@@ -94,6 +94,7 @@ install: build
 uninstall:
 	rm -f $(addprefix "$(DESTDIR)$(PREFIX)/bin/",$(TOOLS))
 	rm -f $(addprefix "$(DESTDIR)$(PREFIX)/share/man/man1/",$(notdir $(wildcard man/man1/*.1)))
+	rm -f $(addprefix "$(DESTDIR)$(PREFIX)/share/man/man7/",$(notdir $(wildcard man/man7/*.7)))
 
 clean:
 	rm -rf .build $(addprefix bin/,$(TOOLS))
