@@ -40,6 +40,8 @@ NUMPY_DTYPE = {
 }
 DTYPE_NAME = {v: k for k, v in NUMPY_DTYPE.items()}
 LAYOUTS = ("image", "mask", "latent")
+OUTPUT_LAYOUT = {"IMAGE": "image", "MASK": "mask", "LATENT": "latent"}
+PLAIN = frozenset((str, int, bool))
 SEGMENT_NAME = re.compile(r"^/[A-Za-z0-9_.-]{1,249}$")
 
 
@@ -73,10 +75,11 @@ class Channel:
 
     def send(self, message):
         data = self.dumps(message).encode()
-        frame = memoryview(len(data).to_bytes(4, "little") + data)
+        frame = len(data).to_bytes(4, "little") + data
         with self.lock:
-            while frame:
-                frame = frame[os.write(OUT_FD, frame):]
+            done = os.write(OUT_FD, frame)
+            while done < len(frame):
+                done += os.write(OUT_FD, memoryview(frame)[done:])
 
 
 class Tensors:
@@ -121,10 +124,8 @@ class Tensors:
         elif kind in ("shm", "file"):
             buffer, skip = self._map(storage, kind, expected)
             if type(buffer) is PooledMapping:
-                array = np.frombuffer(buffer.mapped, "<i2" if dtype == "bfloat16" else NUMPY_DTYPE[dtype], count,
-                                      skip).reshape(shape)
-                self.pooled.append((storage.get("name") or storage.get("path"), array))
-                buffer, skip = array, 0
+                self.pooled.append((storage.get("name") or storage.get("path"), buffer))
+                buffer = buffer.mapped
         else:
             raise CallError("bad-tensor", "unknown storage kind %r" % (kind,))
         if dtype == "bfloat16":
@@ -214,10 +215,13 @@ class Tensors:
         return found
 
     def released(self):
-        """The names of this call's pooled inputs that nothing refers to any more."""
+        """The names of this call's pooled inputs that nothing refers to any more. Every array,
+        view, memoryview or torch tensor over a mapping holds a reference to the mmap object (the
+        buffer export numpy keeps does), so only the kept mapping's own reference and the
+        argument's are left when the node let go of all of them."""
         names = []
         for entry in self.pooled:
-            if sys.getrefcount(entry[1]) <= 3:  # the list's tuple, this loop, the argument
+            if sys.getrefcount(entry[1].mapped) <= 2:
                 names.append(entry[0])
         self.pooled = []
         return names
@@ -446,10 +450,12 @@ class Worker:
                 values = [value]
             outputs = []
             for k, item in enumerate(values):
+                if item is None or type(item) in PLAIN:
+                    outputs.append(item)
+                    continue
                 kind = return_types[k] if k < len(return_types) and isinstance(return_types[k], str) else ""
                 name = names[k] if k < len(names) else (kind.lower() if kind else "output%d" % k)
-                layout = {"IMAGE": "image", "MASK": "mask", "LATENT": "latent"}.get(kind)
-                outputs.append(self.encode(item, name, layout, "output %d" % k, tensors))
+                outputs.append(self.encode(item, name, OUTPUT_LAYOUT.get(kind), "output %d" % k, tensors))
             reply = {"kind": "result", "outputs": outputs}
             if ui is not None:
                 reply["ui"] = self.encode(ui, "ui", None, "ui", tensors)
