@@ -30,6 +30,7 @@ import traceback
 import types
 
 IN_FD, OUT_FD = 3, 4
+perf_counter = time.perf_counter
 ITEMSIZE = {
     "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1, "uint8": 1,
     "int16": 2, "int32": 4, "int64": 8, "bool": 1,
@@ -91,6 +92,8 @@ class Tensors:
     mapping the same pages again next call; `released()` says which of this call's pooled inputs
     no Python object refers to any more, so the host may write new data into them.
     """
+
+    __slots__ = ("torch_mode", "created", "mappings", "pooled")
 
     def __init__(self, torch_mode, mappings):
         self.torch_mode = torch_mode
@@ -409,7 +412,7 @@ class Worker:
             if not callable(obj):
                 raise CallError("bad-target", "%s is not callable" % spec)
             fn, return_types, names = obj, (), ()
-        found = (fn, is_node, return_types, names)
+        found = (fn, is_node, return_types, names, spec)
         self.targets[key] = found
         return found
 
@@ -426,13 +429,13 @@ class Worker:
         return reply
 
     def run(self, message, tensors):
-        started = time.perf_counter()
+        started = perf_counter()
         try:
-            fn, is_node, return_types, names = self.resolve(message)
-            args = message.get("args")
-            args = self.decode(args, tensors) if args else args
             global CURRENT_NODE
-            CURRENT_NODE = message.get("node") or message.get("function")
+            fn, is_node, return_types, names, CURRENT_NODE = self.resolve(message)
+            args = message.get("args")
+            if args:
+                args = self.decode(args, tensors)
             if isinstance(args, dict):
                 value = fn(**args)
             elif isinstance(args, list):
@@ -459,7 +462,7 @@ class Worker:
             reply = {"kind": "result", "outputs": outputs}
             if ui is not None:
                 reply["ui"] = self.encode(ui, "ui", None, "ui", tensors)
-            reply["seconds"] = round(time.perf_counter() - started, 6)
+            reply["seconds"] = round(perf_counter() - started, 6)
             return reply
         except CallError as error:
             tensors.abandon()
@@ -613,11 +616,12 @@ def main():
     channel.send({"kind": "ready", "pid": os.getpid(), "python": "%d.%d.%d" % sys.version_info[:3],
                   "executable": sys.executable, "numpy": installed_version("numpy"),
                   "torch": installed_version("torch")})
+    read, send, call = channel.read, channel.send, worker.call
     while True:
-        message = channel.read()
+        message = read()
         if message is None:
             return
-        channel.send(worker.call(message))
+        send(call(message))
 
 
 main()
