@@ -27,11 +27,13 @@ public struct ChildProcess: Sendable {
   public let pid: Int32
 
   /// Starts `executable` (looked up on `PATH` when it has no `/`) with `arguments` (not
-  /// including argv[0]). `redirect` maps a child descriptor number to one of ours.
+  /// including argv[0]). `redirect` maps a child descriptor number to one of ours. With
+  /// `newProcessGroup` the child leads a process group of its own (`POSIX_SPAWN_SETPGROUP`), so
+  /// that `signalGroup` reaches whatever it starts, and the stop signals go to the whole group.
   /// The corresponding C function is `posix_spawnp`.
   public static func spawn(
     _ executable: String, arguments: [String], environment: [String: String]? = nil,
-    redirect: [Int32: FileDescriptor] = [:]
+    redirect: [Int32: FileDescriptor] = [:], newProcessGroup: Bool = false
   ) throws -> ChildProcess {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -52,7 +54,12 @@ public struct ChildProcess: Sendable {
     var mask = sigset_t()
     sigemptyset(&mask)
     posix_spawnattr_setsigmask(&attributes, &mask)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+    var flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+    if newProcessGroup {
+      flags |= POSIX_SPAWN_SETPGROUP
+      posix_spawnattr_setpgroup(&attributes, 0)
+    }
+    posix_spawnattr_setflags(&attributes, Int16(flags))
 
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { for p in argv { free(p) } }
@@ -67,7 +74,7 @@ public struct ChildProcess: Sendable {
         posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
       }
     guard result == 0 else { throw SystemError("posix_spawn \(executable)", errno: result) }
-    Termination.adopt(pid)
+    Termination.adopt(newProcessGroup ? -pid : pid)
     return ChildProcess(pid: pid)
   }
 
@@ -90,6 +97,11 @@ public struct ChildProcess: Sendable {
 
   /// Sends `sig` to the child. The corresponding C function is `kill`.
   public func signal(_ sig: Int32) { kill(pid, sig) }
+
+  /// Sends `sig` to the child's process group (a child spawned with `newProcessGroup`): the
+  /// child and everything it started that did not leave the group. Call it before the child is
+  /// reaped, or soon after: a group id is not reused while any member lives.
+  public func signalGroup(_ sig: Int32) { kill(-pid, sig) }
 }
 
 extension ProcessExit {

@@ -33,11 +33,17 @@ public enum Termination {
     }
   }
 
-  /// Registers a child process to be signalled when the tool stops.
+  /// Registers a child process to be signalled when the tool stops (a negative pid: a process
+  /// group, as `kill` takes it).
   public static func adopt(_ pid: Int32) { lock.withLock { _ = children.insert(pid) } }
 
-  /// Forgets a child that has been reaped.
-  public static func release(_ pid: Int32) { lock.withLock { _ = children.remove(pid) } }
+  /// Forgets a child that has been reaped (and the group it led).
+  public static func release(_ pid: Int32) {
+    lock.withLock {
+      children.remove(pid)
+      children.remove(-pid)
+    }
+  }
 
   /// Registers a clean-up action; returns a token that `cancel` takes once the thing is handed on.
   @discardableResult

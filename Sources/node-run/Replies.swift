@@ -23,6 +23,7 @@ enum Replies {
     record["outputs"] = outputs
     if let ui = reply["ui"] { record["ui"] = ui }
     record["seconds"] = reply["seconds"] ?? .int(0)
+    if let released = reply["released"], case .array = released { record["released"] = released }
     return .success(record)
   }
 

@@ -11,7 +11,9 @@ struct WorkerFailure: Error {
 }
 
 /// One Python worker: the venv's interpreter in isolated mode, running the embedded worker, with
-/// requests on its fd 3, replies on its fd 4, and its fd 1 and 2 on node-run's stderr.
+/// requests on its fd 3, replies on its fd 4, and its fd 1 and 2 on node-run's stderr. It leads a
+/// process group of its own: a timeout or a stop kills the whole group, so processes a node
+/// started (a `subprocess` left running) do not outlive their worker.
 final class WorkerProcess: @unchecked Sendable {
   /// Reads the worker source from fd 3 (one frame) and runs it; nothing else on the command line.
   static let bootstrap = """
@@ -91,7 +93,8 @@ final class WorkerProcess: @unchecked Sendable {
     do {
       child = try ChildProcess.spawn(
         python, arguments: ["-I", "-X", "faulthandler", "-c", bootstrap], environment: environment,
-        redirect: [0: childEnds[3], 1: childEnds[2], 2: childEnds[2], 3: childEnds[0], 4: childEnds[1]])
+        redirect: [0: childEnds[3], 1: childEnds[2], 2: childEnds[2], 3: childEnds[0], 4: childEnds[1]],
+        newProcessGroup: true)
     } catch {
       for fd in [requestPipe.write, replyPipe.read, outputPipe.read] { fd.close() }
       throw error
@@ -118,23 +121,26 @@ final class WorkerProcess: @unchecked Sendable {
       exit = try? child.exitIfEnded()
       if exit == nil {
         if monotonicSeconds() > deadline {
-          child.signal(SIGKILL)
+          child.signalGroup(SIGKILL)
           exit = try? child.wait()
           break
         }
         usleep(2000)
       }
     }
+    // What the node started and left behind goes with its worker (the group outlives its leader
+    // while any member lives, so its id is still this group's).
+    child.signalGroup(SIGKILL)
     stderr.waitForEnd(0.5)
     let result = (exit ?? .exited(-1), stderr.lastLines)
     ended = result
     return result
   }
 
-  /// Kills the worker now (a timeout or a stop) and reaps it.
+  /// Kills the worker and its process group now (a timeout or a stop) and reaps it.
   @discardableResult
   func kill() -> (ProcessExit, String) {
-    child.signal(SIGKILL)
+    child.signalGroup(SIGKILL)
     return reap(grace: 5)
   }
 

@@ -21,8 +21,10 @@ final class WorkerSlot: @unchecked Sendable {
     let deadline = options.timeout.map { monotonicSeconds() + $0 }
     var drewProgress = false
     defer { if drewProgress { tool.diagnostics.clearProgress() } }
+    var first = true
     while true {
-      switch worker.replies.next(deadline: deadline) {
+      defer { first = false }
+      switch worker.replies.next(deadline: deadline, spin: first) {
       case .frame(let reply):
         switch reply["kind"]?.stringValue {
         case "progress":

@@ -180,6 +180,10 @@ class _Runner:
                 self.pending.pop(call_id, None)
             for path in created:
                 _unlink(path)
+            if created:
+                released = (waiter["record"] or {}).get("released") or ()
+                _POOL.settle([{"name": p[len("/dev/shm"):]} for p in created if p.startswith("/dev/shm/")],
+                             released)
         record = waiter["record"]
         if record.get("type") == "error":
             raise IsolatedNodeError(record)
@@ -267,7 +271,27 @@ def _tensor_record(array, dtype_name, name, created):
         if dtype_name is None:
             raise TypeError("%r: dtype %s cannot travel as a tensor record" % (name, array.dtype))
         array = array.astype(NUMPY_DTYPE[dtype_name], copy=False)
-    segment = "cpipes-%d-%s" % (os.getpid(), os.urandom(8).hex())
+    nbytes = array.nbytes
+    storage = _POOL.lend(array, created) if nbytes else None
+    if storage is None:
+        storage = _new_segment(array, created)
+    storage.update(offset=0, nbytes=nbytes)
+    layout = {"image": "image", "mask": "mask", "samples": "latent"}.get(name)
+    record = {"type": "tensor", "name": name, "dtype": dtype_name, "shape": list(array.shape)}
+    if layout and array.ndim == {"image": 4, "mask": 3, "latent": 4}[layout]:
+        record["layout"] = layout
+    record["storage"] = storage
+    return record
+
+
+def _segment_name():
+    return "cpipes-%d-%s" % (os.getpid(), os.urandom(8).hex())
+
+
+def _new_segment(array, created):
+    """A new segment holding `array`, written with write(): new tmpfs pages filled that way are
+    not zeroed first, as pages faulted in through a mapping are."""
+    segment = _segment_name()
     path = "/dev/shm/" + segment
     storage = {"kind": "shm", "name": "/" + segment}
     if not os.path.isdir("/dev/shm"):
@@ -276,26 +300,119 @@ def _tensor_record(array, dtype_name, name, created):
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
     created.append(path)
     try:
-        os.ftruncate(fd, array.nbytes)
-        if array.nbytes:
-            try:  # pages in one batch, and a full /dev/shm is an error here rather than a SIGBUS
-                os.posix_fallocate(fd, 0, array.nbytes)
-            except OSError as error:
-                if error.errno not in (22, 95):
-                    raise
-            with mmap.mmap(fd, array.nbytes, mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)) as mapped:
-                target = np.frombuffer(mapped, array.dtype, array.size).reshape(array.shape)
-                np.copyto(target, array, casting="no")
-                del target
+        _write_all(fd, array)
     finally:
         os.close(fd)
-    storage.update(offset=0, nbytes=array.nbytes)
-    layout = {"image": "image", "mask": "mask", "samples": "latent"}.get(name)
-    record = {"type": "tensor", "name": name, "dtype": dtype_name, "shape": list(array.shape)}
-    if layout and array.ndim == {"image": 4, "mask": 3, "latent": 4}[layout]:
-        record["layout"] = layout
-    record["storage"] = storage
-    return record
+    return storage
+
+
+def _write_all(fd, array):
+    view = memoryview(array.reshape(-1)).cast("B") if array.nbytes else b""
+    done = 0
+    while done < len(view):
+        done += os.write(fd, view[done:])
+
+
+class _SegmentPool:
+    """Segments the host keeps and fills again for later calls' arguments, so that an argument
+    costs one copy into pages already allocated and mapped (on both sides) instead of fresh pages.
+
+    A pool segment lives in /dev/shm under its own name (`cpipes-PID-…`, never in a record).
+    For each call the pool links a fresh name to it and puts that name in the record; the worker
+    maps it and unlinks that name as the consumer of any segment does, and keeps its mapping.
+    The result record's `released` lists the names whose arrays nothing in the worker refers to
+    any more: only those segments are filled again; any other is dropped (unlinked). The pool
+    holds at most COMFY_PIPES_POOL_MIB MiB (default 256; 0 turns it off); its names are unlinked
+    at exit, and after a crash `tensor-pack --gc` sweeps them (their pid is dead).
+    """
+
+    def __init__(self):
+        try:
+            self.limit = int(os.environ.get("COMFY_PIPES_POOL_MIB", "256")) << 20
+        except ValueError:
+            self.limit = 256 << 20
+        self.lock = threading.Lock()
+        self.free = []  # [path, mapping, size], least recently used first
+        self.lent = {}  # record name -> [path, mapping, size]
+        self.held = 0
+        self.closed = False
+        atexit.register(self.close)
+
+    def lend(self, array, created):
+        """A storage object for `array` copied into a pool segment, or None (no room, no /dev/shm)."""
+        import numpy as np
+        nbytes = array.nbytes
+        size = -(-nbytes // mmap.PAGESIZE) * mmap.PAGESIZE
+        if size > self.limit or not os.path.isdir("/dev/shm"):
+            return None
+        with self.lock:
+            if self.closed:
+                return None
+            entry = next((e for e in reversed(self.free) if e[2] == size), None)
+            if entry is not None:
+                self.free.remove(entry)
+            else:
+                while self.free and self.held + size > self.limit:
+                    self._drop(self.free.pop(0))
+                if self.held + size > self.limit:
+                    return None
+                entry = [None, None, size]
+                self.held += size
+        try:
+            if entry[0] is None:
+                entry[0] = "/dev/shm/" + _segment_name()
+                fd = os.open(entry[0], os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
+                try:
+                    os.ftruncate(fd, size)
+                    entry[1] = mmap.mmap(fd, size, mmap.MAP_SHARED)
+                finally:
+                    os.close(fd)
+            target = np.frombuffer(entry[1], array.dtype, array.size).reshape(array.shape)
+            np.copyto(target, array, casting="no")
+            del target
+            name = "/" + _segment_name()
+            os.link(entry[0], "/dev/shm" + name)
+        except BaseException:
+            with self.lock:
+                self._drop(entry)
+            raise
+        created.append("/dev/shm" + name)
+        with self.lock:
+            self.lent[name] = entry
+        return {"kind": "shm", "name": name}
+
+    def settle(self, storages, released):
+        """After a call: segments the worker released go back to the pool, the others are dropped."""
+        with self.lock:
+            for storage in storages:
+                name = storage.get("name") if isinstance(storage, dict) else None
+                entry = self.lent.pop(name, None)
+                if entry is None:
+                    continue
+                if name in released and not self.closed:
+                    self.free.append(entry)
+                else:
+                    self._drop(entry)
+
+    def _drop(self, entry):
+        self.held -= entry[2]
+        if entry[0] is not None:
+            _unlink(entry[0])
+        if entry[1] is not None:
+            try:
+                entry[1].close()
+            except BufferError:
+                pass
+
+    def close(self):
+        with self.lock:
+            self.closed = True
+            for entry in self.free + list(self.lent.values()):
+                self._drop(entry)
+            self.free, self.lent = [], {}
+
+
+_POOL = _SegmentPool()
 
 
 def _from_wire(value, allow_pickle):

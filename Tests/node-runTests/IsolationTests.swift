@@ -48,6 +48,38 @@ struct IsolationTests {
     #expect(viaRecord.record(2)?["outputs"]?[0]?["numpy"] == "1.26.4")
   }
 
+  @Test func aSecondVenvRecordSwitchesTheInterpreter() throws {
+    let host = try runCapturing(NodeVenv.hostPython, ["-c", "import sys; print(sys.executable)"])
+    let hostPython = host.stdoutText.split(separator: "\n").first.map(String.init) ?? ""
+    #expect(host.exit.succeeded && hostPython.hasPrefix("/"))
+    let first: JSON = ["type": "venv", "name": "node", "path": .string(NodeVenv.path)]
+    let second: JSON = ["type": "venv", "name": "host", "python": .string(hostPython)]
+    let run = try Products.run(
+      "node-run", ["--path", NodeVenv.pack, "--call", "test_pack.functions:versions"],
+      input: [first.serialized, callLine(1), second.serialized, callLine(2), first.serialized, callLine(3)]
+        .joined(separator: "\n") + "\n")
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    #expect(run.records.filter { $0.type == "venv" }.count == 3, "venv records are forwarded")
+    #expect(run.record(1)?["outputs"]?[0]?["numpy"] == "1.26.4")
+    let switched = run.record(2)?["outputs"]?[0]?["numpy"]?.stringValue ?? ""
+    #expect(switched.hasPrefix("2."), "the second record's interpreter runs call 2: \(switched)")
+    #expect(run.record(3)?["outputs"]?[0]?["numpy"] == "1.26.4", "and back")
+  }
+
+  @Test func folderPathsStandInGetsTheDirectoriesGiven() throws {
+    let run = try nodeRun(
+      ["--call", "test_pack.functions:folders", "--output-dir", "/tmp/out-x", "--models-dir", "/tmp/models-y"]
+        + ["--input-dir", "/tmp/in-z", "--temp-dir", "/tmp/temp-w"],
+      lines: [callLine(1)])
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    let answer = try #require(run.record(1)?["outputs"]?[0])
+    #expect(answer["output"] == "/tmp/out-x")
+    #expect(answer["models"] == "/tmp/models-y")
+    #expect(answer["checkpoints"] == ["/tmp/models-y/checkpoints"])
+    #expect(answer["input"] == "/tmp/in-z" && answer["temp"] == "/tmp/temp-w")
+    #expect(answer["module"]?.stringValue?.contains("stand-in") == true)
+  }
+
   @Test func noInterpreterIsExit69() throws {
     let missing = try Products.run("node-run", ["--venv", "/nonexistent", "--call", "a:b"], input: callLine(1) + "\n")
     #expect(missing.exit == .exited(69))

@@ -2,6 +2,10 @@ import PipeKit
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Exceptions keep their shape; crashes, signals and hangs cost one call and a new worker.
 @Suite(.enabled(if: NodeVenv.enabled, NodeVenv.skipReason))
 struct SupervisionTests {
@@ -47,6 +51,29 @@ struct SupervisionTests {
     #expect(error["code"] == "timeout")
     #expect(error["detail"]?["timeout"]?.doubleValue == 1)
     #expect(run.record(2) != nil)
+  }
+
+  @Test func aTimeoutKillsWhatTheNodeStartedToo() throws {
+    let dir = try TemporaryDirectory.shared.directory("group-\(UInt32.random(in: 0...UInt32.max))")
+    let pidFile = "\(dir)/sleep.pid"
+    let run = try nodeRun(
+      ["--timeout", "1"],
+      lines: [callLine(1, function: "spawn_and_hang", args: ["pid_file": .string(pidFile)])]
+        + [callLine(2, function: "empty")])
+    #expect(run.record(1, "error")?["code"] == "timeout", "\(run.stdoutText)")
+    #expect(run.record(2) != nil, "the next call runs on a new worker")
+    let text = try #require(readTextFileIfPresent(pidFile), "the node started its child")
+    let pid = try #require(Int32(text.split(separator: "\n").first ?? ""))
+    let deadline = monotonicSeconds() + 5
+    while Self.isRunning(pid) && monotonicSeconds() < deadline { usleep(20_000) }
+    #expect(!Self.isRunning(pid), "the worker's child (sleep 1000) went with its process group")
+  }
+
+  /// Alive and not a zombie.
+  static func isRunning(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0, let stat = readTextFileIfPresent("/proc/\(pid)/stat") else { return false }
+    guard let close = stat.lastIndex(of: ")") else { return false }
+    return !stat[stat.index(after: close)...].hasPrefix(" Z")
   }
 
   @Test func unserializableOutputIsAClearError() throws {

@@ -41,6 +41,17 @@ struct TensorRoundTripTests {
     }
   }
 
+  @Test func bfloat16WithoutTorchIsAClearErrorAndTheSegmentIsReleased() throws {
+    let tensor = try shmTensor("x", .bfloat16, [2, 2], bytes: leBytes([0x3F80, 0x4000, 0x4040, 0x4080] as [UInt16]))
+    let run = try nodeRun(
+      ["--call", "test_pack.functions:describe"], lines: [callLine(1, args: ["x": .object(tensor)]), callLine(2)])
+    let error = try #require(run.record(1, "error"), "\(run.stdoutText)")
+    #expect(error["code"] == "bad-tensor")
+    #expect(error["message"]?.stringValue?.contains("--tensors torch") == true, "\(error)")
+    #expect(!segmentExists(tensor), "the input segment is released all the same")
+    #expect(run.record(2, "error")?["code"] == "exception", "the worker stays up (describe() needs x)")
+  }
+
   @Test func theWorkerSeesWritableNumpyArraysOfTheRightKind() throws {
     let tensor = try shmTensor("x", .int64, [3, 2], bytes: leBytes([1, 2, 3, 4, 5, 6] as [Int64]))
     let run = try nodeRun(

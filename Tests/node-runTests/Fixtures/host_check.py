@@ -46,6 +46,10 @@ for round_ in range(3):
     check(np.array_equal(got, 1.0 - image), "round %d: values" % round_)
     check(abs(mean - float(image.mean())) < 1e-6, "round %d: the float output" % round_)
 
+host = sys.modules["test_pack.comfy_pipes_host"]
+check(len(host._POOL.free) >= 1 and not host._POOL.lent,
+      "the worker released its inputs and the pool kept their segments for the next calls")
+
 version, latent = nodes["IsolatedVersion"]().version()
 check(version == "1.26.4", "the worker's numpy is the venv's (1.26.4), the host has %s" % np.__version__)
 samples = latent["samples"]
@@ -61,6 +65,13 @@ except Exception as error:
           "the worker's exception type, message and traceback reach the host")
     check(getattr(error, "type", None) == "KeyError", "the error names the type")
 
+kept = rng.random((1, 8, 8, 3), dtype=np.float32)
+for round_ in range(3):
+    other = kept if round_ == 0 else rng.random((1, 8, 8, 3), dtype=np.float32)
+    total, = nodes["IsolatedKeep"]().keep(image=torch.from_numpy(other) if torch is not None else other)
+    check(abs(total - float(kept.astype(np.float64).sum())) < 1e-3,
+          "round %d: a segment the node still holds is not filled again" % round_)
+host._POOL.close()
 leftover = [n for n in os.listdir("/dev/shm") if n.startswith("cpipes-%d-" % os.getpid())]
-check(not leftover, "no segment of the host left behind")
+check(not leftover, "no segment of the host left behind once its pool is closed")
 print("ok")

@@ -69,3 +69,21 @@ def stats():
             "parent_fds": len(os.listdir("/proc/%d/fd" % os.getppid())),
             "segments": len([n for n in os.listdir("/dev/shm") if n.startswith("cpipes-")]),
             "pid": os.getpid()}
+
+
+def folders():
+    """What the folder_paths stand-in tells a node."""
+    import folder_paths
+    return {"output": folder_paths.get_output_directory(), "input": folder_paths.get_input_directory(),
+            "temp": folder_paths.get_temp_directory(), "models": folder_paths.models_dir,
+            "checkpoints": folder_paths.get_folder_paths("checkpoints"),
+            "module": folder_paths.__doc__ or ""}
+
+
+def spawn_and_hang(pid_file):
+    """Starts `sleep 1000` (writing its pid to pid_file), then hangs: a timeout must take both."""
+    import subprocess
+    child = subprocess.Popen(["sleep", "1000"])
+    with open(pid_file, "w") as f:
+        f.write(str(child.pid))
+    time.sleep(60)

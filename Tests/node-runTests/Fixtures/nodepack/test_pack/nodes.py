@@ -94,8 +94,24 @@ class IsolatedVersion:
         return (np.__version__, {"samples": np.ones((1, 4, 2, 2), np.float16)})
 
 
+KEPT = []
+
+
+@isolated(venv=os.environ.get("NODE_RUN_TEST_VENV", ""))
+class IsolatedKeep:
+    """Keeps every image it is given (as some nodes cache inputs) and returns the first one's sum:
+    the host must not reuse a segment the worker still holds."""
+    RETURN_TYPES = ("FLOAT",)
+    FUNCTION = "keep"
+
+    def keep(self, image):
+        KEPT.append(image)
+        return (float(KEPT[0].astype(np.float64).sum()),)
+
+
 NODE_CLASS_MAPPINGS = {
     "Invert": Invert, "Noisy": Noisy, "MakeLatent": MakeLatent, "Counter": Counter,
     "IsolatedInvert": IsolatedInvert, "IsolatedFail": IsolatedFail, "IsolatedVersion": IsolatedVersion,
+    "IsolatedKeep": IsolatedKeep,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {k: k for k in NODE_CLASS_MAPPINGS}
