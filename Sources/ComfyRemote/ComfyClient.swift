@@ -84,15 +84,56 @@ public struct ComfyClient: Sendable {
   /// unknown (the server answers `{}` for all three).
   public func history(promptID: String) throws(RemoteError) -> JSONObject? {
     let (url, answer) = try getJSON("/history/\(Self.escaped(promptID))")
-    return answer[promptID]?.objectValue
+    guard let entry = answer[promptID] else { return nil }
+    guard let object = entry.objectValue else {
+      throw RemoteError(
+        kind: .badAnswer, url: url, message: "\(url): the history entry for \(promptID) is not an object",
+        body: answer)
+    }
+    return object
+  }
+
+  /// The `/view` URL of a file (`type` `input`, `output` or `temp`).
+  public func viewURL(name: String, subfolder: String, type: String) -> String {
+    server.url("/view?filename=\(Self.escaped(name))&subfolder=\(Self.escaped(subfolder))&type=\(Self.escaped(type))")
   }
 
   /// `HEAD /view`: whether the server has the file (`type` `input`, `output` or `temp`).
   public func hasFile(name: String, subfolder: String, type: String = "input") throws(RemoteError) -> Bool {
-    let url = server.url(
-      "/view?filename=\(Self.escaped(name))&subfolder=\(Self.escaped(subfolder))&type=\(Self.escaped(type))")
-    let response = try send(.head, url)
+    let response = try send(.head, viewURL(name: name, subfolder: subfolder, type: type))
     return (200..<300).contains(response.status)
+  }
+
+  /// `GET /view`, streamed: the body goes to `consume` as it arrives (false stops the transfer);
+  /// `restart` runs before every attempt. A body over `maxBytes` or any status but 200 fails.
+  public func download(
+    name: String, subfolder: String, type: String, maxBytes: Int, restart: () -> Void,
+    consume: (UnsafeRawBufferPointer) -> Bool
+  ) throws(RemoteError) {
+    let url = viewURL(name: name, subfolder: subfolder, type: type)
+    var client = http
+    client.options.maxBodyBytes = maxBytes
+    let response: HTTPResponse
+    do {
+      response = try client.download(url, headers: headers, restart: restart, consume: consume)
+    } catch {
+      throw RemoteError.from(error)
+    }
+    guard response.status == 200 else {
+      throw RemoteError(kind: .status(response.status), url: url, message: "\(url): HTTP \(response.status)")
+    }
+  }
+
+  /// `GET /view` into memory, for small files (an input image to upload elsewhere).
+  public func view(name: String, subfolder: String, type: String, maxBytes: Int) throws(RemoteError) -> [UInt8] {
+    var bytes: [UInt8] = []
+    try download(
+      name: name, subfolder: subfolder, type: type, maxBytes: maxBytes, restart: { bytes = [] },
+      consume: { chunk in
+        bytes += chunk
+        return true
+      })
+    return bytes
   }
 
   /// `POST /upload/image` as multipart/form-data: the file's bytes under `name` in `subfolder`.
@@ -211,10 +252,10 @@ public struct QueueItem: Sendable, Equatable {
   public var extraData: JSONObject
 
   init?(_ value: JSON) {
-    guard let items = value.arrayValue, items.count >= 4, let id = items[1].stringValue else { return nil }
+    guard let items = value.arrayValue, items.count >= 2, let id = items[1].stringValue else { return nil }
     number = items[0]
     promptID = id
-    extraData = items[3].objectValue ?? [:]
+    extraData = items.count > 3 ? items[3].objectValue ?? [:] : [:]
   }
 
   /// The `client_id` the prompt was posted with.
@@ -228,6 +269,8 @@ public struct QueueState: Sendable, Equatable {
 
   public func running(_ promptID: String) -> QueueItem? { running.first { $0.promptID == promptID } }
   public func pending(_ promptID: String) -> QueueItem? { pending.first { $0.promptID == promptID } }
+  /// Every prompt id running or pending.
+  public var promptIDs: Set<String> { Set((running + pending).map(\.promptID)) }
 }
 
 /// Where an upload landed.
