@@ -43,7 +43,8 @@ let package = Package(
     .testTarget(
       name: "tensor-packTests", dependencies: ["tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(
-      name: "FuzzTests", dependencies: ["PipeKit", "WheelURL", "tensor-pack"], exclude: ["corpus", "regressions"]),
+      name: "FuzzTests",
+      dependencies: ["PipeKit", "PipeHTTP", "WheelURL", "tensor-pack", "ComfyRemote", "remote-fetch"], exclude: ["corpus", "regressions"]),
     .testTarget(
       name: "venv-makeTests", dependencies: ["venv-make", "wheel-url", "cuda-detect", "PipeKit", "TestSupport"]),
     .testTarget(
