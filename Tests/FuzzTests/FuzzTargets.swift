@@ -126,7 +126,8 @@ enum FuzzTargets {
       _ = JSON.object(error.detail).serialized
     }
     guard case .object(let answer)? = try? JSON.parse(response.body) else { return }
-    for case .object(let entry) in answer.values {
+    for (_, value) in answer {
+      guard case .object(let entry) = value else { continue }
       let outcome = Outcome(entry: entry)
       for item in outcome.items { try? Downloader.check(item) }
       if let record = outcome.errorRecord(for: fuzzJob) { _ = record.message }
