@@ -44,7 +44,8 @@ let package = Package(
       name: "tensor-packTests", dependencies: ["tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "FuzzTests",
-      dependencies: ["PipeKit", "PipeHTTP", "WheelURL", "tensor-pack", "ComfyRemote", "remote-fetch"], exclude: ["corpus", "regressions"]),
+      dependencies: ["PipeKit", "PipeHTTP", "WheelURL", "tensor-pack", "ComfyRemote", "remote-fetch"],
+      exclude: ["corpus", "regressions"]),
     .testTarget(
       name: "venv-makeTests", dependencies: ["venv-make", "wheel-url", "cuda-detect", "PipeKit", "TestSupport"]),
     .testTarget(
