@@ -31,7 +31,7 @@ let package = Package(
     .target(name: "ComfyRemote", dependencies: ["PipeKit", "PipeHTTP"]),
     .target(name: "RemoteQueue", dependencies: ["ComfyRemote", "PipeKit", "PipeHTTP"]),
     .executableTarget(name: "remote-queue", dependencies: ["RemoteQueue", "PipeKit"]),
-    .executableTarget(name: "remote-fetch", dependencies: ["PipeKit", "PipeHTTP"]),
+    .executableTarget(name: "remote-fetch", dependencies: ["ComfyRemote", "RemoteQueue", "PipeKit", "PipeHTTP"]),
     .executableTarget(name: "RecordEcho", dependencies: ["PipeKit"], path: "Tests/Fixtures/RecordEcho"),
     .target(name: "TestSupport", dependencies: ["PipeKit"], path: "Tests/TestSupport"),
     .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
@@ -43,7 +43,9 @@ let package = Package(
     .testTarget(
       name: "tensor-packTests", dependencies: ["tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(
-      name: "FuzzTests", dependencies: ["PipeKit", "WheelURL", "tensor-pack"], exclude: ["corpus", "regressions"]),
+      name: "FuzzTests",
+      dependencies: ["PipeKit", "PipeHTTP", "WheelURL", "tensor-pack", "ComfyRemote", "remote-fetch"],
+      exclude: ["corpus", "regressions"]),
     .testTarget(
       name: "venv-makeTests", dependencies: ["venv-make", "wheel-url", "cuda-detect", "PipeKit", "TestSupport"]),
     .testTarget(

@@ -1,4 +1,4 @@
-"""Measures remote-fetch's completion latency against fake_comfyui; see remote-fetch.sh."""
+"""Measures remote-fetch's completion latency against fake_comfyui; see remote.sh."""
 
 import json
 import os

@@ -25,21 +25,14 @@ public struct ComfyClient: Sendable {
 
   /// `GET /prompt`: `exec_info.queue_remaining` (pending plus running prompts).
   public func queueRemaining() throws(RemoteError) -> Int {
-    let (url, answer) = try getJSON("/prompt")
-    guard let remaining = answer["exec_info"]?["queue_remaining"]?.intValue else {
-      throw RemoteError(
-        kind: .badAnswer, url: url, message: "\(url): the answer has no exec_info.queue_remaining", body: answer)
-    }
-    return remaining
+    let url = server.url("/prompt")
+    return try Answers.queueRemaining(try send(.get, url), url: url)
   }
 
   /// `GET /system_stats`: the operating system the server runs on.
   public func serverOS() throws(RemoteError) -> ServerOS {
-    let (url, answer) = try getJSON("/system_stats")
-    guard let text = answer["system"]?["os"]?.stringValue else {
-      throw RemoteError(kind: .badAnswer, url: url, message: "\(url): the answer has no system.os", body: answer)
-    }
-    return ServerOS(reported: text)
+    let url = server.url("/system_stats")
+    return try Answers.serverOS(try send(.get, url), url: url)
   }
 
   /// `POST /prompt` with `body` (`prompt`, `prompt_id`, `client_id`, `extra_data`, …); never
@@ -48,51 +41,77 @@ public struct ComfyClient: Sendable {
     let url = server.url("/prompt")
     var once = http
     once.options.retries = 0
-    let response = try send(.post, url, json: .object(body), using: once)
-    let answer = try Self.json(response, url: url)
-    guard let id = answer["prompt_id"]?.stringValue, let number = answer["number"] else {
-      throw RemoteError(
-        kind: .badAnswer, url: url, message: "\(url): the answer has no prompt_id or number", body: answer)
-    }
-    return PromptReply(promptID: id, number: number, nodeErrors: answer["node_errors"]?.objectValue ?? [:])
+    return try Answers.promptReply(try send(.post, url, json: .object(body), using: once), url: url)
   }
 
   /// `GET /queue`: the running and pending prompts.
   public func queue() throws(RemoteError) -> QueueState {
-    let (url, answer) = try getJSON("/queue")
-    guard let running = answer["queue_running"]?.arrayValue, let pending = answer["queue_pending"]?.arrayValue else {
-      throw RemoteError(kind: .badAnswer, url: url, message: "\(url): the answer is not a queue", body: answer)
-    }
-    return QueueState(running: running.compactMap(QueueItem.init), pending: pending.compactMap(QueueItem.init))
+    let url = server.url("/queue")
+    return try Answers.queue(try send(.get, url), url: url)
   }
 
   /// `POST /queue {"delete": ids}`: removes pending prompts (unknown ids are ignored by the server).
   public func deletePending(_ ids: [String]) throws(RemoteError) {
     let url = server.url("/queue")
     let response = try send(.post, url, json: ["delete": .array(ids.map { .string($0) })])
-    try Self.expectSuccess(response, url: url)
+    try Answers.expectSuccess(response, url: url)
   }
 
   /// `POST /interrupt {"prompt_id": id}`: stops that prompt if, and only if, it is the one running.
   public func interrupt(promptID: String) throws(RemoteError) {
     let url = server.url("/interrupt")
     let response = try send(.post, url, json: ["prompt_id": .string(promptID)])
-    try Self.expectSuccess(response, url: url)
+    try Answers.expectSuccess(response, url: url)
   }
 
   /// `GET /history/{id}`: the finished prompt's entry, or `nil` while it is pending, running or
   /// unknown (the server answers `{}` for all three).
   public func history(promptID: String) throws(RemoteError) -> JSONObject? {
-    let (url, answer) = try getJSON("/history/\(Self.escaped(promptID))")
-    return answer[promptID]?.objectValue
+    let url = server.url("/history/\(Self.escaped(promptID))")
+    return try Answers.historyEntry(try send(.get, url), url: url, promptID: promptID)
+  }
+
+  /// The `/view` URL of a file (`type` `input`, `output` or `temp`).
+  public func viewURL(name: String, subfolder: String, type: String) -> String {
+    server.url("/view?filename=\(Self.escaped(name))&subfolder=\(Self.escaped(subfolder))&type=\(Self.escaped(type))")
   }
 
   /// `HEAD /view`: whether the server has the file (`type` `input`, `output` or `temp`).
   public func hasFile(name: String, subfolder: String, type: String = "input") throws(RemoteError) -> Bool {
-    let url = server.url(
-      "/view?filename=\(Self.escaped(name))&subfolder=\(Self.escaped(subfolder))&type=\(Self.escaped(type))")
-    let response = try send(.head, url)
+    let response = try send(.head, viewURL(name: name, subfolder: subfolder, type: type))
     return (200..<300).contains(response.status)
+  }
+
+  /// `GET /view`, streamed: the body goes to `consume` as it arrives (false stops the transfer);
+  /// `restart` runs before every attempt. A body over `maxBytes` or any status but 200 fails.
+  public func download(
+    name: String, subfolder: String, type: String, maxBytes: Int, restart: () -> Void,
+    consume: (UnsafeRawBufferPointer) -> Bool
+  ) throws(RemoteError) {
+    let url = viewURL(name: name, subfolder: subfolder, type: type)
+    var client = http
+    client.options.maxBodyBytes = maxBytes
+    let response: HTTPResponse
+    do {
+      response = try client.download(url, headers: headers, restart: restart, consume: consume)
+    } catch {
+      throw RemoteError.from(error)
+    }
+    guard response.status == 200 else {
+      throw RemoteError(kind: .status(response.status), url: url, message: "\(url): HTTP \(response.status)")
+    }
+  }
+
+  /// `GET /view` into memory, for small files (an input image to upload elsewhere).
+  public func view(name: String, subfolder: String, type: String, maxBytes: Int) throws(RemoteError) -> [UInt8] {
+    var bytes: [UInt8] = []
+    try download(
+      name: name, subfolder: subfolder, type: type, maxBytes: maxBytes, restart: { bytes = [] },
+      consume: { chunk in
+        bytes += chunk
+        return true
+      })
+    return bytes
   }
 
   /// `POST /upload/image` as multipart/form-data: the file's bytes under `name` in `subfolder`.
@@ -108,21 +127,10 @@ public struct ComfyClient: Sendable {
     if overwrite { form.addField("overwrite", "true") }
     let body = form.body
     let response = try send(.post, url, body: body, contentType: form.contentType)
-    let answer = try Self.json(response, url: url)
-    guard let stored = answer["name"]?.stringValue else {
-      throw RemoteError(kind: .badAnswer, url: url, message: "\(url): the answer has no name", body: answer)
-    }
-    return UploadedFile(
-      name: stored, subfolder: answer["subfolder"]?.stringValue ?? subfolder, type: answer["type"]?.stringValue ?? type)
+    return try Answers.uploaded(response, url: url, subfolder: subfolder, type: type)
   }
 
   // MARK: Plumbing
-
-  /// A GET whose 2xx answer must be a JSON object.
-  func getJSON(_ path: String) throws(RemoteError) -> (String, JSON) {
-    let url = server.url(path)
-    return (url, try Self.json(try send(.get, url), url: url))
-  }
 
   /// One request with the client's headers; a missing answer becomes `.unreachable`.
   public func send(
@@ -142,30 +150,6 @@ public struct ComfyClient: Sendable {
     } catch {
       throw RemoteError.from(error)
     }
-  }
-
-  /// The answer's JSON object, or an error that says what came instead.
-  static func json(_ response: HTTPResponse, url: String) throws(RemoteError) -> JSON {
-    let parsed = try? JSON.parse(response.body)
-    guard (200..<300).contains(response.status) else {
-      let text = parsed == nil ? RemoteError.excerpt(response.body) : nil
-      var message = "\(url): HTTP \(response.status)"
-      if let text, !text.isEmpty { message += ": \(text)" }
-      throw RemoteError(kind: .status(response.status), url: url, message: message, body: parsed, bodyText: text)
-    }
-    guard let parsed, case .object = parsed else {
-      let what = response.contentType.map { " (\($0))" } ?? ""
-      let text = RemoteError.excerpt(response.body)
-      throw RemoteError(
-        kind: .badAnswer, url: url,
-        message: "\(url): the answer is not a JSON object\(what): \(text.isEmpty ? "empty body" : text)",
-        bodyText: text)
-    }
-    return parsed
-  }
-
-  static func expectSuccess(_ response: HTTPResponse, url: String) throws(RemoteError) {
-    if !(200..<300).contains(response.status) { _ = try json(response, url: url) }
   }
 
   /// A query or path component with everything but unreserved characters percent-encoded.
@@ -211,10 +195,10 @@ public struct QueueItem: Sendable, Equatable {
   public var extraData: JSONObject
 
   init?(_ value: JSON) {
-    guard let items = value.arrayValue, items.count >= 4, let id = items[1].stringValue else { return nil }
+    guard let items = value.arrayValue, items.count >= 2, let id = items[1].stringValue else { return nil }
     number = items[0]
     promptID = id
-    extraData = items[3].objectValue ?? [:]
+    extraData = items.count > 3 ? items[3].objectValue ?? [:] : [:]
   }
 
   /// The `client_id` the prompt was posted with.
@@ -228,6 +212,8 @@ public struct QueueState: Sendable, Equatable {
 
   public func running(_ promptID: String) -> QueueItem? { running.first { $0.promptID == promptID } }
   public func pending(_ promptID: String) -> QueueItem? { pending.first { $0.promptID == promptID } }
+  /// Every prompt id running or pending.
+  public var promptIDs: Set<String> { Set((running + pending).map(\.promptID)) }
 }
 
 /// Where an upload landed.

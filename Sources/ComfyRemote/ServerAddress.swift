@@ -1,3 +1,4 @@
+import PipeHTTP
 import PipeKit
 
 /// One ComfyUI server: scheme, host, port and an optional path prefix (for a server behind a
@@ -32,6 +33,20 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
 
   /// The URL of an API path such as `/prompt` on this server.
   public func url(_ path: String) -> String { baseURL + path }
+
+  /// The `ws://` URL of the event socket for `clientID`; `nil` over https, where remote-fetch
+  /// polls instead.
+  public func webSocketURL(clientID: String) -> String? {
+    guard scheme == "http" else { return nil }
+    return "ws://\(host):\(port)\(prefix)/ws?clientId=\(URLText.percentEncoded(clientID))"
+  }
+
+  /// One server from a job record's `remote`; a list, a range or a bad address is refused.
+  public static func parseOne(_ text: String) throws(UsageError) -> ServerAddress {
+    let found = try parseItem(Substring(text).trimmingSpaces())
+    guard found.count == 1 else { throw UsageError("'\(text)' names \(found.count) servers, not one") }
+    return found[0]
+  }
 
   /// Parses every `--to` value (each may be a comma list) in order; a server named twice is kept
   /// once, at its first place.

@@ -35,14 +35,14 @@ struct Canceller {
     if let known = clients[remote] {
       client = known
     } else {
-      guard let addresses = try? ServerAddress.parseList(remote), addresses.count == 1 else {
+      guard let address = try? ServerAddress.parseOne(remote) else {
         tool.report(
           ErrorRecord(
             code: "bad-record", message: "the job's remote '\(remote)' is not a server address", id: id,
             detail: ["remote": .string(remote)]), at: position)
         return
       }
-      client = ComfyClient(server: addresses[0], headers: settings.headers, options: settings.http)
+      client = ComfyClient(server: address, headers: settings.headers, options: settings.http)
       clients[remote] = client
     }
     let clientID = job["client_id"]?.stringValue

@@ -6,18 +6,42 @@ import PipeKit
 #endif
 
 /// A local file that a loader node names, to be uploaded before the prompt is queued.
-struct LocalFile {
-  var node: String
-  var input: String
-  var path: String
+public struct LocalFile {
+  public var node: String
+  public var input: String
+  public var path: String
   /// The name it is uploaded under: the file's own base name.
-  var name: String
-  var bytes: [UInt8]
-  var sha256: String
+  public var name: String
+  public var bytes: [UInt8]
+  public var sha256: String
+
+  public init(node: String, input: String, path: String, bytes: [UInt8], sha256: String? = nil) {
+    self.node = node
+    self.input = input
+    self.path = path
+    name = String(path.split(separator: "/").last ?? "")
+    self.bytes = bytes
+    self.sha256 = sha256 ?? SHA256.hex(bytes)
+  }
 
   /// The content-addressed subfolder on the server: the same bytes always land in the same
   /// place, so a repeat costs one HEAD request and different files never collide.
   var subfolder: String { "comfy-pipes/\(sha256.prefix(32))" }
+
+  /// The job record's `uploads` item: which input it fills, the local file (absolute path and
+  /// digest) and where it landed on the server, so that `remote-fetch --requeue` can upload it
+  /// again to another server, from the local file or, when that is gone, from the first server.
+  func record(_ uploaded: UploadedFile) -> JSON {
+    var absolute = path
+    if !absolute.hasPrefix("/"), let cwd = getcwd(nil, 0) {
+      absolute = String(cString: cwd) + "/" + path
+      free(cwd)
+    }
+    return [
+      "node": .string(node), "input": .string(input), "path": .string(absolute), "sha256": .string(sha256),
+      "name": .string(uploaded.name), "subfolder": .string(uploaded.subfolder),
+    ]
+  }
 }
 
 /// Finds the file inputs of loader nodes (`LoadImage`, `LoadImageMask` and any class whose name
@@ -46,9 +70,7 @@ enum LocalFiles {
             code: "unreadable-input", message: "node \(id) input \(input): cannot read \(path): \(error)",
             detail: ["node": .string(id), "input": .string(input), "path": .string(path)])
         }
-        let name = String(path.split(separator: "/").last ?? "")
-        found.append(
-          LocalFile(node: id, input: input, path: path, name: name, bytes: bytes, sha256: SHA256.hex(bytes)))
+        found.append(LocalFile(node: id, input: input, path: path, bytes: bytes))
       }
     }
     return found

@@ -19,13 +19,10 @@ struct QueueSettings {
   var http = HTTPClient.Options()
 
   init(arguments: Arguments, environment: [String: String]) throws(UsageError) {
-    var targets = arguments.values("--to")
-    if targets.isEmpty, let fallback = environment["COMFY_REMOTE"], !fallback.isEmpty { targets = [fallback] }
-    servers = try ServerAddress.parse(targets)
+    servers = try RemoteOptions.servers(arguments, environment: environment)
     cancel = arguments.flag("--cancel")
     if servers.isEmpty && !cancel { throw UsageError("no server: give --to ADDRESS or set COMFY_REMOTE") }
-    headers = []
-    for text in arguments.values("--header") { headers.append(try Self.headerLine(text)) }
+    headers = try RemoteOptions.headers(arguments)
     inputDir = arguments.value("--input-dir")
     sets = []
     for text in arguments.values("--set") {
@@ -55,30 +52,16 @@ struct QueueSettings {
     if cancel && (template != nil || !sets.isEmpty || !files.isEmpty || arguments.value("--count") != nil) {
       throw UsageError("--cancel reads job records from standard input and takes no workflows, --set or --template")
     }
-    http.totalTimeout = 30
-    http.connectTimeout = 5
-    try http.read(arguments)
-  }
-
-  /// `Name:value` → `Name: value`, refusing what would break the request.
-  static func headerLine(_ text: String) throws(UsageError) -> String {
-    guard let colon = text.firstIndex(of: ":") else { throw UsageError("--header needs NAME:VALUE") }
-    let name = text[..<colon]
-    let value = text[text.index(after: colon)...].drop { $0 == " " }
-    let token = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-    guard !name.isEmpty, name.allSatisfy({ token.contains($0) }) else {
-      throw UsageError("--header: '\(name)' is not a header name")
-    }
-    guard !value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
-      throw UsageError("--header \(name): the value holds a line break")
-    }
-    return "\(name): \(value)"
+    var defaults = HTTPClient.Options()
+    defaults.totalTimeout = 30
+    defaults.connectTimeout = 5
+    http = try RemoteOptions.http(arguments, timeoutOption: "--timeout", defaults: defaults)
   }
 }
 
 /// Random version-4 UUIDs in canonical lowercase form, as ComfyUI 0.38 requires for `prompt_id`.
-enum UUID4 {
-  static func make() -> String {
+public enum UUID4 {
+  public static func make() -> String {
     var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
     bytes[6] = (bytes[6] & 0x0F) | 0x40
     bytes[8] = (bytes[8] & 0x3F) | 0x80

@@ -6,12 +6,22 @@ import PipeKit
 #endif
 
 /// One prompt to queue, with where it came from.
-struct Work {
-  var id: JSON?
-  var prompt: JSONObject
+public struct Work {
+  public var id: JSON?
+  public var prompt: JSONObject
   /// `<stdin>:3` or a file path, for messages.
-  var position: String
-  var variant: Int?
+  public var position: String
+  public var variant: Int?
+  /// More fields for the `job` record (remote-fetch's `requeued_from`).
+  public var extra: JSONObject = [:]
+
+  public init(id: JSON?, prompt: JSONObject, position: String, variant: Int? = nil, extra: JSONObject = [:]) {
+    self.id = id
+    self.prompt = prompt
+    self.position = position
+    self.variant = variant
+    self.extra = extra
+  }
 }
 
 /// Reads workflows (records, bare prompts, files, or parameter records for `--template`) and
@@ -29,7 +39,8 @@ struct Queuer {
     self.settings = settings
     let clients = settings.servers.map { ComfyClient(server: $0, headers: settings.headers, options: settings.http) }
     pool = ServerPool(clients: clients, note: { tool.diagnostics.note($0) })
-    submitter = Submitter(tool: tool, settings: settings, pool: pool)
+    submitter = Submitter(
+      tool: tool, pool: pool, clientID: settings.clientID, carry: settings.carry, retries: settings.http.retries)
   }
 
   mutating func run() throws {

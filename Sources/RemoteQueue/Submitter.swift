@@ -7,16 +7,25 @@ import PipeKit
 /// A POST that got no answer may still have queued the prompt, so before any retry the server's
 /// `/queue` and `/history/{id}` are asked for that `prompt_id`; a prompt is never sent twice
 /// unless the first attempt surely never reached the server.
-final class Submitter {
+///
+/// remote-fetch's `--requeue` sends a lost job again through the same code.
+public final class Submitter {
   let tool: Tool
-  let settings: QueueSettings
   let pool: ServerPool
+  /// The `client_id` posted with every prompt.
+  let clientID: String
+  /// Whether job records carry the prompt and its uploads.
+  let carry: Bool
+  /// How often a POST that got no answer is looked up and sent again on the same server.
+  let retries: Int
   var queued = 0
 
-  init(tool: Tool, settings: QueueSettings, pool: ServerPool) {
+  public init(tool: Tool, pool: ServerPool, clientID: String, carry: Bool, retries: Int) {
     self.tool = tool
-    self.settings = settings
     self.pool = pool
+    self.clientID = clientID
+    self.carry = carry
+    self.retries = retries
   }
 
   private func fail(_ work: Work, _ code: String, _ message: String, _ detail: JSONObject, exit: ExitCode = .failure) {
@@ -26,23 +35,33 @@ final class Submitter {
       ErrorRecord(code: code, message: message, id: work.id, detail: .object(full), exit: exit), at: work.position)
   }
 
-  func submit(_ work: Work, files: [LocalFile]) {
+  /// Queues `work` and writes its `job` record, which it also returns; `nil` when an error
+  /// record was written instead. A server whose base URL is `avoiding` is chosen only when no
+  /// other one answers.
+  @discardableResult
+  public func submit(_ work: Work, files: [LocalFile], avoiding: String? = nil) -> JSONObject? {
     let promptID = UUID4.make()
     var excluded: Set<Int> = []
+    let avoided = Set(pool.servers.indices.filter { pool.servers[$0].client.server.baseURL == avoiding })
     var answeredNothing = 0
     while true {
-      guard let k = pool.choose(excluding: excluded) else {
+      guard let k = pool.choose(excluding: excluded.union(avoided)) ?? pool.choose(excluding: excluded) else {
         fail(
           work, "unreachable", "no server answered; try again later",
           ["prompt_id": .string(promptID), "servers": pool.failures], exit: .temporaryFailure)
-        return
+        return nil
       }
       let server = pool.servers[k]
       let remote = server.client.server.baseURL
       var prompt = work.prompt
+      var uploads: [JSON] = []
       do {
         PromptEdits.convertSeparators(in: &prompt, for: try pool.os(of: k))
-        for file in files { LocalFiles.rewrite(&prompt, file, to: try upload(file, to: k)) }
+        for file in files {
+          let uploaded = try upload(file, to: k)
+          LocalFiles.rewrite(&prompt, file, to: uploaded)
+          uploads.append(file.record(uploaded))
+        }
       } catch {
         if error.isUnreachable {
           pool.markDead(k, error)
@@ -52,23 +71,22 @@ final class Submitter {
         var detail = error.detail
         detail["remote"] = .string(remote)
         fail(work, "upload-failed", "preparing the prompt on \(remote) failed: \(error.message)", detail)
-        return
+        return nil
       }
       let body: JSONObject = [
-        "prompt": .object(prompt), "prompt_id": .string(promptID), "client_id": .string(settings.clientID),
+        "prompt": .object(prompt), "prompt_id": .string(promptID), "client_id": .string(clientID),
         "extra_data": ["comfy_pipes": tag(work)],
       ]
       do {
         let reply = try server.client.postPrompt(body)
         pool.sent(to: k)
-        emitJob(
-          work, remote: remote, promptID: reply.promptID, number: reply.number, prompt: prompt,
+        return emitJob(
+          work, remote: remote, promptID: reply.promptID, number: reply.number, prompt: prompt, uploads: uploads,
           nodeErrors: reply.nodeErrors)
-        return
       } catch {
         if let status = error.status {
           rejected(work, error, status: status, remote: remote, promptID: promptID)
-          return
+          return nil
         }
         if error.isUnreachable && error.neverSent {
           pool.markDead(k, error)
@@ -79,8 +97,8 @@ final class Submitter {
         switch lookUp(promptID, on: k) {
         case .found(let number):
           pool.sent(to: k)
-          emitJob(work, remote: remote, promptID: promptID, number: number, prompt: prompt, nodeErrors: [:])
-          return
+          return emitJob(
+            work, remote: remote, promptID: promptID, number: number, prompt: prompt, uploads: uploads, nodeErrors: [:])
         case .unknown(let checkError):
           pool.markDead(k, checkError)
           fail(
@@ -88,17 +106,17 @@ final class Submitter {
             "\(remote) did not answer the POST and cannot be asked whether prompt \(promptID) was queued; it was not sent again, so it cannot run twice",
             ["remote": .string(remote), "prompt_id": .string(promptID), "error": .string(error.message)],
             exit: .temporaryFailure)
-          return
+          return nil
         case .absent:
           if !error.isUnreachable {
             var detail = error.detail
             detail["remote"] = .string(remote)
             detail["prompt_id"] = .string(promptID)
             fail(work, "bad-answer", "\(remote) gave a broken answer to the POST: \(error.message)", detail)
-            return
+            return nil
           }
           answeredNothing += 1
-          if answeredNothing > settings.http.retries {
+          if answeredNothing > retries {
             pool.markDead(k, error)
             excluded.insert(k)
           }
@@ -173,13 +191,14 @@ final class Submitter {
   }
 
   func emitJob(
-    _ work: Work, remote: String, promptID: String, number: JSON, prompt: JSONObject, nodeErrors: JSONObject
-  ) {
+    _ work: Work, remote: String, promptID: String, number: JSON, prompt: JSONObject, uploads: [JSON],
+    nodeErrors: JSONObject
+  ) -> JSONObject {
     var job: JSONObject = ["type": "job"]
     if let id = work.id { job["id"] = id }
     job["remote"] = .string(remote)
     job["prompt_id"] = .string(promptID)
-    job["client_id"] = .string(settings.clientID)
+    job["client_id"] = .string(clientID)
     job["number"] = number
     if let variant = work.variant { job["variant"] = .int(variant) }
     if !nodeErrors.isEmpty {
@@ -188,9 +207,14 @@ final class Submitter {
       job["warning"] = ["message": .string(message), "node_errors": .object(nodeErrors)]
       tool.diagnostics.note("warning (at \(work.position)): prompt \(promptID) on \(remote): \(message)")
     }
-    if settings.carry { job["prompt"] = .object(prompt) }
+    if carry {
+      job["prompt"] = .object(prompt)
+      if !uploads.isEmpty { job["uploads"] = .array(uploads) }
+    }
+    for (key, value) in work.extra where job[key] == nil { job[key] = value }
     tool.emit(job)
     queued += 1
     tool.diagnostics.progress("queued", value: queued, of: nil)
+    return job
   }
 }

@@ -1,4 +1,4 @@
-import PipeHTTP
+import ComfyRemote
 import PipeKit
 
 #if canImport(Glibc)
@@ -10,6 +10,8 @@ import PipeKit
 /// reader never sees half a file and nothing outside the job's folder is ever touched.
 struct Downloader: Sendable {
   var outputDirectory: String
+  /// Output files larger than this are refused (`--max-file-size`).
+  var maxFileBytes: Int
 
   /// A file written: its path, size and digest.
   struct Written: Sendable {
@@ -59,8 +61,8 @@ struct Downloader: Sendable {
         + "which is not a plain file name; it was not fetched")
   }
 
-  /// Downloads one item into `folder` with `server`'s `/view`.
-  func fetch(_ item: Outcome.Item, from server: Server, into folder: String) throws(Failure) -> Written {
+  /// Downloads one item into `folder` with the server's `/view`.
+  func fetch(_ item: Outcome.Item, from server: ComfyClient, into folder: String) throws(Failure) -> Written {
     try Self.check(item)
     let dot = item.filename.lastIndex(of: ".")
     let stem = dot.map { String(item.filename[..<$0]) } ?? item.filename
@@ -81,7 +83,7 @@ struct Downloader: Sendable {
     }
     defer { Termination.cancel(token) }
     do throws(Failure) {
-      let written = try download(server.viewURL(item), headers: server.headers, client: server.fileClient, to: partPath)
+      let written = try download(item, from: server, to: partPath)
       guard rename(partPath, finalPath) == 0 else {
         throw Failure(code: "cannot-write", message: "rename to \(finalPath): \(String(cString: strerror(errno)))")
       }
@@ -93,7 +95,7 @@ struct Downloader: Sendable {
     }
   }
 
-  private func download(_ url: String, headers: [String], client: HTTPClient, to path: String) throws(Failure) -> (
+  private func download(_ item: Outcome.Item, from server: ComfyClient, to path: String) throws(Failure) -> (
     bytes: Int, sha256: String
   ) {
     let fd: FileDescriptor
@@ -106,10 +108,9 @@ struct Downloader: Sendable {
     var hash = SHA256()
     var count = 0
     var writeError: SystemError?
-    let response: HTTPResponse
     do {
-      response = try client.download(
-        url, headers: headers,
+      try server.download(
+        name: item.filename, subfolder: item.subfolder, type: item.type, maxBytes: maxFileBytes,
         restart: {
           hash = SHA256()
           count = 0
@@ -129,12 +130,7 @@ struct Downloader: Sendable {
         })
     } catch {
       if let writeError { throw Failure(code: "cannot-write", message: "writing \(path) failed: \(writeError)") }
-      throw Failure(code: "download-failed", message: error.description, detail: ["url": .string(url)])
-    }
-    guard response.status == 200 else {
-      throw Failure(
-        code: "download-failed", message: "\(url): HTTP \(response.status)",
-        detail: ["url": .string(url), "status": .int(response.status)])
+      throw Failure(code: "download-failed", message: error.message, detail: error.detail)
     }
     return (count, hash.finalize())
   }

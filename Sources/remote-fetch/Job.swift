@@ -1,38 +1,47 @@
+import ComfyRemote
 import PipeKit
 
 /// One `job` record: a prompt queued on a server, as remote-queue writes it.
 struct Job: Sendable {
   var id: JSON?
-  /// The server's base URL, `scheme://host:port[/prefix]`, without a trailing slash.
-  var remote: String
+  var server: ServerAddress
   var promptID: String
   var clientID: String?
   var line: Int
-  /// When remote-fetch read the record (monotonic seconds).
+  /// When remote-fetch read the record (monotonic seconds); a requeued job keeps its first time.
   var started: Double
+  /// The whole record, for `--requeue` (its `prompt`, `uploads`, `variant`, `requeued_from`).
+  var record: JSONObject
+
+  /// The server's base URL, `scheme://host:port[/prefix]`, as records carry it.
+  var remote: String { server.baseURL }
 
   /// Reads a `job` record; the error says which field is missing or wrong.
-  init(record: JSONObject, line: Int) throws(ErrorRecord) {
+  init(record: JSONObject, line: Int, started: Double = monotonicSeconds()) throws(ErrorRecord) {
     id = record["id"]
     self.line = line
-    started = monotonicSeconds()
+    self.started = started
+    self.record = record
     func fail(_ message: String) -> ErrorRecord {
       ErrorRecord(
         code: "bad-job", message: "input line \(line): \(message)", id: record["id"],
         detail: ["line": .int(line)], exit: .dataError)
     }
-    guard var remote = record["remote"]?.stringValue, !remote.isEmpty else {
+    guard let remote = record["remote"]?.stringValue, !remote.isEmpty else {
       throw fail("a job needs \"remote\", the server's base URL")
     }
-    while remote.hasSuffix("/") { remote.removeLast() }
     let scheme = remote.split(separator: ":", maxSplits: 1).first?.lowercased()
     guard remote.contains("://"), scheme == "http" || scheme == "https" else {
       throw fail("\"remote\" must be an http:// or https:// URL (found '\(remote)')")
     }
+    do {
+      server = try ServerAddress.parseOne(remote)
+    } catch {
+      throw fail("\"remote\": \(error.message)")
+    }
     guard let promptID = record["prompt_id"]?.stringValue, !promptID.isEmpty else {
       throw fail("a job needs \"prompt_id\", a string")
     }
-    self.remote = remote
     self.promptID = promptID
     clientID = record["client_id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
   }
@@ -47,6 +56,9 @@ struct Job: Sendable {
   }
 
   var elapsed: Double { monotonicSeconds() - started }
+
+  /// The servers this job already ran on before it was requeued.
+  var requeuedFrom: [JSON] { record["requeued_from"]?.arrayValue ?? [] }
 
   /// An error record about this job, with its `prompt_id` and `remote` in `detail`.
   func error(_ code: String, _ message: String, detail: JSONObject = [:]) -> ErrorRecord {

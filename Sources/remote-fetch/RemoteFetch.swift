@@ -1,4 +1,6 @@
+import ComfyRemote
 import Foundation
+import PipeHTTP
 import PipeKit
 
 /// The command line of remote-fetch: wait for queued ComfyUI jobs and bring their outputs home.
@@ -6,7 +8,10 @@ enum RemoteFetch {
   static let spec = CommandSpec(
     name: "remote-fetch", version: pipeKitVersion,
     overview: "Wait for queued ComfyUI jobs and download every output file they made.",
-    usage: ["-o DIR [--poll] [--timeout SECONDS] [--header NAME:VALUE]... < jobs.ndjson"],
+    usage: [
+      "-o DIR [--poll] [--timeout SECONDS] [--header NAME:VALUE]... < jobs.ndjson",
+      "-o DIR --requeue [--to ADDRESS]... [options] < jobs.ndjson",
+    ],
     options: [
       OptionSpec(["--output", "-o"], value: "DIR", help: "Write each job's files to DIR/<job id or prompt_id>/."),
       OptionSpec(["--poll"], help: "Poll /history with backoff instead of listening on the WebSocket."),
@@ -25,17 +30,25 @@ enum RemoteFetch {
         ["--check-interval"], value: "SECONDS",
         help: "With the WebSocket, also check /history and /queue this often (default 5)."),
       OptionSpec(["--max-file-size"], value: "BYTES", help: "Refuse output files larger than this (default 64 GiB)."),
+      OptionSpec(
+        ["--requeue"],
+        help:
+          "Send a job whose server restarted or stopped answering again, from the prompt its record carries, to a server of --to."
+      ),
+      OptionSpec(
+        ["--to"], value: "ADDRESS",
+        help: "With --requeue: the servers to choose from, as remote-queue takes them (default: $COMFY_REMOTE)."),
       OptionSpec(["--progress-records"], help: "Write 'progress' records for the servers' progress messages."),
       OptionSpec(["--quiet", "-q"], help: "Print no progress and no notes on stderr."),
     ])
 
   static func run(tool: Tool, arguments: Arguments) throws {
-    let settings = try settings(from: arguments)
+    let settings = try settings(from: arguments, environment: Environment.current)
     tool.output.flushesEachRecord = true
     let reporter = Reporter(tool: tool, progressRecords: arguments.flag("--progress-records"))
-    var watchers: [String: Watcher] = [:]
-    var order: [Watcher] = []
-    let group = DispatchGroup()
+    let requeuer = settings.requeue ? Requeuer(tool: tool, settings: settings, reporter: reporter) : nil
+    let dispatcher = Dispatcher(settings: settings, reporter: reporter, requeuer: requeuer)
+    requeuer?.dispatch = dispatcher.add
     for item in tool.records() {
       switch item {
       case .invalid(let line, let reason):
@@ -46,74 +59,92 @@ enum RemoteFetch {
           continue
         }
         do {
-          let job = try Job(record: record, line: line)
-          let key = job.remote + "\n" + (job.clientID ?? "")
-          if watchers[key] == nil {
-            let watcher = Watcher(remote: job.remote, clientID: job.clientID, settings: settings, reporter: reporter)
-            watchers[key] = watcher
-            order.append(watcher)
-            group.enter()
-            let thread = Thread {
-              watcher.run()
-              group.leave()
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
-          }
-          watchers[key]!.add(job)
+          dispatcher.add(try Job(record: record, line: line))
         } catch {
           tool.report(error, at: "<stdin>:\(line)")
         }
       }
     }
-    for watcher in order { watcher.endInput() }
-    group.wait()
+    dispatcher.endInput()
+    dispatcher.wait()
     if reporter.everyRemoteUnreachable { tool.note(.temporaryFailure) }
   }
 
-  static func settings(from arguments: Arguments) throws -> Settings {
+  static func settings(from arguments: Arguments, environment: [String: String]) throws(UsageError) -> Settings {
     var settings = Settings()
     guard let output = arguments.value("--output"), !output.isEmpty else {
       throw UsageError("-o DIR is required: where the files go")
     }
     settings.outputDirectory = output.count > 1 && output.hasSuffix("/") ? String(output.dropLast()) : output
     settings.poll = arguments.flag("--poll")
-    settings.jobTimeout = try arguments.value("--timeout").map { try seconds($0, "--timeout") }
-    if let text = arguments.value("--request-timeout") {
-      settings.requestTimeout = try seconds(text, "--request-timeout")
+    if let text = arguments.value("--timeout") { settings.jobTimeout = try RemoteOptions.seconds(text, "--timeout") }
+    if let text = arguments.value("--check-interval") {
+      settings.checkInterval = try RemoteOptions.seconds(text, "--check-interval")
     }
-    if let text = arguments.value("--check-interval") { settings.checkInterval = try seconds(text, "--check-interval") }
-    if let text = arguments.value("--retries") {
-      guard let n = Int(text), (0...20).contains(n) else { throw UsageError("--retries takes a count from 0 to 20") }
-      settings.retries = n
-    }
+    var defaults = HTTPClient.Options()
+    defaults.totalTimeout = 30
+    defaults.connectTimeout = 10
+    settings.http = try RemoteOptions.http(arguments, timeoutOption: "--request-timeout", defaults: defaults)
     if let text = arguments.value("--max-file-size") {
       guard let n = Int(text), n > 0 else { throw UsageError("--max-file-size takes a positive number of bytes") }
       settings.maxFileBytes = n
     }
-    settings.headers = try arguments.values("--header").map(header)
+    settings.headers = try RemoteOptions.headers(arguments)
+    settings.requeue = arguments.flag("--requeue")
+    settings.servers = try RemoteOptions.servers(arguments, environment: environment)
+    if settings.requeue && settings.servers.isEmpty {
+      throw UsageError("--requeue needs servers to send lost jobs to: give --to ADDRESS or set COMFY_REMOTE")
+    }
+    if !settings.requeue && !arguments.values("--to").isEmpty { throw UsageError("--to is only for --requeue") }
     return settings
   }
+}
 
-  static func seconds(_ text: String, _ option: String) throws -> Double {
-    guard let value = Double(text), value > 0, value.isFinite else {
-      throw UsageError("\(option) takes a positive number of seconds (found '\(text)')")
-    }
-    return value
+/// One watcher thread per server and `client_id`, started when its first job arrives (from
+/// standard input, or from `--requeue`); a watcher whose work is over is replaced when another
+/// job for it comes later.
+final class Dispatcher: @unchecked Sendable {
+  let settings: Settings
+  let reporter: Reporter
+  let requeuer: Requeuer?
+  private let lock = Lock()
+  private var watchers: [String: Watcher] = [:]
+  private var inputEnded = false
+  private let group = DispatchGroup()
+
+  init(settings: Settings, reporter: Reporter, requeuer: Requeuer?) {
+    self.settings = settings
+    self.reporter = reporter
+    self.requeuer = requeuer
   }
 
-  /// `NAME:VALUE` as a request line `NAME: VALUE`. The value is never echoed in messages.
-  static func header(_ text: String) throws -> String {
-    guard let colon = text.firstIndex(of: ":") else { throw UsageError("--header takes NAME:VALUE") }
-    let name = text[..<colon].trimmingCharacters(in: .whitespaces)
-    let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-    let token = CharacterSet(charactersIn: "!#$%&'*+-.^_`|~").union(.alphanumerics)
-    guard !name.isEmpty, name.unicodeScalars.allSatisfy(token.contains) else {
-      throw UsageError("--header: '\(name)' is not a header name")
+  func add(_ job: Job) {
+    lock.withLock {
+      let key = job.remote + "\n" + (job.clientID ?? "")
+      if let watcher = watchers[key], watcher.add(job) { return }
+      let watcher = Watcher(
+        server: job.server, clientID: job.clientID, settings: settings, reporter: reporter, requeuer: requeuer)
+      watchers[key] = watcher
+      _ = watcher.add(job)
+      if inputEnded { watcher.endInput() }
+      group.enter()
+      let thread = Thread { [group] in
+        watcher.run()
+        group.leave()
+      }
+      thread.stackSize = 1 << 20
+      thread.start()
     }
-    guard !value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
-      throw UsageError("--header \(name): the value holds a line break")
-    }
-    return "\(name): \(value)"
   }
+
+  /// Standard input has ended: each watcher stops once its jobs are done.
+  func endInput() {
+    lock.withLock {
+      inputEnded = true
+      for watcher in watchers.values { watcher.endInput() }
+    }
+  }
+
+  /// Returns when every watcher, those started by requeued jobs included, has finished.
+  func wait() { group.wait() }
 }

@@ -52,9 +52,9 @@ final class Reporter: @unchecked Sendable {
   func mark(_ remote: String, reached ok: Bool) {
     lock.withLock {
       if ok {
-        reached.insert(remote)
+        _ = reached.insert(remote)
       } else {
-        unreachable.insert(remote)
+        _ = unreachable.insert(remote)
       }
     }
   }

@@ -1,3 +1,4 @@
+import ComfyRemote
 import PipeHTTP
 import PipeKit
 
@@ -12,12 +13,14 @@ struct Settings: Sendable {
   var jobTimeout: Double?
   /// Seconds between safety-net `/history` and `/queue` checks while a WebSocket is open.
   var checkInterval: Double = 5
-  var requestTimeout: Double = 30
-  var retries = 3
-  var backoff = 0.5
+  /// Every request's limits and retries (`--request-timeout`, `--retries`).
+  var http = HTTPClient.Options()
   var headers: [String] = []
   var outputDirectory = "."
   var maxFileBytes = 64 << 30
+  /// `--requeue`: send lost jobs again to one of these servers.
+  var requeue = false
+  var servers: [ServerAddress] = []
 }
 
 /// Waits for the jobs of one `client_id` on one server, on a thread of its own, so that jobs on
@@ -25,37 +28,43 @@ struct Settings: Sendable {
 /// with `node: null` for a job's prompt is the moment its history is complete; because events
 /// are not replayed, `/history/{id}` is also checked on every (re)connect, when a job arrives,
 /// and every `checkInterval` seconds. Without one (`--poll`, `https`, no `client_id`) it polls
-/// `/history/{id}` with backoff. A job in neither history nor `/queue` is lost.
+/// `/history/{id}` with backoff. A job in neither history nor `/queue` is lost; with
+/// `--requeue`, it (like every job of a server that stopped answering) goes to `requeuer`.
 final class Watcher: @unchecked Sendable {
-  let server: Server
+  let server: ComfyClient
   let clientID: String?
   let settings: Settings
   let reporter: Reporter
   let downloader: Downloader
+  let requeuer: Requeuer?
   private var usesWebSocket: Bool
   private let lock = Lock()
   private var incoming: [Job] = []
   private var inputEnded = false
+  private var stopped = false
   private var jobs: [String: Job] = [:]
   private var socket: WebSocket?
 
-  init(remote: String, clientID: String?, settings: Settings, reporter: Reporter) {
-    var client = HTTPClient()
-    client.options.connectTimeout = min(settings.requestTimeout, 10)
-    client.options.totalTimeout = settings.requestTimeout
-    client.options.retries = settings.retries
-    client.options.backoff = settings.backoff
-    var fileClient = client
-    fileClient.options.maxBodyBytes = settings.maxFileBytes
-    server = Server(base: remote, client: client, fileClient: fileClient, headers: settings.headers)
+  init(server address: ServerAddress, clientID: String?, settings: Settings, reporter: Reporter, requeuer: Requeuer?) {
+    server = ComfyClient(server: address, headers: settings.headers, options: settings.http)
     self.clientID = clientID
     self.settings = settings
     self.reporter = reporter
-    downloader = Downloader(outputDirectory: settings.outputDirectory)
-    usesWebSocket = !settings.poll && clientID != nil && remote.lowercased().hasPrefix("http://")
+    self.requeuer = requeuer
+    downloader = Downloader(outputDirectory: settings.outputDirectory, maxFileBytes: settings.maxFileBytes)
+    usesWebSocket = !settings.poll && clientID != nil && address.scheme == "http"
   }
 
-  func add(_ job: Job) { lock.withLock { incoming.append(job) } }
+  var remote: String { server.server.baseURL }
+
+  /// Hands the watcher a job; false when its thread has already finished (start another).
+  func add(_ job: Job) -> Bool {
+    lock.withLock {
+      guard !stopped else { return false }
+      incoming.append(job)
+      return true
+    }
+  }
 
   func endInput() { lock.withLock { inputEnded = true } }
 
@@ -66,13 +75,14 @@ final class Watcher: @unchecked Sendable {
     var pollInterval = 0.05
     var failures = 0
     while true {
-      let (arrived, ended) = lock.withLock { () -> ([Job], Bool) in
+      let (arrived, stop) = lock.withLock { () -> ([Job], Bool) in
         defer { incoming = [] }
-        return (incoming, inputEnded)
+        stopped = incoming.isEmpty && jobs.isEmpty && inputEnded
+        return (incoming, stopped)
       }
+      if stop { break }
       for job in arrived { jobs[job.promptID] = job }
       if jobs.isEmpty {
-        if ended { break }
         idle(0.05)
         continue
       }
@@ -83,11 +93,11 @@ final class Watcher: @unchecked Sendable {
           fullCheckDue = true
         } else {
           failures += 1
-          if failures > settings.retries {
+          if failures > settings.http.retries {
             giveUp(reason: "its WebSocket could not be opened")
             failures = 0
           } else {
-            sleepSeconds(settings.backoff * Double(1 << min(failures - 1, 10)))
+            sleepSeconds(settings.http.backoff * Double(1 << min(failures - 1, 10)))
           }
           continue
         }
@@ -122,17 +132,14 @@ final class Watcher: @unchecked Sendable {
 
   // MARK: the WebSocket
 
-  private var webSocketURL: String {
-    "ws://" + server.base.dropFirst("http://".count) + "/ws?clientId=" + Server.percentEncoded(clientID ?? "")
-  }
-
   private func connect() -> Bool {
     var options = WebSocket.Options()
-    options.connectTimeout = min(settings.requestTimeout, 10)
-    options.writeTimeout = settings.requestTimeout
+    options.connectTimeout = settings.http.connectTimeout
+    options.writeTimeout = settings.http.totalTimeout
     do {
-      socket = try WebSocket.connect(webSocketURL, headers: settings.headers, options: options)
-      reporter.mark(server.base, reached: true)
+      let url = server.server.webSocketURL(clientID: clientID ?? "") ?? ""
+      socket = try WebSocket.connect(url, headers: settings.headers, options: options)
+      reporter.mark(remote, reached: true)
       return true
     } catch {
       if error.kind != .connection && error.kind != .timeout { fallBackToPolling(error) }
@@ -144,7 +151,7 @@ final class Watcher: @unchecked Sendable {
   private func fallBackToPolling(_ error: WebSocketError) {
     guard usesWebSocket else { return }
     usesWebSocket = false
-    reporter.note("\(server.base): WebSocket: \(error.message); polling /history instead")
+    reporter.note("\(remote): WebSocket: \(error.message); polling /history instead")
   }
 
   /// Reads messages until `deadline`; false when the connection is gone.
@@ -197,22 +204,23 @@ final class Watcher: @unchecked Sendable {
     for name in names {
       guard let job = jobs[name] else { continue }
       do {
-        switch try server.history(name) {
-        case .finished(let entry): finish(job, entry)
-        case .pending: pending.append(name)
+        if let entry = try server.history(promptID: name) {
+          finish(job, entry)
+        } else {
+          pending.append(name)
         }
-        reporter.mark(server.base, reached: true)
+        reporter.mark(remote, reached: true)
       } catch {
-        if error.unreachable { return false }
+        if error.isUnreachable { return false }
         fail(job, "bad-answer", "the server's history for \(name) is unusable: \(error.message)", error.detail)
       }
     }
     guard withQueue, !pending.isEmpty else { return true }
     let queued: Set<String>
     do {
-      queued = try server.queuedPromptIDs()
+      queued = try server.queue().promptIDs
     } catch {
-      if error.unreachable { return false }
+      if error.isUnreachable { return false }
       for name in pending {
         if let job = jobs[name] {
           fail(job, "bad-answer", "the server's /queue is unusable: \(error.message)", error.detail)
@@ -223,15 +231,23 @@ final class Watcher: @unchecked Sendable {
     for name in pending where !queued.contains(name) {
       guard let job = jobs[name] else { continue }
       // It may have finished between the two requests.
-      if case .finished(let entry)? = try? server.history(name) {
+      if let entry = try? server.history(promptID: name) {
         finish(job, entry)
       } else {
-        fail(
-          job, "lost",
-          "prompt \(name) is in neither the history nor the queue of \(server.base) (the server restarted?)", [:])
+        lost(job, "prompt \(name) is in neither the history nor the queue of \(remote) (the server restarted?)")
       }
     }
     return true
+  }
+
+  /// A job the server no longer knows: requeued elsewhere with `--requeue`, else an error.
+  private func lost(_ job: Job, _ message: String, code: String = "lost") {
+    jobs[job.promptID] = nil
+    if let requeuer {
+      requeuer.requeue(job, because: message, code: code)
+    } else {
+      reporter.error(job.error(code, message))
+    }
   }
 
   /// Downloads a finished job's files and writes its records.
@@ -282,13 +298,13 @@ final class Watcher: @unchecked Sendable {
     reporter.error(job.error(code, message, detail: detail))
   }
 
-  /// Every job still waiting gets an `unreachable` error.
+  /// Every job still waiting gets an `unreachable` error, or with `--requeue` goes elsewhere.
   private func giveUp(reason: String) {
-    reporter.mark(server.base, reached: false)
+    reporter.mark(remote, reached: false)
     socket?.close()
     socket = nil
     for job in jobs.values.sorted(by: { $0.line < $1.line }) {
-      fail(job, "unreachable", "cannot reach \(server.base): \(reason); retry later", [:])
+      lost(job, "cannot reach \(remote): \(reason); retry later", code: "unreachable")
     }
   }
 

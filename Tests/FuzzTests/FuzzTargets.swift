@@ -1,6 +1,9 @@
+import PipeHTTP
 import PipeKit
 
+@testable import ComfyRemote
 @testable import WheelURL
+@testable import remote_fetch
 @testable import tensor_pack
 
 #if canImport(Glibc)
@@ -21,6 +24,8 @@ enum FuzzTargets {
     ("npz", { tensorFile($0, ext: "npz") }),
     ("safetensors", { tensorFile($0, ext: "safetensors") }),
     ("png", { tensorFile($0, ext: "png") }),
+    ("websocket-frames", webSocketFrames),
+    ("comfy-answers", comfyAnswers),
   ]
 
   static func named(_ name: String) -> (@Sendable (UnsafeRawBufferPointer) -> Void)? {
@@ -73,6 +78,63 @@ enum FuzzTargets {
     guard let found = try? TensorFiles.read(path, splitMask: true) else { return }
     for item in found { _ = try? item.tensor.loadBytes() }
   }
+
+  /// Bytes from a server's side of a WebSocket: frames decoded one after another and assembled
+  /// into messages, as the client reads them. A decoded frame, encoded again, must decode to
+  /// itself.
+  static func webSocketFrames(_ bytes: UnsafeRawBufferPointer) {
+    var rest = ArraySlice([UInt8](bytes))
+    var assembler = WebSocketAssembler(maxMessage: 1 << 12)
+    while true {
+      guard let decoded = try? WebSocketFrame.decode(rest, maxPayload: 1 << 12) else { return }
+      guard decoded.consumed > 0, decoded.consumed <= rest.count else {
+        fatalError("a frame used \(decoded.consumed) of \(rest.count) bytes")
+      }
+      let again = try? WebSocketFrame.decode(ArraySlice(decoded.frame.encoded(maskKey: nil)), maxPayload: 1 << 12)
+      guard again?.frame == decoded.frame else { fatalError("a frame does not round-trip: \(decoded.frame)") }
+      rest = rest.dropFirst(decoded.consumed)
+      do {
+        _ = try assembler.add(decoded.frame)
+      } catch {
+        _ = error.closeCode
+        return
+      }
+    }
+  }
+
+  /// A ComfyUI server's answer (the first byte picks the HTTP status, the rest is the body) read
+  /// as every endpoint the remote tools call, and each history entry in it read as remote-fetch
+  /// reads a finished prompt: its outcome, its error record and the safety check of every file.
+  static func comfyAnswers(_ bytes: UnsafeRawBufferPointer) {
+    guard let first = bytes.first else { return }
+    let statuses = [200, 200, 200, 200, 400, 404, 500, 204]
+    let url = "http://127.0.0.1:8188/x"
+    let response = HTTPResponse(
+      status: statuses[Int(first) % statuses.count], url: url, contentType: "application/json",
+      body: Array(bytes.dropFirst()))
+    _ = try? Answers.queueRemaining(response, url: url)
+    _ = try? Answers.serverOS(response, url: url)
+    _ = try? Answers.promptReply(response, url: url)
+    _ = try? Answers.uploaded(response, url: url, subfolder: "s", type: "input")
+    if let state = try? Answers.queue(response, url: url) {
+      _ = state.promptIDs
+      _ = state.running.first?.clientID
+    }
+    do {
+      _ = try Answers.historyEntry(response, url: url, promptID: "p")
+    } catch {
+      _ = JSON.object(error.detail).serialized
+    }
+    guard case .object(let answer)? = try? JSON.parse(response.body) else { return }
+    for (_, value) in answer {
+      guard case .object(let entry) = value else { continue }
+      let outcome = Outcome(entry: entry)
+      for item in outcome.items { try? Downloader.check(item) }
+      if let record = outcome.errorRecord(for: fuzzJob) { _ = record.message }
+    }
+  }
+
+  static let fuzzJob = try! Job(record: ["remote": "http://127.0.0.1:8188", "prompt_id": "p"], line: 1)
 
   /// A private directory for the input files, in memory where possible, removed at exit.
   static let scratch: String = {

@@ -190,7 +190,7 @@ import Testing
     let (run, _) = try hostileRun("not-json")
     let error = try #require(records(run, "error").first)
     #expect(error["code"] == "bad-answer")
-    #expect(error["detail"]?["body"]?.stringValue?.contains("502") == true)
+    #expect(error["detail"]?["body_text"]?.stringValue?.contains("502") == true)
   }
 
   @Test(arguments: ["bad-frame", "no-upgrade"])

@@ -308,9 +308,10 @@ class Progress:
 
 
 class PromptExecutor:
-    def __init__(self, hub, classes, exec_delay=0.0, disable_metadata=False):
+    def __init__(self, hub, classes, exec_delay=0.0, disable_metadata=False, prompt_delay=0.0):
         self.hub, self.classes = hub, classes
         self.exec_delay, self.disable_metadata = exec_delay, disable_metadata
+        self.prompt_delay = prompt_delay
         self.interrupted = threading.Event()
         self.cache = {}      # input signature -> {"outputs": tuple, "ui": {"meta", "output"} | None}
         self.objects = {}    # node id -> node instance (caches.objects)
@@ -396,6 +397,8 @@ class PromptExecutor:
         self.cache = {k: v for k, v in self.cache.items() if k in live}
         cached_nodes = [nid for nid in prompt if sigs[nid] in self.cache]
         self.add_message("execution_cached", {"nodes": cached_nodes, "prompt_id": prompt_id}, broadcast=False)
+        if self.prompt_delay and len(cached_nodes) < len(prompt):
+            time.sleep(self.prompt_delay)  # --prompt-delay: one stand-in for GPU time per prompt
 
         run = {"prompt": prompt, "prompt_id": prompt_id, "extra_data": extra_data, "sigs": sigs,
                "results": {nid: self.cache[sigs[nid]]["outputs"] for nid in cached_nodes},

@@ -9,6 +9,7 @@ worker thread runs prompts with a few weight-free node classes and writes real f
 Usage:
     python3 fake_comfyui.py --port 0 --output-dir DIR --input-dir DIR
         [--temp-dir DIR] [--os nt|posix] [--version 0.3.64|0.38] [--exec-delay SECONDS]
+        [--prompt-delay SECONDS]
         [--max-upload-size MB] [--host 127.0.0.1|::1|localhost] [--disable-all-custom-nodes]
         [--disable-metadata] [--verbose] [--exit-with-stdin]
 
@@ -31,6 +32,8 @@ Test-only hooks (not in ComfyUI):
                the prompt runs, after flushing the WebSocket messages queued so far.
     --exec-delay S   every executed (not cached) node sleeps S seconds before it runs, after
                its `executing` message and its interrupt check (node-boundary interrupts).
+    --prompt-delay S every prompt that executes a node sleeps S seconds once, after its
+               `execution_cached` message: a stand-in for GPU time (bench/remote.sh).
     POST /fake/vanish[?code=N]   replies 200, then the process exits hard 50 ms later.
     SIGUSR1    the process exits hard at once (status 1), mid-job or not.
 """
@@ -68,6 +71,7 @@ def parse_args(argv):
     p.add_argument("--os", choices=["posix", "nt"], default="posix", help="what /system_stats reports")
     p.add_argument("--version", choices=["0.3.64", "0.38"], default="0.3.64", help="behaviour to imitate")
     p.add_argument("--exec-delay", type=float, default=0.0, metavar="SECONDS")
+    p.add_argument("--prompt-delay", type=float, default=0.0, metavar="SECONDS")
     p.add_argument("--max-upload-size", type=float, default=100, metavar="MB")
     p.add_argument("--disable-all-custom-nodes", action="store_true")
     p.add_argument("--disable-metadata", action="store_true")
@@ -100,7 +104,7 @@ def main(argv=None):
     hub = engine.Hub(args.max_upload_size * 1024 * 1024)
     prompt_queue = engine.PromptQueue(hub)
     classes = nodes.class_mappings(custom_nodes=not args.disable_all_custom_nodes)
-    executor = engine.PromptExecutor(hub, classes, args.exec_delay, args.disable_metadata)
+    executor = engine.PromptExecutor(hub, classes, args.exec_delay, args.disable_metadata, args.prompt_delay)
     app = routes.App(args, hub, prompt_queue, executor, classes, folders)
     server = wire.Server((args.host, args.port), app)
 

@@ -1,46 +1,45 @@
-import ComfyRemote
 import PipeKit
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// The servers given with `--to`, what is known of their queues, and the choice of the next one.
+/// The servers given with `--to` (remote-queue, and remote-fetch's `--requeue`), what is known of their queues, and the choice of the next one.
 ///
 /// A server's load is its `queue_remaining` at the last probe plus what this run has sent it
 /// since; the least loaded live server wins, ties going to the one sent the fewest jobs, then to
 /// the first named. Probes are repeated when older than `probeInterval`; a server that did not
 /// answer is skipped and asked again after `retryDeadAfter`.
-final class ServerPool {
-  final class Server {
-    let client: ComfyClient
-    var alive: Bool?
-    var remaining = 0
-    var sentSinceProbe = 0
-    var sentTotal = 0
-    var probedAt = -Double.infinity
-    var os: ServerOS?
+public final class ServerPool {
+  public final class Server {
+    public let client: ComfyClient
+    public var alive: Bool?
+    public var remaining = 0
+    public var sentSinceProbe = 0
+    public var sentTotal = 0
+    public var probedAt = -Double.infinity
+    public var os: ServerOS?
     /// Uploads done on this server in this run, by `sha256/name`.
-    var uploads: [String: UploadedFile] = [:]
-    var lastError: RemoteError?
+    public var uploads: [String: UploadedFile] = [:]
+    public var lastError: RemoteError?
 
     init(client: ComfyClient) { self.client = client }
 
-    var load: Int { remaining + sentSinceProbe }
+    public var load: Int { remaining + sentSinceProbe }
   }
 
-  let servers: [Server]
-  var probeInterval = 1.0
-  var retryDeadAfter = 10.0
+  public let servers: [Server]
+  public var probeInterval = 1.0
+  public var retryDeadAfter = 10.0
   let note: (String) -> Void
 
-  init(clients: [ComfyClient], note: @escaping (String) -> Void) {
+  public init(clients: [ComfyClient], note: @escaping (String) -> Void) {
     servers = clients.map(Server.init)
     self.note = note
   }
 
   /// The live server to send the next job to, or `nil` when none (outside `excluded`) answers.
-  func choose(excluding excluded: Set<Int> = []) -> Int? {
+  public func choose(excluding excluded: Set<Int> = []) -> Int? {
     let now = monotonicSeconds()
     for (k, server) in servers.enumerated() where !excluded.contains(k) {
       let stale = now - server.probedAt > (server.alive == false ? retryDeadAfter : probeInterval)
@@ -59,7 +58,7 @@ final class ServerPool {
   }
 
   /// Asks a server for its queue depth; an unreachable or nonsensical server is marked dead.
-  func probe(_ k: Int) {
+  public func probe(_ k: Int) {
     let server = servers[k]
     server.probedAt = monotonicSeconds()
     do {
@@ -72,7 +71,7 @@ final class ServerPool {
     }
   }
 
-  func markDead(_ k: Int, _ error: RemoteError) {
+  public func markDead(_ k: Int, _ error: RemoteError) {
     let server = servers[k]
     if server.alive != false { note("skipping \(server.client.server): \(error.message)") }
     server.alive = false
@@ -80,13 +79,13 @@ final class ServerPool {
     server.probedAt = monotonicSeconds()
   }
 
-  func sent(to k: Int) {
+  public func sent(to k: Int) {
     servers[k].sentSinceProbe += 1
     servers[k].sentTotal += 1
   }
 
   /// The server's OS, asked once (`/system_stats`).
-  func os(of k: Int) throws(RemoteError) -> ServerOS {
+  public func os(of k: Int) throws(RemoteError) -> ServerOS {
     if let os = servers[k].os { return os }
     let os = try servers[k].client.serverOS()
     servers[k].os = os
@@ -94,7 +93,7 @@ final class ServerPool {
   }
 
   /// Why the servers are unreachable, for the error record's detail.
-  var failures: JSON {
+  public var failures: JSON {
     .array(
       servers.map { server in
         ["remote": .string(server.client.server.baseURL), "error": .string(server.lastError?.message ?? "not tried")]

@@ -1,0 +1,106 @@
+import Foundation
+import PipeKit
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `--requeue`: a job whose server died or forgot it runs again elsewhere from its carried prompt,
+/// its input files uploaded there again, and its files still come home.
+@Suite struct RequeueTests {
+  let scratch = TemporaryDirectory()
+
+  func records(_ run: CapturedRun, _ type: String) -> [JSONObject] { run.records.filter { $0.type == type } }
+
+  /// Queues `prompt` on `server` with remote-queue (so the job record is the real one).
+  func queue(_ prompt: String, on server: FakeComfy, id: String, inputDir: String? = nil) throws -> String {
+    var arguments = ["--to", server.remote]
+    if let inputDir { arguments += ["--input-dir", inputDir] }
+    let input = #"{"type":"workflow","id":"\#(id)","prompt":\#(prompt)}"# + "\n"
+    let run = try Products.run("remote-queue", arguments, input: input, environment: ["COMFY_REMOTE": nil])
+    let job = try #require(run.records.first, "\(run.stderrText)")
+    #expect(job.type == "job", "\(run.stderrText)")
+    return JSON.object(job).serialized
+  }
+
+  func kill(_ server: FakeComfy, after delay: Double) {
+    later(delay) {
+      server.server.process.signal(SIGUSR1)
+      _ = try? server.server.process.wait()
+    }
+  }
+
+  @Test func aJobOnAServerKilledMidJobFinishesOnAnother() throws {
+    let a = try FakeComfy(in: scratch)
+    let b = try FakeComfy(in: scratch)
+    let job = try queue(Workflows.slow(1.5, prefix: "rq"), on: a, id: "k")
+    kill(a, after: 0.4)
+    let out = scratch.path + "/killed"
+    let run = try Products.run(
+      "remote-fetch", ["-o", out, "--requeue", "--to", "\(a.remote),\(b.remote)", "--retries", "1"],
+      input: job + "\n")
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    #expect(run.records.map(\.type) == ["job", "file", "done"], "\(run.stdoutText)")
+    let requeued = try #require(records(run, "job").first)
+    #expect(requeued["id"] == "k")
+    #expect(requeued["remote"]?.stringValue == b.remote)
+    #expect(requeued["prompt_id"] != (try JSON.parse(job))["prompt_id"])
+    #expect(requeued["requeued_from"]?.arrayValue?.first?["remote"]?.stringValue == a.remote)
+    let file = try #require(records(run, "file").first)
+    let path = try #require(file["path"]?.stringValue)
+    #expect(path.hasPrefix(out + "/k/"))
+    #expect(b.outputFile("rf/" + path.split(separator: "/").last!) == readFileIfPresent(path, limit: 1 << 24))
+    #expect(records(run, "done").first?["status"] == "success")
+    #expect(run.stderrText.contains("requeueing"))
+  }
+
+  @Test func aLoadImageJobIsUploadedAgainToAServerThatNeverSawTheFile() throws {
+    let a = try FakeComfy(in: scratch)
+    let b = try FakeComfy(in: scratch)
+    let inputDir = try scratch.directory("inputs")
+    // A 4×4 RGB PNG, not interlaced (the fake's LoadImage reads no interlaced PNG).
+    let png = try #require(
+      Base64.decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAKUlEQVR4nA3HMQEAAAzCMIRVGGdFIXDLlyQSGxcTBIvjU6mt62cyOzcPp2MTQTYdST8AAAAASUVORK5CYII="
+      ))
+    try FileDescriptor.open("\(inputDir)/cat.png", O_WRONLY | O_CREAT | O_TRUNC).closeAfter { try $0.writeAll(png) }
+    let prompt =
+      #"{"1":{"class_type":"LoadImage","inputs":{"image":"cat.png"}},"#
+      + #""2":{"class_type":"FakeSleep","inputs":{"seconds":1.5,"image":["1",0],"progress":false}},"#
+      + #""3":{"class_type":"SaveImage","inputs":{"images":["2",0],"filename_prefix":"rf/cat"}}}"#
+    let job = try queue(prompt, on: a, id: "cat", inputDir: inputDir)
+    let uploads = try #require(try JSON.parse(job)["uploads"]?.arrayValue)
+    #expect(uploads.count == 1)
+    #expect(uploads.first?["sha256"]?.stringValue == SHA256.hex(png))
+    #expect(uploads.first?["path"]?.stringValue == "\(inputDir)/cat.png")
+    kill(a, after: 0.4)
+    let run = try Products.run(
+      "remote-fetch", ["-o", scratch.path + "/cat", "--requeue", "--retries", "1"], input: job + "\n",
+      environment: ["COMFY_REMOTE": b.remote])
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    #expect(run.records.map(\.type) == ["job", "file", "done"], "\(run.stdoutText)")
+    let requeued = try #require(records(run, "job").first)
+    let reference = try #require(requeued["prompt"]?["1"]?["inputs"]?["image"]?.stringValue)
+    #expect(reference.hasPrefix("comfy-pipes/") && reference.hasSuffix("/cat.png"))
+    let stored = try #require(readFileIfPresent("\(b.outputDirectory)/../input/\(reference)", limit: 1 << 20))
+    #expect(stored == png, "b got the same bytes")
+  }
+
+  @Test func aJobWithoutItsPromptCannotBeRequeued() throws {
+    let b = try FakeComfy(in: scratch)
+    let dead = #"{"type":"job","id":"n","remote":"http://127.0.0.1:1","prompt_id":"p","client_id":"c"}"#
+    let run = try Products.run(
+      "remote-fetch", ["-o", scratch.path + "/none", "--requeue", "--to", b.remote, "--retries", "0"],
+      input: dead + "\n")
+    #expect(run.exit == .exited(75))
+    let error = try #require(run.records.first)
+    #expect(error["code"] == "unreachable")
+    #expect(error["message"]?.stringValue?.contains("carries no prompt") == true, "\(run.stdoutText)")
+    let usage = try Products.run(
+      "remote-fetch", ["-o", scratch.path + "/none", "--requeue"], input: "",
+      environment: ["COMFY_REMOTE": nil])
+    #expect(usage.exit == .exited(64))
+  }
+}
