@@ -4,6 +4,8 @@ PREFIX    ?= /usr/local
 TOOLS     := cuda-detect wheel-url tensor-pack venv-make node-run remote-queue remote-fetch
 RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
+## The tracked sh scripts installed beside the tools (the node-pack install hook).
+HOOKS     := bin/comfy-pipes-install
 TEST_VENV := .build/test-venv
 NODE_VENV := .build/node-venv
 
@@ -87,12 +89,12 @@ lint-man:
 
 install: build
 	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" "$(DESTDIR)$(PREFIX)/share/man/man7"
-	install -m 755 $(addprefix bin/,$(TOOLS)) "$(DESTDIR)$(PREFIX)/bin/"
+	install -m 755 $(addprefix bin/,$(TOOLS)) $(HOOKS) "$(DESTDIR)$(PREFIX)/bin/"
 	install -m 644 $(wildcard man/man1/*.1) "$(DESTDIR)$(PREFIX)/share/man/man1/"
 	$(if $(wildcard man/man7/*.7),install -m 644 $(wildcard man/man7/*.7) "$(DESTDIR)$(PREFIX)/share/man/man7/")
 
 uninstall:
-	rm -f $(addprefix "$(DESTDIR)$(PREFIX)/bin/",$(TOOLS))
+	rm -f $(addprefix "$(DESTDIR)$(PREFIX)/bin/",$(TOOLS) $(notdir $(HOOKS)))
 	rm -f $(addprefix "$(DESTDIR)$(PREFIX)/share/man/man1/",$(notdir $(wildcard man/man1/*.1)))
 	rm -f $(addprefix "$(DESTDIR)$(PREFIX)/share/man/man7/",$(notdir $(wildcard man/man7/*.7)))
 

@@ -24,7 +24,8 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .executableTarget(name: "tensor-pack", dependencies: ["PipeKit", "CZlib"]),
     .executableTarget(
-      name: "venv-make", dependencies: ["WheelURL", "PipeHTTP", "PipeKit"], resources: [.embedInCode("inspect_env.py")]),
+      name: "venv-make", dependencies: ["WheelURL", "PipeHTTP", "PipeKit"],
+      resources: [.embedInCode("inspect_env.py"), .embedInCode("verify_env.py")]),
     .executableTarget(
       name: "node-run", dependencies: ["PipeKit"],
       resources: [.embedInCode("node_run_worker.py"), .embedInCode("comfy_pipes_host.py")]),

@@ -8,9 +8,10 @@ import PipeKit
 ///
 /// Under the target's lock: leftovers of killed runs are removed; an env whose stored
 /// fingerprint is the plan's is answered as it is (`changed: false`, nothing started, nothing
-/// written); otherwise a new env is built in `.NAME.venv-make-build.PID`, its python lists what
-/// is installed and imports the wheels' modules, and it replaces the old one with one `renameat2` exchange.
-/// The old env is removed only after that; a failure at any point removes the build alone.
+/// written); otherwise a new env is built in `.NAME.venv-make-build.tmp`, what it holds is read
+/// from its dist-info directories, its python starts and imports the wheels' modules, and it
+/// replaces the old one with one `renameat2` exchange. The old env is removed only after that
+/// (and after the `venv` record is out); a failure at any point removes the build alone.
 struct EnvBuilder {
   let tool: Tool
   let target: Target
@@ -37,15 +38,19 @@ struct EnvBuilder {
     }
     try WheelSource.checkLocalHashes(plan.wheels)
     let installer = try Installer.locate(choice: installerChoice, python: plan.python, quiet: quiet)
-    let build = target.buildPath()
+    let build = target.buildPath
     removeTree(build)
     let token = Termination.onStop { removeTree(build) }
     defer { Termination.cancel(token) }
     do {
       let state = try make(build, installer: installer, lock: lock)
       try target.swapIn(build)
-      removeTree(build)
+      // The record goes out before the previous env (now at `build`) is removed, so that the
+      // next tool in the pipe starts at once; a kill before the removal ends leaves it to the
+      // next run's clean-up.
       tool.emit(state.record(name: target.name, path: target.path, python: target.python, changed: true))
+      tool.output.flush()
+      removeTree(build)
     } catch {
       removeTree(build)
       throw error
@@ -56,31 +61,54 @@ struct EnvBuilder {
   func make(_ build: String, installer: Installer, lock: TargetLock) throws(ErrorRecord) -> EnvState {
     let runner = InstallerRun(diagnostics: tool.diagnostics, inherited: [lock.fd])
     try runner.run(installer.create(dir: build, python: plan.python), step: "create the venv")
-    for command in installer.install(plan, python: "\(build)/bin/python", scratch: build, noDeps: false) {
-      try runner.run(command, step: "install")
+    // The check's python starts now, beside the install, and waits for it.
+    let verify = try PendingVerify.start(python: "\(build)/bin/python", scratch: build)
+    do {
+      for command in installer.install(plan, python: "\(build)/bin/python", scratch: build, noDeps: false) {
+        try runner.run(command, step: "install")
+      }
+    } catch {
+      verify.cancel()
+      throw error
     }
-    // The wheels, prebuilt and installed without their dependencies, are imported; what the
-    // installer resolved with its dependencies is listed, not imported (a first import of a
-    // large package compiles its bytecode, and would double the cost of a small build).
-    let inspection = try EnvInspection.run(
-      python: "\(build)/bin/python", importing: plan.wheels.map { Plan.normalized($0.name) })
-    if let want = plan.python, inspection.version != want, !inspection.version.hasPrefix(want + ".") {
+    // What is installed is read from the dist-info directories here; python is started once,
+    // to show that it starts and to import the wheels' modules. The wheels, prebuilt and
+    // installed without their dependencies, are imported; what the installer resolved with its
+    // dependencies is listed, not imported (a first import of a large package compiles its
+    // bytecode, and would double the cost of a small build).
+    let site = SitePackages(env: build)
+    var importErrors: [JSON] = []
+    var modules: [(module: String, name: String)] = []
+    for wheel in plan.wheels {
+      guard let dist = site.distribution(named: wheel.name) else {
+        importErrors.append(["name": .string(Plan.normalized(wheel.name)), "error": "not installed"])
+        continue
+      }
+      modules += SitePackages.topLevelModules(dist).map { ($0, Plan.normalized(wheel.name)) }
+    }
+    let (version, failures) = try verify.finish(importing: modules.map(\.module))
+    for failure in failures {
+      let module = failure["module"]?.stringValue ?? ""
+      let name = modules.first { $0.module == module }?.name ?? module
+      importErrors.append(["name": .string(name), "module": .string(module), "error": failure["error"] ?? .null])
+    }
+    if let want = plan.python, version != want, !version.hasPrefix(want + ".") {
       throw ErrorRecord(
         code: "wrong-python",
-        message: "the env got Python \(inspection.version), not \(want); install python\(want) or use uv",
-        detail: ["wanted": .string(want), "got": .string(inspection.version)])
+        message: "the env got Python \(version), not \(want); install python\(want) or use uv",
+        detail: ["wanted": .string(want), "got": .string(version)])
     }
-    if !inspection.importErrors.isEmpty {
-      let first = inspection.importErrors[0]
+    if !importErrors.isEmpty {
+      let first = importErrors[0]
       throw ErrorRecord(
         code: "verify-failed",
         message:
           "the new env cannot import \(first["module"]?.stringValue ?? first["name"]?.stringValue ?? "?"): \(first["error"]?.stringValue ?? "?"); the previous env was left as it was",
-        detail: ["import_errors": .array(inspection.importErrors)])
+        detail: ["import_errors": .array(importErrors)])
     }
     relocateScripts(from: build, to: target.path)
     let state = EnvState(
-      fingerprint: plan.fingerprint, pythonVersion: inspection.version, packages: inspection.packages, purelib: "",
+      fingerprint: plan.fingerprint, pythonVersion: version, packages: site.packages, purelib: "",
       plan: plan.canonical)
     try state.write(to: "\(build)/\(EnvState.fileName)")
     return state
@@ -94,7 +122,7 @@ struct EnvBuilder {
     var commands: [InstallerCommand] = []
     if due {
       let installer = try Installer.locate(choice: installerChoice, python: plan.python, quiet: quiet)
-      let build = target.buildPath()
+      let build = target.buildPath
       commands = [installer.create(dir: build, python: plan.python)]
       commands += installer.install(plan, python: "\(build)/bin/python", scratch: build, noDeps: false)
     }

@@ -37,10 +37,19 @@ import Testing
     return false
   }
 
-  /// The build directory of the run with process id `pid`, once it exists.
+  /// The build directory of the running build, once it exists.
   func buildDirectory(_ pid: Int32) -> String? {
-    let path = "\(scratch.path)/.killed.venv-make-build.\(pid)"
+    let path = "\(scratch.path)/.killed.venv-make-build.tmp"
     return access(path, F_OK) == 0 ? path : nil
+  }
+
+  /// Removes what a killed run left (builds share one directory), once the installer it
+  /// left behind has let go of the target's lock, so that the next run's points are its own.
+  func clearLeftovers() throws {
+    let lock = try FileDescriptor.open("\(scratch.path)/.killed.venv-make.lock", O_RDWR | O_CREAT)
+    defer { lock.close() }
+    flock(lock.rawValue, LOCK_EX)
+    _ = try runCapturing("/bin/rm", ["-rf", "\(scratch.path)/.killed.venv-make-build.tmp"])
   }
 
   @Test func aBuildKilledAtAnyPointLeavesThePreviousEnvWorking() throws {
@@ -61,7 +70,8 @@ import Testing
       ),
       ("numpy is being installed", { buildDirectory($0).map { access("\($0)/bin/f2py", F_OK) == 0 } ?? false }),
     ]
-    for (point, condition) in points {
+    for (k, (point, condition)) in points.enumerated() {
+      if k > 0 { try clearLeftovers() }
       let child = try start(["--dir", target, "--python", python], input: new)
       let reached = waitFor(120) { condition(child.pid) }
       child.signal(SIGKILL)
