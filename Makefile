@@ -55,7 +55,7 @@ test-fixtures:
 	cd Tests/Fixtures/fake_comfyui && python3 -m unittest -q
 
 ## The main job, end to end, on this machine.
-demo: build
+demo: build test-uv
 	@sh bin/comfy-pipes-demo
 
 ## Benchmarks (DESIGN.md §4), side by side with their baselines; the table goes to bench/results.md.
