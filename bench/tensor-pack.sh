@@ -7,7 +7,7 @@
 set -eu
 bin=${BIN:-bin}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cpipes-bench-XXXXXX")
-trap 'rm -rf "$work" /dev/shm/cpipes-bench-$$; "$bin/tensor-pack" --gc -q >/dev/null 2>&1 || true' EXIT
+trap 'rm -rf "$work" /dev/shm/cpipes-bench-$$; "$bin/tensor-pack" --gc --older-than 0 -q >/dev/null 2>&1 || true' EXIT
 cc -O2 -o "$work/memcpy" bench/memcpy.c
 size=1073741824
 python3 - "$work/big.npy" "$size" <<'PY'

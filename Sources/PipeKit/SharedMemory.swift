@@ -187,9 +187,13 @@ public enum SharedMemory {
   }
 
   /// Segments whose creator is dead: `cpipes-PID-…` in `/dev/shm` and in the fallback directory
-  /// where no process PID exists. Removed unless `dryRun`; returned either way.
-  public static func sweep(dryRun: Bool) -> [String] {
+  /// where no process PID exists, untouched for at least `olderThan` seconds (a pipeline's
+  /// segments wait for their consumer after the producer exits; the grace keeps a sweep from
+  /// taking them). Removed unless `dryRun`; returned either way.
+  public static func sweep(dryRun: Bool, olderThan: Double = 0) -> [String] {
     var found: [String] = []
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
     for (dir, isShm) in [("/dev/shm", true), (fallbackDirectory, false)] {
       guard let names = listDirectoryNames(dir) else { continue }
       for name in names where name.hasPrefix(prefix + "-") {
@@ -197,6 +201,10 @@ public enum SharedMemory {
         guard parts.count == 3, let pid = Int32(parts[1]), pid > 0 else { continue }
         guard kill(pid, 0) == -1 && errno == ESRCH else { continue }
         let full = isShm ? "/dev/shm/\(name)" : "\(dir)/\(name)"
+        var info = stat()
+        guard lstat(full, &info) == 0 else { continue }
+        let age = Double(now.tv_sec - info.st_mtim.tv_sec) + Double(now.tv_nsec - info.st_mtim.tv_nsec) / 1e9
+        guard age >= olderThan else { continue }
         found.append(full)
         if !dryRun {
           if isShm { shm_unlink("/" + name) } else { unlink(full) }

@@ -8,7 +8,7 @@ enum TensorPack {
     overview: "Move tensors between npy, npz, safetensors, latent and PNG files and shared memory.",
     usage: [
       "[--to shm|file|inline] [--mask] [FILE...]", "--unpack -o DIR [--format npy|safetensors|latent|png] [--force]",
-      "--gc [--dry-run]",
+      "--gc [--dry-run] [--older-than SECONDS]",
     ],
     arguments: [
       ("FILE", "Files to pack (.npy .npz .safetensors .latent .png); without FILE, 'file' records on stdin.")
@@ -24,15 +24,21 @@ enum TensorPack {
       OptionSpec(["--force"], help: "With --unpack: replace existing files instead of choosing a new name."),
       OptionSpec(["--gc"], help: "Remove shared-memory segments whose creating process is gone."),
       OptionSpec(["--dry-run", "-n"], help: "With --gc: list the orphaned segments, remove nothing."),
+      OptionSpec(
+        ["--older-than"], value: "SECONDS",
+        help: "With --gc: only segments untouched this long (default 60; 0 takes every orphan)."),
       OptionSpec(["--quiet", "-q"], help: "Print no notes on stderr."),
     ])
 
   static func run(tool: Tool, arguments: Arguments) throws {
     let modes = ["--unpack", "--gc"].filter(arguments.flag)
     if modes.count > 1 { throw UsageError("--unpack and --gc exclude each other") }
+    if arguments.value("--older-than") != nil && !arguments.flag("--gc") {
+      throw UsageError("--older-than goes with --gc")
+    }
     if arguments.flag("--gc") {
       if !arguments.positionals.isEmpty { throw UsageError("--gc takes no FILE arguments") }
-      sweep(tool: tool, dryRun: arguments.flag("--dry-run"))
+      try sweep(tool: tool, dryRun: arguments.flag("--dry-run"), olderThan: gcGrace(arguments))
     } else if arguments.flag("--unpack") {
       if !arguments.positionals.isEmpty {
         throw UsageError("--unpack reads records on stdin and takes no FILE arguments")
@@ -46,8 +52,17 @@ enum TensorPack {
     }
   }
 
-  static func sweep(tool: Tool, dryRun: Bool) {
-    for path in SharedMemory.sweep(dryRun: dryRun) {
+  /// `--older-than`: seconds, 60 unless given.
+  static func gcGrace(_ arguments: Arguments) throws -> Double {
+    guard let text = arguments.value("--older-than") else { return 60 }
+    guard let seconds = Double(text), seconds >= 0, seconds.isFinite else {
+      throw UsageError("--older-than wants a number of seconds, not '\(text)'")
+    }
+    return seconds
+  }
+
+  static func sweep(tool: Tool, dryRun: Bool, olderThan: Double) throws {
+    for path in SharedMemory.sweep(dryRun: dryRun, olderThan: olderThan) {
       tool.diagnostics.note(dryRun ? "orphaned: \(path)" : "removed \(path)")
     }
   }

@@ -178,21 +178,43 @@ import Testing
     #expect(format.exit == .exited(64))
   }
 
+  /// Makes a segment of a dead creator, last touched `age` seconds ago.
+  func makeOrphan(_ name: String, age: Int) {
+    let fd = shm_open(name, O_CREAT | O_RDWR, 0o600)
+    backdate("/dev/shm" + name, by: age)
+    close(fd)
+  }
+
+  func backdate(_ path: String, by seconds: Int) {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    let then = timespec(tv_sec: now.tv_sec - seconds, tv_nsec: 0)
+    _ = utimensat(AT_FDCWD, path, [then, then], 0)
+  }
+
   @Test func gcRemovesOnlyOrphans() throws {
     let orphan = "/cpipes-99999998-0000000000000abc"
-    let fd = shm_open(orphan, O_CREAT | O_RDWR, 0o600)
-    close(fd)
+    let fresh = "/cpipes-99999997-0000000000000abd"
+    makeOrphan(orphan, age: 3600)
+    makeOrphan(fresh, age: 0)
+    defer { shm_unlink(fresh) }
     let dry = try tensorPack(["--gc", "--dry-run"])
     #expect(dry.stderrText.contains("orphaned: /dev/shm\(orphan)"))
+    #expect(!dry.stderrText.contains(fresh), "a segment touched in the last minute may still be on its way")
     #expect(access("/dev/shm" + orphan, F_OK) == 0)
+    let all = try tensorPack(["--gc", "--dry-run", "--older-than", "0"])
+    #expect(all.stderrText.contains("orphaned: /dev/shm\(fresh)"))
     let real = try tensorPack(["--gc"])
     #expect(real.exit == .exited(0))
     #expect(real.stderrText.contains("removed /dev/shm\(orphan)"))
     #expect(access("/dev/shm" + orphan, F_OK) != 0)
-    close(shm_open(orphan, O_CREAT | O_RDWR, 0o600))
+    #expect(access("/dev/shm" + fresh, F_OK) == 0)
+    makeOrphan(orphan, age: 3600)
     let quiet = try tensorPack(["--gc", "--quiet"])
     #expect(quiet.stderrText == "", "--quiet silences the notes")
     #expect(access("/dev/shm" + orphan, F_OK) != 0)
+    #expect(try tensorPack(["--gc", "--older-than", "soon"]).exit == .exited(64))
+    #expect(try tensorPack(["--older-than", "5"]).exit == .exited(64))
   }
 
   @Test(.enabled(if: Interop.python != nil, Interop.skipReason))
@@ -260,6 +282,7 @@ import Testing
     let orphaned = try tensorPack([path])
     let name = try #require(orphaned.records.first?["storage"]?["name"]?.stringValue)
     #expect(access("/dev/shm" + name, F_OK) == 0)
+    backdate("/dev/shm" + name, by: 120)
     _ = try tensorPack(["--gc"])
     #expect(access("/dev/shm" + name, F_OK) != 0, "the creator is gone, so --gc removes its segment")
   }

@@ -5,6 +5,14 @@ def empty():
     return None
 
 
+def size_of(x):
+    return int(len(x))
+
+
+def echo(x):
+    return x
+
+
 class Bench:
     RETURN_TYPES = ("INT",)
     FUNCTION = "size"

@@ -1,5 +1,5 @@
-"""make bench, node-run part: node-run and pyisolate 0.10.2 side by side, one table row per measure.
-Usage: drive.py NODE_RUN VENV WORK MEMCPY_BINARY (bench/memcpy.c built)"""
+"""make bench, node-run part: node-run, pyisolate 0.10.2 and comfy-env's SubprocessWorker side by side,
+one table row per measure. Usage: drive.py NODE_RUN VENV WORK MEMCPY_BINARY (bench/memcpy.c built)"""
 import asyncio
 import json
 import os
@@ -11,6 +11,9 @@ import time
 import numpy as np
 
 node_run, venv, work, memcpy_binary = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+# The table goes to the real stdout; everything else (the peers print to fd 1) to stderr.
+table = os.fdopen(os.dup(1), "w")
+os.dup2(2, 1)
 here = os.path.dirname(os.path.abspath(__file__))
 host_dir = os.path.join(work, "host")
 os.makedirs(host_dir, exist_ok=True)
@@ -148,14 +151,66 @@ except Exception as error:  # say why, in the table
     pi_note = "pyisolate failed here: %s: %s" % (type(error).__name__, str(error).splitlines()[0][:120])
 
 
+# -- comfy-env (SubprocessWorker, the worker its isolated nodes run in) -----------------------------
+ce = {}
+ce_note = ""
+try:
+    import importlib.metadata
+
+    from comfy_env.isolation.workers.subprocess import SubprocessWorker
+
+    ce_version = importlib.metadata.version("comfy-env")
+    starts = []
+    for attempt in range(3):
+        t = time.perf_counter()
+        worker = SubprocessWorker(python=os.path.join(venv, "bin", "python"), sys_path=[here])
+        worker.call_module("benchmod", "empty")
+        starts.append(time.perf_counter() - t)
+        if attempt < 2:
+            worker.shutdown()
+    ce["start"] = p50(starts)
+    times = []
+    for _ in range(600):
+        t = time.perf_counter()
+        worker.call_module("benchmod", "empty")
+        times.append(time.perf_counter() - t)
+    ce["empty"] = p50(times[100:])
+    times = []
+    for _ in range(50):
+        t = time.perf_counter()
+        assert worker.call_module("benchmod", "size_of", x=arr2) == arr2.size
+        times.append(time.perf_counter() - t)
+    ce["2mib"] = p50(times[5:])
+    times = []
+    for k in range(5):
+        fresh = np.full(16 << 20, float(k), dtype=np.float32)
+        t = time.perf_counter()
+        back = worker.call_module("benchmod", "echo", x=fresh)
+        times.append(time.perf_counter() - t)
+        assert back.shape == fresh.shape and back[-1] == k
+        del back
+    ce["64"] = p50(times)
+    worker.shutdown()
+except Exception as error:  # say why, in the table
+    ce_note = "comfy-env failed here: %s: %s" % (type(error).__name__, str(error).splitlines()[0][:120])
+
+
 def ms(seconds):
     return "%.3f ms" % (seconds * 1000) if seconds < 0.01 else "%.1f ms" % (seconds * 1000)
 
 
 def versus(key, ours, label="pyisolate 0.10.2 sealed_worker"):
+    """The baseline and ratio cells: pyisolate's figure, then comfy-env's where it was measured."""
+    cells = []
     if key in pi:
-        return "%s: %s" % (label, ms(pi[key])), "%.1f× faster" % (pi[key] / ours)
-    return pi_note or "not measured", "—"
+        cells.append(("%s: %s" % (label, ms(pi[key])), "%.1f× faster" % (pi[key] / ours)))
+    else:
+        cells.append((pi_note or "pyisolate: not measured", "—"))
+    if key in ce:
+        cells.append(("comfy-env %s SubprocessWorker: %s" % (ce_version, ms(ce[key])), "%.1f× faster" % (ce[key] / ours)))
+    elif ce_note:
+        cells.append((ce_note, "—"))
+    return "; ".join(c[0] for c in cells), "; ".join(c[1] for c in cells)
 
 
 b, r = versus("empty", nr_empty)
@@ -168,8 +223,12 @@ row("2 MiB float32 numpy argument, p50 (node-run: one copy into a recycled pool 
 row("fresh 64 MiB float32 tensor into a call and back, p50 of 9 (host module, two copies: in, into a recycled "
     "pool segment; out, into a new segment)", ms(nr_64),
     "two 64 MiB memcpys into new memory (MAP_POPULATE), p50 of 9 interleaved: %s" % ms(2 * memcpy), "%.2f× the memcpys (target ≤ 1.5×)" % (nr_64 / (2 * memcpy)))
+if "64" in ce:
+    row("fresh 64 MiB float32 tensor into a call and back, comfy-env %s SubprocessWorker (its shm path), p50 of 5" % ce_version,
+        ms(ce["64"]), "node-run, the row above: %s" % ms(nr_64), "node-run %.1f× faster" % (ce["64"] / nr_64))
 row("fresh 64 MiB float32 tensor, pyisolate 0.10.2", "not measured",
     "without torch, pyisolate's sealed_worker sends ndarrays as JSON lists (the 2 MiB row × 32); its shm tensor path needs torch, not installed here", "—")
 b, r = versus("start", nr_start)
 row("warm start to first call, no torch (node-run: process start to first result)", ms(nr_start), b, r)
-print("\n".join(rows))
+table.write("\n".join(rows) + "\n")
+table.flush()
