@@ -109,3 +109,14 @@ public func makeDirectories(_ path: String) throws {
     if mkdir(current, 0o755) != 0 && errno != EEXIST { throw SystemError("mkdir \(current)", errno: errno) }
   }
 }
+
+extension FileDescriptor {
+  /// Polls without blocking until the descriptor is readable or `seconds` pass, yielding the CPU
+  /// in between: for a reply that is due within microseconds, this saves the sleep and the
+  /// wake-up a blocking read costs (tens of microseconds on a virtual machine's idle CPU).
+  public func spinUntilReadable(_ seconds: Double) {
+    let until = monotonicSeconds() + seconds
+    var poller = pollfd(fd: rawValue, events: Int16(POLLIN), revents: 0)
+    while poll(&poller, 1, 0) == 0 && monotonicSeconds() < until { sched_yield() }
+  }
+}

@@ -49,7 +49,7 @@ final class FrameReader {
   /// (monotonic seconds). With `spin`, it first polls for up to `spinSeconds`, yielding the CPU
   /// between polls: a short call's reply is then picked up without a sleep and a wake-up.
   func next(deadline: Double?, spin: Bool = false) -> Next {
-    if spin && buffer.count - start < 4 { spinPoll(FrameReader.spinSeconds) }
+    if spin && buffer.count - start < 4 { fd.spinUntilReadable(FrameReader.spinSeconds) }
     while true {
       let available = buffer.count - start
       if available >= 4 {
@@ -84,12 +84,5 @@ final class FrameReader {
       if n == 0 { return .end }
       buffer.append(contentsOf: chunk[0..<n])
     }
-  }
-
-  /// Polls `fd` without blocking until it is readable or `seconds` pass, yielding in between.
-  private func spinPoll(_ seconds: Double) {
-    let until = monotonicSeconds() + seconds
-    var poller = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
-    while Glibc.poll(&poller, 1, 0) == 0 && monotonicSeconds() < until { sched_yield() }
   }
 }

@@ -41,7 +41,15 @@ enum NodeRun {
     let interpreter = try options.interpreterFromFlags()
     let pool = WorkerPool(tool: tool, options: options, interpreter: interpreter)
     var current = interpreter
-    for item in tool.records() {
+    // Between calls, stdin is polled briefly before a blocking read: a caller waiting on each
+    // result sends its next call within microseconds.
+    let input = RecordReader(
+      fd: .standardInput,
+      beforeRead: {
+        tool.output.flush()
+        FileDescriptor.standardInput.spinUntilReadable(FrameReader.spinSeconds)
+      })
+    for item in input {
       switch item {
       case .record(let record, let line):
         switch record.type {
