@@ -111,3 +111,38 @@ struct TensorRoundTripTests {
     #expect(!segmentExists(tensor), "a refused call's input segment is released")
   }
 }
+
+/// `--tensors torch`, against a stand-in torch (Fixtures/torch_standin) where real torch is absent:
+/// arguments arrive as torch tensors over the mapped segment, torch tensors go back as records.
+@Suite(.enabled(if: NodeVenv.enabled, NodeVenv.skipReason))
+struct TorchTensorTests {
+  let torchPath = "\(NodeVenv.fixtures)/torch_standin"
+
+  @Test func argumentsArriveAsTorchTensorsOverTheSegmentAndComeBack() throws {
+    let values: [Float] = [0.5, 1, 1.5, 2, 2.5, 3]
+    let tensor = try shmTensor("x", .float32, [1, 1, 2, 3], bytes: floatBytes(values), layout: "image")
+    let run = try nodeRun(
+      ["--tensors", "torch", "--path", torchPath, "--call", "test_pack.functions:torch_double"],
+      lines: [callLine(1, args: ["x": .object(tensor)])])
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    let output = try #require(run.record(1)?["outputs"]?[0], "\(run.stdoutText)")
+    #expect(output["kind"] == "torch.Tensor")
+    #expect(output["over_the_mapping"] == .bool(true), "the tensor wraps the mapped memory, not a copy")
+    let (record, bytes) = try consumeTensor(output["doubled"])
+    #expect(record.dtype == .float32 && record.shape == [1, 1, 2, 3])
+    #expect(bytes == floatBytes(values.map { $0 * 2 }))
+    #expect(!segmentExists(tensor))
+  }
+
+  @Test func bfloat16GoesBothWaysAsTorchBfloat16() throws {
+    let bits: [UInt16] = [0x3F80, 0x4000, 0xC040, 0x7F80]
+    let tensor = try shmTensor("x", .bfloat16, [2, 2], bytes: leBytes(bits))
+    let run = try nodeRun(
+      ["--tensors", "torch", "--path", torchPath, "--call", "test_pack.functions:torch_bfloat16"],
+      lines: [callLine(1, args: ["x": .object(tensor)])])
+    let output = try #require(run.record(1)?["outputs"]?[0], "\(run.stdoutText) \(run.stderrText)")
+    let (record, bytes) = try consumeTensor(output)
+    #expect(record.dtype == .bfloat16 && record.shape == [2, 2])
+    #expect(bytes == leBytes(bits))
+  }
+}

@@ -87,3 +87,20 @@ def spawn_and_hang(pid_file):
     with open(pid_file, "w") as f:
         f.write(str(child.pid))
     time.sleep(60)
+
+
+def torch_double(x):
+    """With --tensors torch: x arrives as a torch tensor over the mapped segment; 2x goes back as one."""
+    import torch
+
+    assert isinstance(x, torch.Tensor), type(x)
+    return {"doubled": x * 2, "kind": type(x).__module__ + "." + type(x).__name__,
+            "over_the_mapping": not x.numpy().flags.owndata}
+
+
+def torch_bfloat16(x):
+    """With --tensors torch: a bfloat16 argument arrives as a bfloat16 tensor and goes back as one."""
+    import torch
+
+    assert x.dtype is torch.bfloat16, x.dtype
+    return x
