@@ -1,6 +1,7 @@
 // GNU extensions that `import Glibc` does not show to Swift.
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <stddef.h>
 #ifdef __GLIBC__
 #include <gnu/libc-version.h>
@@ -19,4 +20,12 @@ const char *cpipes_object_path(const void *address) {
   Dl_info info;
   if (dladdr(address, &info) == 0) return NULL;
   return info.dli_fname;
+}
+
+int cpipes_o_direct(void) {
+#ifdef O_DIRECT
+  return O_DIRECT;
+#else
+  return 0;
+#endif
 }

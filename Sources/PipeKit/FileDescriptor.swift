@@ -1,3 +1,5 @@
+import CPipeShims
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -118,5 +120,16 @@ extension FileDescriptor {
     let until = monotonicSeconds() + seconds
     var poller = pollfd(fd: rawValue, events: Int16(POLLIN), revents: 0)
     while poll(&poller, 1, 0) == 0 && monotonicSeconds() < until { sched_yield() }
+  }
+}
+
+extension FileDescriptor {
+  /// Opens an existing file for writes around the page cache (`O_DIRECT`); `nil` where the
+  /// system or the file system has no direct I/O (tmpfs, for one).
+  public static func openForDirectWrites(_ path: String) -> FileDescriptor? {
+    let flag = cpipes_o_direct()
+    guard flag != 0 else { return nil }
+    let raw = Glibc.open(path, O_WRONLY | flag | O_CLOEXEC)
+    return raw >= 0 ? FileDescriptor(rawValue: raw) : nil
   }
 }

@@ -38,7 +38,7 @@ public final class MappedRegion: @unchecked Sendable {
     let start = offset - offset % page
     let length = offset - start + count
     let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ
-    let pointer = mmap(nil, length, protection, MAP_SHARED | MAP_POPULATE, fd.rawValue, off_t(start))
+    let pointer = mmap(nil, length, protection, MAP_SHARED | (writable ? MAP_POPULATE : 0), fd.rawValue, off_t(start))
     guard let pointer, pointer != MAP_FAILED else { throw SystemError("mmap", errno: errno) }
     return MappedRegion(mapping: pointer, mappingLength: length, skip: offset - start, count: count)
   }

@@ -22,6 +22,11 @@ final class OutputFile {
   /// Large writes are hashed here, chunk by chunk, while the next chunk is being written.
   private static let hashing = DispatchQueue(label: "tensor-pack.output-hash")
   private static let overlapChunk = 8 << 20
+  /// Writes this large go around the page cache (`DirectWriter`) where the file system allows.
+  static let directThreshold = 64 << 20
+  /// The bytes written in the block `position` is in, kept for a direct write that starts there;
+  /// `nil` once a hole or a patch makes them unknown.
+  private var tail: [UInt8]? = []
 
   /// A new file at `path`, replacing any file there on `commit()`.
   convenience init(path: String) throws {
@@ -54,6 +59,7 @@ final class OutputFile {
     if bytes.count < 2 * Self.overlapChunk || digest == nil {
       digest?.update(bytes)
       try systemCall("write failed") { try fd.writeAll(bytes) }
+      keepTail(bytes)
     } else {
       let hashed = DispatchGroup()
       let running = RunningDigest(digest!)
@@ -61,16 +67,41 @@ final class OutputFile {
         hashed.wait()
         digest = running.digest
       }
-      var start = 0
-      while start < bytes.count {
-        nonisolated(unsafe) let chunk = UnsafeRawBufferPointer(
-          rebasing: bytes[start..<min(start + Self.overlapChunk, bytes.count)])
-        Self.hashing.async(group: hashed) { running.digest.update(chunk) }
-        try systemCall("write failed") { try fd.writeAll(chunk) }
-        start += chunk.count
+      let hash: (UnsafeRawBufferPointer) -> Void = { piece in
+        nonisolated(unsafe) let piece = piece
+        Self.hashing.async(group: hashed) { running.digest.update(piece) }
+      }
+      if bytes.count >= Self.directThreshold, let tail, let direct = FileDescriptor.openForDirectWrites(writingPath) {
+        defer { direct.close() }
+        self.tail = try systemCall("write failed") {
+          try DirectWriter.write(bytes, at: position, tail: tail, direct: direct, fd: fd, each: hash)
+        }
+        _ = try systemCall("cannot seek") {
+          try valueOrErrno("lseek") { lseek(fd.rawValue, off_t(position + bytes.count), SEEK_SET) }
+        }
+      } else {
+        var start = 0
+        while start < bytes.count {
+          let chunk = UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + Self.overlapChunk, bytes.count)])
+          hash(chunk)
+          try systemCall("write failed") { try fd.writeAll(chunk) }
+          start += chunk.count
+        }
+        keepTail(bytes)
       }
     }
     position += bytes.count
+  }
+
+  /// Keeps the bytes of the block the position ends in, after `bytes` were written at `position`.
+  private func keepTail(_ bytes: UnsafeRawBufferPointer) {
+    guard let tail else { return }
+    let keep = (position + bytes.count) % DirectWriter.block
+    if bytes.count >= keep {
+      self.tail = Array(bytes[(bytes.count - keep)...])
+    } else {
+      self.tail = Array(tail.suffix(keep - bytes.count)) + Array(bytes)
+    }
   }
 
   /// The SHA-256 of the file's bytes as written, when they were written front to back; once.
@@ -89,6 +120,7 @@ final class OutputFile {
     _ = try systemCall("cannot seek") { try valueOrErrno("lseek") { lseek(fd.rawValue, off_t(target), SEEK_SET) } }
     position = target
     digest = nil
+    tail = nil
   }
 
   /// Overwrites bytes already written at `offset` (a header completed after its data).
@@ -97,6 +129,7 @@ final class OutputFile {
       throw TensorFormatError.io("patch outside the bytes written")
     }
     digest = nil
+    tail = nil
     var done = 0
     while done < bytes.count {
       done += try systemCall("write failed") {

@@ -9,4 +9,7 @@ const char *cpipes_glibc_version(void);
 /// The corresponding C function is dladdr.
 const char *cpipes_object_path(const void *address);
 
+/// The open(2) flag for direct I/O around the page cache (O_DIRECT), or 0 where there is none.
+int cpipes_o_direct(void);
+
 #endif
