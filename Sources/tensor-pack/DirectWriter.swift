@@ -31,6 +31,13 @@ struct DirectWriter {
       let n = min(chunk - fill, bytes.count - start)
       let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<start + n])
       each(piece)
+      if fill == 0 && n == chunk && Int(bitPattern: piece.baseAddress) % block == 0 {
+        // Aligned in the file and in memory: straight from the source, no copy.
+        try writeAligned(direct, UnsafeMutableRawPointer(mutating: piece.baseAddress!), chunk, at: fileOffset)
+        fileOffset += chunk
+        start += n
+        continue
+      }
       (bounce + fill).copyMemory(from: piece.baseAddress!, byteCount: n)
       fill += n
       start += n

@@ -29,7 +29,8 @@ enum Npy {
     }
   }
 
-  /// Writes `tensor` as an `.npy` file byte-identical to what `np.save` writes.
+  /// Writes `tensor` as an `.npy` file byte-identical to what `np.save` writes (below 64 MiB;
+  /// above, the header is padded to 4 KiB).
   static func write(_ tensor: LocatedTensor, to path: String) throws {
     try write(tensor, into: withErrorContext(path) { try OutputFile(path: path) })
   }
@@ -37,7 +38,10 @@ enum Npy {
   /// Writes `tensor` into `out` and commits it.
   static func write(_ tensor: LocatedTensor, into out: OutputFile) throws {
     try withErrorContext(out.path) {
-      try out.write(try NpyHeader.encode(dtype: tensor.dtype, shape: tensor.shape))
+      // A tensor that will go around the page cache gets a header padded to a block, so its
+      // bytes are written straight from where they are, with no copy on the way.
+      let alignment = tensor.nbytes >= OutputFile.directThreshold ? DirectWriter.block : 64
+      try out.write(try NpyHeader.encode(dtype: tensor.dtype, shape: tensor.shape, alignment: alignment))
       try tensor.withBytes { try out.write($0) }
       try out.commit()
     }

@@ -88,7 +88,9 @@ struct NpyHeader: Equatable {
   /// The header `np.save` writes for a C-order little-endian array: version 1.0 (2.0 when it does
   /// not fit), the dict with numpy's spare space for growing the first axis, padded so the data
   /// starts on a 64-byte boundary. The result is byte-identical to numpy's.
-  static func encode(dtype: DType, shape: [Int]) throws -> [UInt8] {
+  /// The header `np.save` writes (`alignment` 64); a larger alignment pads it further, so the
+  /// data starts on a block boundary of the file (`np.load` reads any padding).
+  static func encode(dtype: DType, shape: [Int], alignment: Int = 64) throws -> [UInt8] {
     guard let descr = dtype.numpyDescr else {
       throw TensorFormatError.unwritable("bfloat16 has no numpy dtype; write it as safetensors instead")
     }
@@ -101,7 +103,7 @@ struct NpyHeader: Equatable {
     for (major, lengthSize) in [(UInt8(1), 2), (UInt8(2), 4)] {
       let fixed = 6 + 2 + lengthSize
       let headerLength = body.count + 1
-      let padding = 64 - (fixed + headerLength) % 64
+      let padding = alignment - (fixed + headerLength) % alignment
       let total = headerLength + padding
       if lengthSize == 2 && total > Int(UInt16.max) { continue }
       guard total <= Int(UInt32.max) else { break }

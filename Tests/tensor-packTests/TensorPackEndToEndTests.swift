@@ -75,6 +75,15 @@ import Testing
       original.withUnsafeBytes { memcmp(file.baseAddress! + file.count - $0.count, $0.baseAddress!, $0.count) == 0 }
     }
     #expect(same, "the tensor's bytes end the file, intact")
+    if format == "npy" {
+      #expect(bytes.count - original.count == 4096, "a large npy's header is padded to a block")
+      if let python = Interop.python {
+        let check = try Products.shell(
+          "'\(python)' -c 'import numpy, sys; a = numpy.load(sys.argv[1]); print(a.dtype, a.shape)' '\(file["path"]!.stringValue!)'"
+        )
+        #expect(check.stdoutText == "float32 (1, 4, 2048, 2101)\n", "numpy reads it: \(check.stderrText)")
+      }
+    }
   }
 
   @Test func sharedMemoryIsReleasedByTheConsumer() throws {
