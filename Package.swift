@@ -52,7 +52,10 @@ let package = Package(
     .testTarget(
       name: "node-runTests", dependencies: ["node-run", "tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "ComfyRemoteTests", dependencies: ["ComfyRemote", "PipeKit", "TestSupport"]),
-    .testTarget(name: "remote-queueTests", dependencies: ["remote-queue", "RemoteQueue", "PipeKit", "TestSupport"]),
-    .testTarget(name: "remote-fetchTests", dependencies: ["remote-fetch", "PipeKit", "TestSupport"]),
+    .target(
+      name: "ComfyFakes", dependencies: ["ComfyRemote", "PipeHTTP", "PipeKit", "TestSupport"], path: "Tests/ComfyFakes"),
+    .testTarget(
+      name: "remote-queueTests", dependencies: ["remote-queue", "RemoteQueue", "PipeKit", "TestSupport", "ComfyFakes"]),
+    .testTarget(name: "remote-fetchTests", dependencies: ["remote-fetch", "PipeKit", "TestSupport", "ComfyFakes"]),
   ]
 )

@@ -80,7 +80,7 @@ import Testing
     let a = try FakeComfy(in: scratch)
     let job = try a.queue(Workflows.slow(5, prefix: "int"), id: "i")
     let promptID = try #require(try JSON.parse(job).objectValue?["prompt_id"]?.stringValue)
-    later(0.5) { _ = try? a.post("/interrupt", #"{"prompt_id":"\#(promptID)"}"#) }
+    later(0.5) { try? a.client.interrupt(promptID: promptID) }
     let run = try fetch(["-o", scratch.path + "/int"], input: job + "\n")
     #expect(run.exit == .exited(1))
     #expect(records(run, "error").first?["code"] == "interrupted")
@@ -129,6 +129,38 @@ import Testing
     #expect(run.exit == .exited(0), "\(run.stderrText)")
     #expect(records(run, "done").count == 2)
     #expect(records(run, "file").count == 2)
+  }
+
+  /// ComfyUI's two-sockets bug (reference §2.1) starves remote-fetch's WebSocket of every event:
+  /// a socket on the same clientId that closes after remote-fetch connected takes remote-fetch's
+  /// entry with it. Only the periodic /history check then sees the job finish.
+  @Test func theCheckIntervalFindsAJobWhoseEventsAreLost() throws {
+    let a = try FakeComfy(in: scratch)
+    let thief = try WebSocket.connect("ws://127.0.0.1:\(a.port)/ws?clientId=starved")
+    let job = try a.queue(Workflows.slow(1.5, prefix: "starved"), clientID: "starved", id: "s")
+    later(0.8) { thief.close(code: 1000) }
+    let started = monotonicSeconds()
+    let run = try fetch(["-o", scratch.path + "/starved", "--check-interval", "0.25"], input: job + "\n")
+    let took = monotonicSeconds() - started
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    #expect(records(run, "done").map { $0["id"] } == ["s"])
+    #expect(took < 4, "found by the 0.25 s check, not the default 5 s one (took \(took) s)")
+    #expect(try fetch(["--check-interval", "soon", "-o", scratch.path], input: "").exit == .exited(64))
+  }
+
+  @Test func theRequestTimeoutBoundsAStalledServer() throws {
+    let a = try FakeComfy(in: scratch)
+    let job = try a.queue(Workflows.noise(seed: 11, prefix: "stall"), id: "t")
+    let parsed = try JSON.parse(job)
+    let promptID = try #require(parsed["prompt_id"]?.stringValue)
+    _ = try a.waitHistory(promptID)
+    try a.fault("GET /history/\(promptID)", "stall", times: 10)
+    let started = monotonicSeconds()
+    let run = try fetch(
+      ["-o", scratch.path + "/stall", "--poll", "--request-timeout", "0.3", "--retries", "0"], input: job + "\n")
+    #expect(monotonicSeconds() - started < 4, "the fake stalls each answer for 5 s")
+    #expect(run.exit != .exited(0))
+    #expect(records(run, "error").map { $0["id"] } == ["t"], "\(run.stdoutText)")
   }
 
   @Test func timeoutBoundsAJob() throws {

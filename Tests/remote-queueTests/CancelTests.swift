@@ -29,7 +29,7 @@ import Testing
     #expect(records.count == 4)
     #expect(
       records[1] == [
-        "type": "cancel", "id": "a", "remote": .string(server.baseURL), "prompt_id": .string(running),
+        "type": "cancel", "id": "a", "remote": .string(server.remote), "prompt_id": .string(running),
         "state": "running", "action": "interrupted",
       ])
     #expect(records[0]["state"] == "pending" && records[0]["action"] == "deleted" && records[0]["id"] == "b")

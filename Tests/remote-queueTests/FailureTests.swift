@@ -40,7 +40,7 @@ import Testing
     #expect(error["type"] == "error" && error["code"] == "rejected" && error["id"] == "bad")
     #expect(error["detail"]?["error"]?["type"] == "prompt_outputs_failed_validation")
     #expect(error["detail"]?["node_errors"]?["1"]?["errors"]?.arrayValue?.first?["type"] == "value_smaller_than_min")
-    #expect(error["detail"]?["remote"]?.stringValue == Self.server.baseURL)
+    #expect(error["detail"]?["remote"]?.stringValue == Self.server.remote)
     #expect(run.records.last?.type == "job", "the next input is still queued")
   }
 
@@ -51,7 +51,7 @@ import Testing
     let run = try remoteQueue(["--to", to, "--retries", "0", "--no-carry"], input: input)
     #expect(run.exit == .exited(0), "\(run.stderrText)")
     #expect(run.records.count == 2)
-    #expect(run.records.allSatisfy { $0["remote"]?.stringValue == Self.server.baseURL })
+    #expect(run.records.allSatisfy { $0["remote"]?.stringValue == Self.server.remote })
     #expect(run.stderrText.contains("skipping http://127.0.0.1:\(Self.deadPort)"))
   }
 

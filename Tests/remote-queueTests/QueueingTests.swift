@@ -17,13 +17,13 @@ import Testing
     #expect(run.exit == .exited(0), "\(run.stderrText)")
     let jobs = run.records
     #expect(jobs.count == 6 && jobs.allSatisfy { $0.type == "job" })
-    #expect(Set(jobs.compactMap { $0["remote"]?.stringValue }) == Set(servers.map(\.baseURL)))
+    #expect(Set(jobs.compactMap { $0["remote"]?.stringValue }) == Set(servers.map(\.remote)))
     #expect(jobs.compactMap { $0.input("2", "seed")?.intValue } == [42, 52, 62, 72, 82, 92])
     #expect(jobs.map { $0["variant"]?.intValue ?? -1 } == Array(0..<6))
     #expect(Set(jobs.compactMap { $0["prompt_id"]?.stringValue }).count == 6)
     #expect(Set(jobs.compactMap { $0["client_id"]?.stringValue }).count == 1)
     for job in jobs {
-      let server = try #require(servers.first { $0.baseURL == job["remote"]?.stringValue })
+      let server = try #require(servers.first { $0.remote == job["remote"]?.stringValue })
       let id = try #require(job["prompt_id"]?.stringValue)
       #expect(id == id.lowercased() && id.count == 36)
       let entry = try #require(try server.waitHistory(id))
@@ -33,6 +33,18 @@ import Testing
       #expect(extra?["comfy_pipes"]?["tool"] == "remote-queue")
       #expect(entry["prompt"]?.arrayValue?[0] == job["number"])
     }
+  }
+
+  @Test func theClientIDCanBeChosen() throws {
+    let server = Self.trio[0]
+    let file = try scratch.write("cid.json", noiseWorkflow(prefix: "rq_test/cid").serialized)
+    let run = try remoteQueue(["--to", server.address, "--client-id", "my-client-7", file])
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    let job = try #require(run.records.first)
+    #expect(job["client_id"] == "my-client-7")
+    let promptID = try #require(job["prompt_id"]?.stringValue)
+    let entry = try #require(try server.waitHistory(promptID))
+    #expect(entry["prompt"]?.arrayValue?[3]["client_id"] == "my-client-7", "the server got it too")
   }
 
   @Test func aTemplateAndAParameterFileGiveOneJobPerLine() throws {
@@ -115,9 +127,9 @@ import Testing
   @Test func theDefaultServerComesFromCOMFY_REMOTE() throws {
     let run = try remoteQueue(
       ["--no-carry"], input: line(noiseWorkflow(prefix: "rq_test/env")),
-      environment: ["COMFY_REMOTE": Self.trio[2].baseURL])
+      environment: ["COMFY_REMOTE": Self.trio[2].remote])
     #expect(run.exit == .exited(0), "\(run.stderrText)")
-    #expect(run.records.first?["remote"]?.stringValue == Self.trio[2].baseURL)
+    #expect(run.records.first?["remote"]?.stringValue == Self.trio[2].remote)
   }
 
   @Test(arguments: [

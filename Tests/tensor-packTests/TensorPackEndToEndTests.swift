@@ -86,6 +86,27 @@ import Testing
     }
   }
 
+  @Test func existingFilesAreKeptUnlessForced() throws {
+    let out = try scratch.directory("force")
+    let first = try randomTensor("same", .int16, [3], seed: 1)
+    let second = try randomTensor("same", .int16, [3], seed: 2)
+    func unpack(_ tensor: LocatedTensor, _ extra: [String]) throws -> String {
+      let source = "\(try scratch.directory("force-\(UInt32.random(in: 0...UInt32.max))"))/same.npy"
+      try Npy.write(tensor, to: source)
+      let packed = try tensorPack(["--to", "inline", source])
+      let run = try tensorPack(["-u", "-o", out] + extra, input: packed.stdoutText)
+      #expect(run.exit == .exited(0), "\(run.stderrText)")
+      return try #require(run.records.first?["path"]?.stringValue)
+    }
+    let kept = try unpack(first, [])
+    let beside = try unpack(second, [])
+    #expect(beside != kept, "a second file gets a new name")
+    #expect(try Npy.read(path: kept).loadBytes() == first.loadBytes())
+    let replaced = try unpack(second, ["--force"])
+    #expect(replaced == kept, "--force writes over the first")
+    #expect(try Npy.read(path: kept).loadBytes() == second.loadBytes())
+  }
+
   @Test func sharedMemoryIsReleasedByTheConsumer() throws {
     let path = try writeNpy("consumed.npy", try randomTensor("consumed", .float32, [64, 64]))
     let packed = try tensorPack([path])

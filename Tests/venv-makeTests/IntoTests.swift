@@ -53,4 +53,25 @@ import Testing
     #expect(torch.record("venv") == nil)
     #expect(try installed(python) == after)
   }
+
+  /// A stand-in wheel named torch (a tiny pure-Python package, not torch): refused by `--into`
+  /// unless `--allow-torch`, then installed.
+  @Test func allowTorchLetsATorchWheelIn() throws {
+    let host = "\(scratch.path)/torch-host"
+    let made = try VenvFixtures.venvMake(["--dir", host, "--python", VenvFixtures.python], input: "")
+    #expect(made.exit == .exited(0), "\(made.stderrText)")
+    let python = "\(host)/bin/python"
+    let wheel = try VenvFixtures.probeWheel(version: "0.0.1", in: try scratch.directory("torch-wheels"), name: "torch")
+    let record: JSONObject = [
+      "type": "wheel", "name": "torch", "version": "0.0.1", "url": .string("file://\(wheel.path)"),
+      "filename": "torch-0.0.1-py3-none-any.whl", "sha256": .string(wheel.sha256), "source": "test",
+    ]
+    let input = JSON.object(record).serialized + "\n"
+    let refused = try VenvFixtures.venvMake(["--into", python], input: input)
+    #expect(refused.record("error")?["code"] == "torch-refused")
+    let allowed = try VenvFixtures.venvMake(["--into", python, "--allow-torch"], input: input)
+    #expect(allowed.exit == .exited(0), "\(allowed.stderrText)")
+    #expect(allowed.record("venv")?["packages"] == [["name": "torch", "version": "0.0.1"]])
+    #expect(try VenvFixtures.pythonSays(python, "import torch; print(torch.VERSION)") == "0.0.1")
+  }
 }
