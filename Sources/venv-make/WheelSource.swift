@@ -40,14 +40,6 @@ enum WheelSource {
   /// The hex sha256 of a file, streamed; `nil` when it cannot be read.
   static func fileSHA256(_ path: String) -> String? {
     guard let fd = try? FileDescriptor.open(path, O_RDONLY) else { return nil }
-    return fd.closeAfter { fd in
-      var hash = SHA256()
-      var chunk = [UInt8](repeating: 0, count: 1 << 16)
-      while true {
-        guard let n = try? chunk.withUnsafeMutableBytes({ try fd.read(into: $0) }) else { return nil }
-        if n == 0 { return hash.finalize() }
-        chunk.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-      }
-    }
+    return fd.closeAfter { try? SHA256.hex(of: $0) }
   }
 }
