@@ -1,9 +1,9 @@
 #!/bin/sh
 # make bench, tensor-pack part: pack a 1 GiB float32 .npy into shared memory and unpack it back
-# to a file, against one memcpy of 1 GiB measured in the same run (DESIGN.md §4: ≥ 50 % of
-# memcpy bandwidth). The baseline is a memcpy into new memory (mapped with MAP_POPULATE inside
-# the timing), since a new segment's pages must be allocated and zeroed too; the page-by-page and
-# already-touched memcpy figures are printed beside it. Prints a markdown table row per measure.
+# to a file, against a memcpy of 1 GiB measured in the same run (DESIGN.md §4: ≥ 50 % of memcpy
+# bandwidth). The baseline is the best of three memcpys into new memory (mapped with MAP_POPULATE
+# inside the timing), since a new segment's pages must be allocated and zeroed too; the
+# page-by-page and already-touched memcpy figures are printed beside it. Prints a markdown table row per measure.
 set -eu
 bin=${BIN:-bin}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cpipes-bench-XXXXXX")

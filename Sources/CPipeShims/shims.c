@@ -1,7 +1,11 @@
 // GNU extensions that `import Glibc` does not show to Swift.
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
+#ifdef __linux__
+#include <linux/falloc.h>
+#endif
 #include <stddef.h>
 #ifdef __GLIBC__
 #include <gnu/libc-version.h>
@@ -27,5 +31,14 @@ int cpipes_o_direct(void) {
   return O_DIRECT;
 #else
   return 0;
+#endif
+}
+
+int cpipes_punch_hole(int fd, long long offset, long long length) {
+#if defined(FALLOC_FL_PUNCH_HOLE) && defined(FALLOC_FL_KEEP_SIZE)
+  return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)length);
+#else
+  errno = EOPNOTSUPP;
+  return -1;
 #endif
 }

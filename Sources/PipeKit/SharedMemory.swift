@@ -1,3 +1,5 @@
+import CPipeShims
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -9,12 +11,47 @@ public final class MappedRegion: @unchecked Sendable {
   public let count: Int
   private let mapping: UnsafeMutableRawPointer?
   private let mappingLength: Int
+  /// A consumed segment that no name links to any more, open for writing, and the file offset
+  /// of `base`: `discard` frees its pages (see `SharedMemory.map`).
+  private var segment: (fd: FileDescriptor, offset: Int)?
+  /// The file offset up to which `discard` has freed the segment.
+  private var discarded: Int?
 
   init(mapping: UnsafeMutableRawPointer?, mappingLength: Int, skip: Int, count: Int) {
     self.mapping = mapping
     self.mappingLength = mappingLength
     self.base = mapping.map { $0 + skip }
     self.count = count
+  }
+
+  /// Whether `discard` frees memory: the region is a consumed segment that only this process
+  /// can still reach.
+  public var canDiscard: Bool { segment != nil }
+
+  /// Frees the memory of the whole pages before `end` (an offset into `bytes`) not freed yet,
+  /// for a consumer that reads a consumed segment once, front to back: the memory goes back as
+  /// it reads instead of all at exit. The bytes before `end` read as zeros afterwards. Does
+  /// nothing for other regions, or where the file system cannot punch holes. Not thread-safe.
+  /// The C call is `fallocate(PUNCH_HOLE | KEEP_SIZE)`.
+  public func discard(through end: Int) {
+    guard let segment else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let start = discarded ?? (segment.offset + page - 1) / page * page
+    let stop = (segment.offset + min(end, count)) / page * page
+    guard stop > start else { return }
+    if cpipes_punch_hole(segment.fd.rawValue, Int64(start), Int64(stop - start)) != 0 {
+      self.segment?.fd.close()
+      self.segment = nil
+    }
+    discarded = stop
+  }
+
+  /// Lets `discard` free the pages of the segment open as `fd`, when no name links to it.
+  func keepForDiscard(_ fd: FileDescriptor, offset: Int) -> Bool {
+    var info = stat()
+    guard mapping != nil, fstat(fd.rawValue, &info) == 0, info.st_nlink == 0 else { return false }
+    segment = (fd, offset)
+    return true
   }
 
   /// The bytes; valid only while the region is alive (prefer `withBytes`).
@@ -28,6 +65,7 @@ public final class MappedRegion: @unchecked Sendable {
 
   deinit {
     if let mapping { munmap(mapping, mappingLength) }
+    segment?.fd.close()
   }
 
   /// Maps `count` bytes at `offset` of an open file. The C function is `mmap`; the offset is
@@ -150,13 +188,17 @@ public enum SharedMemory {
       bytes.withUnsafeBytes { region.mutableBytes.copyMemory(from: $0) }
       return region
     case .shm(let name, let o, let n):
-      fd = FileDescriptor(rawValue: try valueOrErrno("shm_open \(name)") { shm_open(name, O_RDONLY, 0) })
+      fd = try openSegment(name, consume: consume) { shm_open(name, $0, 0) }
       (offset, nbytes) = (o, n)
-    case .shmFile(let path, let o, let n), .file(let path, let o, let n):
+    case .shmFile(let path, let o, let n):
+      fd = try openSegment(path, consume: consume) { Glibc.open(path, $0 | O_CLOEXEC) }
+      (offset, nbytes) = (o, n)
+    case .file(let path, let o, let n):
       fd = try FileDescriptor.open(path, O_RDONLY)
       (offset, nbytes) = (o, n)
     }
-    defer { fd.close() }
+    var keptOpen = false
+    defer { if !keptOpen { fd.close() } }
     var info = stat()
     _ = try valueOrErrno("fstat") { fstat(fd.rawValue, &info) }
     guard (info.st_mode & S_IFMT) == S_IFREG || storage.isConsumable else {
@@ -166,8 +208,23 @@ public enum SharedMemory {
       throw TensorError("tensor bytes \(offset)..<\(offset + nbytes) lie outside the \(info.st_size)-byte segment")
     }
     let region = try MappedRegion.map(fd, offset: offset, count: nbytes, writable: false)
-    if consume { release(storage) }
+    if consume {
+      release(storage)
+      keptOpen = region.keepForDiscard(fd, offset: offset)
+    }
     return region
+  }
+
+  /// Opens a segment with `open(flags)`: for writing too when it is being consumed (the mapping
+  /// stays read-only; the descriptor lets `MappedRegion.discard` free pages), read-only where
+  /// that is all the segment allows.
+  static func openSegment(_ name: String, consume: Bool, _ open: (Int32) -> Int32) throws -> FileDescriptor {
+    if consume {
+      let fd = open(O_RDWR | O_NOFOLLOW)
+      if fd >= 0 { return FileDescriptor(rawValue: fd) }
+      guard errno == EACCES || errno == EROFS || errno == EPERM else { throw SystemError("open \(name)", errno: errno) }
+    }
+    return FileDescriptor(rawValue: try valueOrErrno("open \(name)") { open(O_RDONLY | O_NOFOLLOW) })
   }
 
   /// Unlinks a consumable segment (nothing for `file` and `inline`).

@@ -42,7 +42,7 @@ enum Npy {
       // bytes are written straight from where they are, with no copy on the way.
       let alignment = tensor.nbytes >= OutputFile.directThreshold ? DirectWriter.block : 64
       try out.write(try NpyHeader.encode(dtype: tensor.dtype, shape: tensor.shape, alignment: alignment))
-      try tensor.withBytes { try out.write($0) }
+      try tensor.writeBytes(into: out)
       try out.commit()
     }
   }

@@ -54,8 +54,10 @@ final class OutputFile {
   }
 
   /// Writes all of `bytes` (PipeKit's `writeAll`: short writes and `EINTR` retried), hashing
-  /// them on a second thread as they go, so a large tensor costs about one pass, not two.
-  func write(_ bytes: UnsafeRawBufferPointer) throws {
+  /// them on a second thread as they go, so a large tensor costs about one pass, not two. When
+  /// `bytes` lie in `source`, a consumed segment, its memory is freed behind the write: each
+  /// chunk once it is both written and hashed (`MappedRegion.discard`).
+  func write(_ bytes: UnsafeRawBufferPointer, freeing source: MappedRegion? = nil) throws {
     if bytes.count < 2 * Self.overlapChunk || digest == nil {
       digest?.update(bytes)
       try systemCall("write failed") { try fd.writeAll(bytes) }
@@ -63,18 +65,24 @@ final class OutputFile {
     } else {
       let hashed = DispatchGroup()
       let running = RunningDigest(digest!)
+      let freeing = source.flatMap { FreedBehind($0, bytes) }
       defer {
         hashed.wait()
         digest = running.digest
+        freeing?.finish()
       }
       let hash: (UnsafeRawBufferPointer) -> Void = { piece in
         nonisolated(unsafe) let piece = piece
-        Self.hashing.async(group: hashed) { running.digest.update(piece) }
+        Self.hashing.async(group: hashed) {
+          running.digest.update(piece)
+          freeing?.hashed(piece)
+        }
       }
+      let written: (UnsafeRawBufferPointer) -> Void = { freeing?.written($0) }
       if bytes.count >= Self.directThreshold, let tail, let direct = FileDescriptor.openForDirectWrites(writingPath) {
         defer { direct.close() }
         self.tail = try systemCall("write failed") {
-          try DirectWriter.write(bytes, at: position, tail: tail, direct: direct, fd: fd, each: hash)
+          try DirectWriter.write(bytes, at: position, tail: tail, direct: direct, fd: fd, before: hash, after: written)
         }
         _ = try systemCall("cannot seek") {
           try valueOrErrno("lseek") { lseek(fd.rawValue, off_t(position + bytes.count), SEEK_SET) }
@@ -85,6 +93,7 @@ final class OutputFile {
           let chunk = UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + Self.overlapChunk, bytes.count)])
           hash(chunk)
           try systemCall("write failed") { try fd.writeAll(chunk) }
+          written(chunk)
           start += chunk.count
         }
         keepTail(bytes)
@@ -159,4 +168,35 @@ final class OutputFile {
 private final class RunningDigest: @unchecked Sendable {
   var digest: SHA256
   init(_ digest: SHA256) { self.digest = digest }
+}
+
+/// Frees a consumed segment's memory behind a write: the bytes up to where they are both written
+/// and hashed. Progress comes from two threads; the state and the frees are on one queue.
+private final class FreedBehind: @unchecked Sendable {
+  private let region: MappedRegion
+  private let queue = DispatchQueue(label: "tensor-pack.free-behind")
+  private var writtenEnd = 0
+  private var hashedEnd = 0
+
+  /// Nil unless `bytes` lie in `region` and freeing its pages frees memory.
+  init?(_ region: MappedRegion, _ bytes: UnsafeRawBufferPointer) {
+    guard region.canDiscard, let base = region.base, let start = bytes.baseAddress,
+      start >= UnsafeRawPointer(base), start + bytes.count <= UnsafeRawPointer(base) + region.count
+    else { return nil }
+    self.region = region
+  }
+
+  func written(_ piece: UnsafeRawBufferPointer) { advance(piece) { $0.writtenEnd = $1 } }
+  func hashed(_ piece: UnsafeRawBufferPointer) { advance(piece) { $0.hashedEnd = $1 } }
+
+  /// Waits until the frees asked for so far are done.
+  func finish() { queue.sync {} }
+
+  private func advance(_ piece: UnsafeRawBufferPointer, _ update: @escaping @Sendable (FreedBehind, Int) -> Void) {
+    let end = UnsafeRawPointer(piece.baseAddress!) + piece.count - UnsafeRawPointer(region.base!)
+    queue.async {
+      update(self, end)
+      self.region.discard(through: min(self.writtenEnd, self.hashedEnd))
+    }
+  }
 }

@@ -150,7 +150,7 @@ enum Safetensors {
       var prefix: [UInt8] = []
       prefix.appendLE(UInt64(text.count))
       try out.write(prefix + text)
-      for tensor in ordered { try tensor.withBytes { try out.write($0) } }
+      for tensor in ordered { try tensor.writeBytes(into: out) }
       try out.commit()
     }
   }

@@ -94,6 +94,53 @@ import Testing
     #expect(throws: SystemError.self) { try SharedMemory.map(storage, consume: true) }
   }
 
+  /// A consumer that reads a consumed segment once gives its memory back as it goes: the whole
+  /// pages before the mark leave memory (not resident, reading as zeros), the rest stays intact.
+  @Test func consumedSegmentsAreFreedBehindTheReader() throws {
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let (storage, writer) = try SharedMemory.create(nbytes: page * 4)
+    writer.mutableBytes.initializeMemory(as: UInt8.self, repeating: 7)
+    let reader = try SharedMemory.map(storage, consume: true)
+    #expect(reader.canDiscard)
+    reader.discard(through: page * 2 + 100)
+    #expect(try resident(writer) == [false, false, true, true], "a partial page is kept")
+    reader.discard(through: page)
+    #expect(try resident(writer) == [false, false, true, true], "nothing twice, nothing backwards")
+    #expect(reader.withBytes { ($0[0], $0[page * 2 - 1], $0[page * 2], $0[page * 4 - 1]) } == (0, 0, 7, 7))
+    reader.discard(through: page * 4)
+    #expect(try resident(writer).suffix(2) == [false, false])
+  }
+
+  /// A segment that another name still links to (a producer's pool, DESIGN.md §2) and file
+  /// storage are never freed: their bytes are not the consumer's alone.
+  @Test func linkedSegmentsAndFilesAreNeverFreed() throws {
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let (storage, writer) = try SharedMemory.create(nbytes: page * 2)
+    writer.mutableBytes.initializeMemory(as: UInt8.self, repeating: 5)
+    guard case .shm(let name, _, _) = storage else { Issue.record("expected shm storage"); return }
+    let pool = "/dev/shm/cpipes-\(getpid())-pool\(UInt32.random(in: 0...UInt32.max))"
+    #expect(link("/dev/shm" + name, pool) == 0)
+    defer { unlink(pool) }
+    let reader = try SharedMemory.map(storage, consume: true)
+    #expect(!reader.canDiscard)
+    reader.discard(through: page * 2)
+    #expect(try resident(writer) == [true, true])
+    #expect(reader.withBytes { $0[0] } == 5)
+    let path = try TemporaryDirectory.shared.write("kept-\(UInt32.random(in: 0...UInt32.max)).bin", "0123456789")
+    let file = try SharedMemory.map(.file(path: path, offset: 0, nbytes: 10), consume: true)
+    #expect(!file.canDiscard)
+    file.discard(through: 10)
+    #expect(file.withBytes { $0[9] } == UInt8(ascii: "9"))
+  }
+
+  /// Which pages of `region` are in memory. The C function is `mincore`.
+  func resident(_ region: MappedRegion) throws -> [Bool] {
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    var pages = [UInt8](repeating: 0, count: (region.count + page - 1) / page)
+    _ = try valueOrErrno("mincore") { mincore(region.base, region.count, &pages) }
+    return pages.map { $0 & 1 == 1 }
+  }
+
   @Test func fileStorageChecksBoundsAndMapsAtAnyOffset() throws {
     let bytes = (0..<10_000).map { Character(UnicodeScalar(UInt8(65 + $0 % 26))) }
     let path = try TemporaryDirectory.shared.write("raw-\(UInt32.random(in: 0...UInt32.max)).bin", String(bytes))

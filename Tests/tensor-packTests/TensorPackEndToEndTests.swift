@@ -86,6 +86,30 @@ import Testing
     }
   }
 
+  /// The consumer gives a large segment's memory back while it writes, not at exit: here the
+  /// test is the producer and keeps its own mapping, which would hold every page if tensor-pack
+  /// only unlinked the segment. The file must still hold every byte.
+  @Test func aLargeConsumedSegmentIsFreedAsItIsWritten() throws {
+    let count = 80 << 20
+    let (storage, writer) = try SharedMemory.create(nbytes: count)
+    let words = writer.mutableBytes.bindMemory(to: UInt32.self)
+    for k in words.indices { words[k] = UInt32(truncatingIfNeeded: k &* 2_654_435_761) }
+    let expected = SHA256.hex(UnsafeRawBufferPointer(writer.mutableBytes))
+    let record = TensorRecord(name: "freed", dtype: .int32, shape: [count / 4], storage: storage).record
+    let out = try scratch.directory("freed")
+    let run = try tensorPack(
+      ["--unpack", "-o", out, "--format", "safetensors"], input: JSON.object(record).serialized + "\n")
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    var pages = [UInt8](repeating: 0, count: count / page)
+    #expect(mincore(writer.base, count, &pages) == 0)
+    let resident = pages.filter { $0 & 1 == 1 }.count
+    #expect(resident == 0, "no page of the consumed segment is left in memory")
+    let path = try #require(run.records.first?["path"]?.stringValue)
+    let tensor = try #require(try Safetensors.read(path: path).tensor(named: "freed"))
+    #expect(try tensor.withBytes { SHA256.hex($0) } == expected)
+  }
+
   @Test func existingFilesAreKeptUnlessForced() throws {
     let out = try scratch.directory("force")
     let first = try randomTensor("same", .int16, [3], seed: 1)
@@ -273,7 +297,7 @@ import Testing
     let native = inputs.filter { !$0.hasSuffix(".npy") }.map { "'\(input)/\($0)'" }.joined(separator: " ")
     let asNative = try Products.shell("tensor-pack --mask \(native) | tensor-pack -u -o '\(out)/native'")
     #expect(asNative.exit == .exited(0), "\(asNative.stderrText)")
-    let latent = try Products.run("tensor-pack", ["\(input)/render.latent"]).records.first
+    let latent = try Products.run("tensor-pack", ["--to", "inline", "\(input)/render.latent"]).records.first
     #expect(latent?["layout"] == "latent")
     #expect(latent?["shape"] == [1, 4, 8, 8])
     let st = try Products.shell(

@@ -12,4 +12,9 @@ const char *cpipes_object_path(const void *address);
 /// The open(2) flag for direct I/O around the page cache (O_DIRECT), or 0 where there is none.
 int cpipes_o_direct(void);
 
+/// Frees the bytes `offset..<offset+length` of `fd`'s file, keeping its size; they read as
+/// zeros afterwards. 0 or -1 with errno. The corresponding C function is fallocate with
+/// FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE.
+int cpipes_punch_hole(int fd, long long offset, long long length);
+
 #endif
