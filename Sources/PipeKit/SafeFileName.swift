@@ -60,4 +60,18 @@ extension TensorRecord {
       return []
     }
   }
+
+  /// `value` with every tensor record inside it, at any depth, replaced by `transform` of it;
+  /// visited in the order `findAll` lists them.
+  public static func replacingAll(in value: JSON, _ transform: (JSONObject) throws -> JSON) rethrows -> JSON {
+    switch value {
+    case .object(let object):
+      if object.type == "tensor" { return try transform(object) }
+      return .object(JSONObject(try object.map { ($0.key, try replacingAll(in: $0.value, transform)) }))
+    case .array(let items):
+      return .array(try items.map { try replacingAll(in: $0, transform) })
+    default:
+      return value
+    }
+  }
 }

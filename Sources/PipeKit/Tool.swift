@@ -31,6 +31,12 @@ public final class Tool: @unchecked Sendable {
   /// Reports a failed item: an `error` record on stdout, one line on stderr, and its exit status.
   public func report(_ error: ErrorRecord, at position: String? = nil) {
     emit(error.record(tool: name))
+    diagnose(error, at: position)
+  }
+
+  /// Reports a failed item whose `error` record the caller writes itself (inside another
+  /// record, say): the line on stderr and the exit status.
+  public func diagnose(_ error: ErrorRecord, at position: String? = nil) {
     let place = position.map { " (at \($0))" } ?? ""
     diagnostics.error("error\(place): \(error.message)")
     note(error.exit)

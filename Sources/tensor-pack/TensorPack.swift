@@ -7,7 +7,8 @@ enum TensorPack {
     name: "tensor-pack", version: pipeKitVersion,
     overview: "Move tensors between npy, npz, safetensors, latent and PNG files and shared memory.",
     usage: [
-      "[--to shm|file|inline] [--mask] [FILE...]", "--unpack -o DIR [--format npy|safetensors|latent|png] [--force]",
+      "[--to shm|file|inline] [--mask] [FILE...]",
+      "--unpack -o DIR [--format npy|safetensors|latent|png] [--force] [--keep]",
       "--gc [--dry-run] [--older-than SECONDS]",
     ],
     arguments: [
@@ -22,6 +23,9 @@ enum TensorPack {
       OptionSpec(
         ["--format", "-f"], value: "FMT", help: "With --unpack: npy, safetensors, latent or png (default by layout)."),
       OptionSpec(["--force"], help: "With --unpack: replace existing files instead of choosing a new name."),
+      OptionSpec(
+        ["--keep", "-k"],
+        help: "With --unpack: answer a record with itself, each tensor replaced by its file record."),
       OptionSpec(["--gc"], help: "Remove shared-memory segments whose creating process is gone."),
       OptionSpec(["--dry-run", "-n"], help: "With --gc: list the orphaned segments, remove nothing."),
       OptionSpec(
@@ -46,6 +50,9 @@ enum TensorPack {
       try Unpacker(tool: tool, arguments: arguments).run()
     } else {
       for flag in ["--output", "--format"] where arguments.value(flag) != nil {
+        throw UsageError("\(flag) goes with --unpack")
+      }
+      for flag in ["--force", "--keep"] where arguments.flag(flag) {
         throw UsageError("\(flag) goes with --unpack")
       }
       try Packer(tool: tool, arguments: arguments).run()

@@ -6,7 +6,8 @@ import PipeKit
 
 /// Tensor records (at any depth of any input record) → files in a directory → `file` records.
 /// Shared-memory segments are released once read. Records without tensors pass through; a record
-/// whose tensors were written is answered by their file records, which carry its `id`.
+/// whose tensors were written is answered by their file records, which carry its `id`, or with
+/// `--keep` by itself with each tensor replaced by its file record.
 struct Unpacker {
   enum Format: String { case npy, safetensors, latent, png }
 
@@ -14,6 +15,7 @@ struct Unpacker {
   let directory: String
   let format: Format?
   let overwrite: Bool
+  let keep: Bool
 
   init(tool: Tool, arguments: Arguments) throws {
     guard let directory = arguments.value("--output") else { throw UsageError("--unpack needs -o DIR") }
@@ -28,6 +30,7 @@ struct Unpacker {
     self.tool = tool
     self.directory = directory
     self.overwrite = arguments.flag("--force")
+    self.keep = arguments.flag("--keep")
   }
 
   func run() throws {
@@ -44,11 +47,16 @@ struct Unpacker {
         let found = TensorRecord.findAll(in: .object(record))
         if found.isEmpty {
           tool.emit(record)
-          continue
-        }
-        let id = record["id"]
-        for (_, tensorRecord) in found {
-          unpack(tensorRecord, id: id ?? tensorRecord["id"], line: line)
+        } else if keep && record.type != "tensor" {
+          let kept = TensorRecord.replacingAll(in: .object(record)) { tensor in
+            let answers = unpack(tensor, id: record["id"] ?? tensor["id"], line: line)
+            return answers.count == 1 ? .object(answers[0]) : .array(answers.map { .object($0) })
+          }
+          if let kept = kept.objectValue { tool.emit(kept) }
+        } else {
+          for (_, tensor) in found {
+            unpack(tensor, id: record["id"] ?? tensor["id"], line: line).forEach(tool.emit)
+          }
         }
       case .invalid(let line, let reason):
         tool.reportInvalid(line: line, reason: reason)
@@ -56,7 +64,13 @@ struct Unpacker {
     }
   }
 
-  func unpack(_ json: JSONObject, id: JSON?, line: Int) {
+  /// Writes one tensor record's tensor and answers with its `file` records, or with one `error`
+  /// record, already diagnosed on stderr, for the caller to write.
+  func unpack(_ json: JSONObject, id: JSON?, line: Int) -> [JSONObject] {
+    func failed(_ error: ErrorRecord, at position: String? = nil) -> [JSONObject] {
+      tool.diagnose(error, at: position)
+      return [error.record(tool: tool.name)]
+    }
     let record: TensorRecord
     do {
       record = try TensorRecord(record: json)
@@ -64,25 +78,22 @@ struct Unpacker {
       if let storage = json["storage"]?.objectValue, let parsed = try? TensorRecord.parseStorage(storage) {
         SharedMemory.release(parsed)
       }
-      tool.report(
+      return failed(
         ErrorRecord(
           code: "bad-tensor", message: "tensor record: \(error.message)", id: id, detail: ["line": .int(line)]),
         at: "<stdin>:\(line)")
-      return
     }
     let name = record.name ?? "tensor"
     do {
       let region = try SharedMemory.map(record.storage, consume: true)
       let tensor = try LocatedTensor(name: name, dtype: record.dtype, shape: record.shape, bytes: .mapped(region))
-      for written in try write(tensor, layout: record.layout) {
-        tool.emit(try fileRecord(written, name: name, id: id))
-      }
+      return try write(tensor, layout: record.layout).map { try fileRecord($0, name: name, id: id) }
     } catch let error as TensorFormatError {
-      tool.report(error.record(id: id, file: nil))
+      return failed(error.record(id: id, file: nil))
     } catch let error as TensorError {
-      tool.report(ErrorRecord(code: "bad-tensor", message: "tensor '\(name)': \(error.message)", id: id))
+      return failed(ErrorRecord(code: "bad-tensor", message: "tensor '\(name)': \(error.message)", id: id))
     } catch {
-      tool.report(ErrorRecord(code: "io-error", message: "tensor '\(name)': \(error)", id: id))
+      return failed(ErrorRecord(code: "io-error", message: "tensor '\(name)': \(error)", id: id))
     }
   }
 

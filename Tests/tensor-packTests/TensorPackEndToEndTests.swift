@@ -110,6 +110,49 @@ import Testing
     #expect(try tensor.withBytes { SHA256.hex($0) } == expected)
   }
 
+  /// With --keep a record that holds tensors comes back whole, each tensor replaced by its file
+  /// record (a PNG batch by a list of them, a broken one by its error record), so a node's other
+  /// outputs survive; a tensor record on its own line is still answered by its file record.
+  @Test func keepAnswersARecordWithItsTensorsReplaced() throws {
+    func tensor(_ name: String, _ shape: [Int], layout: String? = nil) -> JSON {
+      let count = shape.reduce(1, *)
+      let bytes = (0..<count).flatMap {
+        withUnsafeBytes(of: Float(Double($0 % 7) / 7).bitPattern.littleEndian, Array.init)
+      }
+      return .object(
+        TensorRecord(name: name, dtype: .float32, shape: shape, layout: layout, storage: .inline(bytes)).record)
+    }
+    let broken: JSON = [
+      "type": "tensor", "dtype": "float32", "shape": [3], "storage": ["kind": "inline", "base64": "AAAA"],
+    ]
+    let result: JSON = [
+      "type": "result", "id": "r1", "seconds": 0.5,
+      "outputs": [
+        tensor("mask", [2]), "numpy 1.26.4", ["samples": tensor("frames", [2, 4, 4, 3], layout: "image")], broken,
+      ],
+    ]
+    let input = [result, tensor("alone", [3]), ["type": "env", "os": "linux"]].map { $0.serialized }
+    let out = try scratch.directory("keep")
+    let run = try tensorPack(["-u", "-o", out, "--keep"], input: input.joined(separator: "\n") + "\n")
+    #expect(run.exit == .exited(1), "the broken tensor fails the run")
+    #expect(run.stderrText.contains("bad-tensor") || run.stderrText.contains("holds"), "\(run.stderrText)")
+    #expect(run.records.map(\.type) == ["result", "file", "env"])
+    let kept = run.records[0]
+    #expect(kept["id"] == "r1" && kept["seconds"] == 0.5)
+    let outputs = try #require(kept["outputs"]?.arrayValue)
+    #expect(outputs.count == 4)
+    #expect(outputs[0]["type"] == "file" && outputs[0]["name"] == "mask" && outputs[0]["id"] == "r1")
+    #expect(try Npy.read(path: try #require(outputs[0]["path"]?.stringValue)).shape == [2])
+    #expect(outputs[1] == "numpy 1.26.4")
+    let frames = try #require(outputs[2]["samples"]?.arrayValue)
+    #expect(frames.map { $0["path"]?.stringValue ?? "" } == ["\(out)/frames-0.png", "\(out)/frames-1.png"])
+    #expect(outputs[3]["type"] == "error" && outputs[3]["code"] == "bad-tensor")
+    #expect(run.records[1]["name"] == "alone")
+    let plain = try tensorPack(["-u", "-o", try scratch.directory("no-keep")], input: result.serialized + "\n")
+    #expect(plain.records.map(\.type) == ["file", "file", "file", "error"], "without --keep: file records alone")
+    #expect(try tensorPack(["--keep", "x.npy"]).exit == .exited(64), "--keep goes with --unpack")
+  }
+
   @Test func existingFilesAreKeptUnlessForced() throws {
     let out = try scratch.directory("force")
     let first = try randomTensor("same", .int16, [3], seed: 1)
