@@ -7,6 +7,7 @@
 #include <linux/falloc.h>
 #endif
 #include <stddef.h>
+#include <unistd.h>
 #ifdef __GLIBC__
 #include <gnu/libc-version.h>
 #endif
@@ -42,3 +43,5 @@ int cpipes_punch_hole(int fd, long long offset, long long length) {
   return -1;
 #endif
 }
+
+int cpipes_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

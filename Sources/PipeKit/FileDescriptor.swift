@@ -81,14 +81,13 @@ public struct FileDescriptor: Sendable, Hashable {
     FileDescriptor(rawValue: try valueOrErrno("fcntl") { fcntl(rawValue, F_DUPFD_CLOEXEC, minimum) })
   }
 
-  /// A new pipe, both ends close-on-exec. The C function is `pipe`.
+  /// A new pipe, both ends close-on-exec from the start: a process that another thread spawns
+  /// meanwhile never inherits an end (and never holds a reader's end of file back). The C
+  /// function is `pipe2` with `O_CLOEXEC`.
   public static func pipe() throws -> (read: FileDescriptor, write: FileDescriptor) {
     var fds: [Int32] = [-1, -1]
-    _ = try valueOrErrno("pipe") { Glibc.pipe(&fds) }
-    let ends = (read: FileDescriptor(rawValue: fds[0]), write: FileDescriptor(rawValue: fds[1]))
-    try ends.read.setCloseOnExec(true)
-    try ends.write.setCloseOnExec(true)
-    return ends
+    _ = try valueOrErrno("pipe") { cpipes_pipe_cloexec(&fds) }
+    return (read: FileDescriptor(rawValue: fds[0]), write: FileDescriptor(rawValue: fds[1]))
   }
 }
 

@@ -22,8 +22,13 @@ public final class FakeComfy: @unchecked Sendable {
   public var inputDir: String { "\(root)/input" }
   public var outputDirectory: String { "\(root)/output" }
 
-  public init(port: Int = 0, in scratch: TemporaryDirectory = .shared, arguments: [String] = []) throws {
-    root = try scratch.directory("comfy-\(UInt32.random(in: 0...UInt32.max))")
+  /// A new server; with `restarting`, one on the same port and folders as that (dead) server, as
+  /// a ComfyUI restarted: its queue and history are gone, its input and output folders are not.
+  public init(
+    port: Int = 0, in scratch: TemporaryDirectory = .shared, arguments: [String] = [], restarting: FakeComfy? = nil
+  ) throws {
+    root = try restarting?.root ?? scratch.directory("comfy-\(UInt32.random(in: 0...UInt32.max))")
+    let port = restarting?.port ?? port
     server = try FixtureServer(
       script: "Tests/Fixtures/fake_comfyui/fake_comfyui.py",
       arguments: [

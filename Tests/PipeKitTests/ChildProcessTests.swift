@@ -8,6 +8,21 @@ import Testing
 #endif
 
 @Suite struct ChildProcessTests {
+  /// A child sees its three standard streams and nothing of the parent's pipes: their ends are
+  /// close-on-exec from the moment they exist (`pipe2`), so a child that another thread spawns
+  /// cannot hold a pipe open and keep its reader from the end of file.
+  @Test func childrenInheritNoPipeEnd() throws {
+    let pipe = try FileDescriptor.pipe()
+    defer {
+      pipe.read.close()
+      pipe.write.close()
+    }
+    for end in [pipe.read, pipe.write] { #expect(fcntl(end.rawValue, F_GETFD) & FD_CLOEXEC != 0) }
+    let run = try runCapturing("/bin/sh", ["-c", "ls /proc/$$/fd"])
+    let open = run.stdoutText.split(separator: "\n").compactMap { Int32($0) }
+    #expect(!open.contains(pipe.read.rawValue) && !open.contains(pipe.write.rawValue), "\(open)")
+  }
+
   @Test func capturesBothStreamsAndTheStatus() throws {
     let run = try runCapturing("/bin/sh", ["-c", "echo out; echo err >&2; exit 3"])
     #expect(run.exit == .exited(3))

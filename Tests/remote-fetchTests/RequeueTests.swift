@@ -88,6 +88,54 @@ import Testing
     #expect(stored == png, "b got the same bytes")
   }
 
+  /// The first server restarts (its queue and history are gone, its input folder is not) and
+  /// the local input file has changed since: the requeue takes the input back from the first
+  /// server's /view, checked against the carried sha256, and uploads it to the other server. A
+  /// copy there that changed too is refused with a message that says so.
+  @Test(arguments: [true, false])
+  func anInputChangedLocallyComesBackFromTheFirstServer(intact: Bool) throws {
+    let a = try FakeComfy(in: scratch)
+    let b = try FakeComfy(in: scratch)
+    let inputDir = try scratch.directory("view-inputs-\(intact)")
+    let png = try #require(Base64.decode(Self.tinyPNG))
+    try FileDescriptor.open("\(inputDir)/dog.png", O_WRONLY | O_CREAT | O_TRUNC).closeAfter { try $0.writeAll(png) }
+    let prompt =
+      #"{"1":{"class_type":"LoadImage","inputs":{"image":"dog.png"}},"#
+      + #""2":{"class_type":"FakeSleep","inputs":{"seconds":1.5,"image":["1",0],"progress":false}},"#
+      + #""3":{"class_type":"SaveImage","inputs":{"images":["2",0],"filename_prefix":"rf/dog"}}}"#
+    let job = try queue(prompt, on: a, id: "dog", inputDir: inputDir)
+    a.server.process.signal(SIGUSR1)
+    _ = try a.server.process.wait()
+    try FileDescriptor.open("\(inputDir)/dog.png", O_WRONLY | O_TRUNC).closeAfter { try $0.writeAll("edited") }
+    let stored = try #require(a.inputFiles().first { $0.hasSuffix("dog.png") })
+    if !intact {
+      try FileDescriptor.open("\(a.inputDir)/\(stored)", O_WRONLY | O_TRUNC).closeAfter { try $0.writeAll("x") }
+    }
+    let restarted = try FakeComfy(in: scratch, restarting: a)
+    let run = try Products.run(
+      "remote-fetch",
+      [
+        "-o", scratch.path + "/dog-\(intact)", "--requeue", "--to", "\(restarted.remote),\(b.remote)", "--retries", "1",
+      ],
+      input: job + "\n")
+    guard intact else {
+      #expect(run.exit != .exited(0))
+      let error = try #require(records(run, "error").first, "\(run.stdoutText)")
+      #expect(
+        error["message"]?.stringValue?.contains("is gone or changed, and \(a.remote) cannot give it back") == true)
+      return
+    }
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    #expect(run.records.map(\.type) == ["job", "file", "done"], "\(run.stdoutText)")
+    let requeued = try #require(records(run, "job").first, "\(run.stderrText)")
+    #expect(requeued["remote"]?.stringValue == b.remote)
+    let reference = try #require(requeued["prompt"]?["1"]?["inputs"]?["image"]?.stringValue)
+    #expect(readFileIfPresent("\(b.inputDir)/\(reference)", limit: 1 << 20) == png, "b got the first server's copy")
+  }
+
+  static let tinyPNG =
+    "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAKUlEQVR4nA3HMQEAAAzCMIRVGGdFIXDLlyQSGxcTBIvjU6mt62cyOzcPp2MTQTYdST8AAAAASUVORK5CYII="
+
   @Test func aJobWithoutItsPromptCannotBeRequeued() throws {
     let b = try FakeComfy(in: scratch)
     let dead = #"{"type":"job","id":"n","remote":"http://127.0.0.1:1","prompt_id":"p","client_id":"c"}"#

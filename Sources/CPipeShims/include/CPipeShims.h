@@ -17,4 +17,9 @@ int cpipes_o_direct(void);
 /// FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE.
 int cpipes_punch_hole(int fd, long long offset, long long length);
 
+/// Makes a pipe whose two ends are close-on-exec from the start, so that a process another
+/// thread spawns meanwhile never inherits them. 0 or -1 with errno. The corresponding C
+/// function is pipe2 with O_CLOEXEC.
+int cpipes_pipe_cloexec(int fds[2]);
+
 #endif
