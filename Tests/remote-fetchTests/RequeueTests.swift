@@ -25,6 +25,22 @@ import Testing
     return JSON.object(job).serialized
   }
 
+  /// Writes a 4×4 RGB PNG (not interlaced: the fake's LoadImage reads no interlaced PNG) as
+  /// `NAME.png` in `inputDir` and queues LoadImage → a 1.5 s FakeSleep → SaveImage on it; returns
+  /// the job record's line and the PNG's bytes.
+  func queueLoadImage(_ name: String, on server: FakeComfy, inputDir: String) throws -> (String, [UInt8]) {
+    let png = try #require(
+      Base64.decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAKUlEQVR4nA3HMQEAAAzCMIRVGGdFIXDLlyQSGxcTBIvjU6mt62cyOzcPp2MTQTYdST8AAAAASUVORK5CYII="
+      ))
+    try FileDescriptor.open("\(inputDir)/\(name).png", O_WRONLY | O_CREAT | O_TRUNC).closeAfter { try $0.writeAll(png) }
+    let prompt =
+      #"{"1":{"class_type":"LoadImage","inputs":{"image":"\#(name).png"}},"#
+      + #""2":{"class_type":"FakeSleep","inputs":{"seconds":1.5,"image":["1",0],"progress":false}},"#
+      + #""3":{"class_type":"SaveImage","inputs":{"images":["2",0],"filename_prefix":"rf/\#(name)"}}}"#
+    return (try queue(prompt, on: server, id: name, inputDir: inputDir), png)
+  }
+
   func kill(_ server: FakeComfy, after delay: Double) {
     later(delay) {
       server.server.process.signal(SIGUSR1)
@@ -60,17 +76,7 @@ import Testing
     let a = try FakeComfy(in: scratch)
     let b = try FakeComfy(in: scratch)
     let inputDir = try scratch.directory("inputs")
-    // A 4×4 RGB PNG, not interlaced (the fake's LoadImage reads no interlaced PNG).
-    let png = try #require(
-      Base64.decode(
-        "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAKUlEQVR4nA3HMQEAAAzCMIRVGGdFIXDLlyQSGxcTBIvjU6mt62cyOzcPp2MTQTYdST8AAAAASUVORK5CYII="
-      ))
-    try FileDescriptor.open("\(inputDir)/cat.png", O_WRONLY | O_CREAT | O_TRUNC).closeAfter { try $0.writeAll(png) }
-    let prompt =
-      #"{"1":{"class_type":"LoadImage","inputs":{"image":"cat.png"}},"#
-      + #""2":{"class_type":"FakeSleep","inputs":{"seconds":1.5,"image":["1",0],"progress":false}},"#
-      + #""3":{"class_type":"SaveImage","inputs":{"images":["2",0],"filename_prefix":"rf/cat"}}}"#
-    let job = try queue(prompt, on: a, id: "cat", inputDir: inputDir)
+    let (job, png) = try queueLoadImage("cat", on: a, inputDir: inputDir)
     let uploads = try #require(try JSON.parse(job)["uploads"]?.arrayValue)
     #expect(uploads.count == 1)
     #expect(uploads.first?["sha256"]?.stringValue == SHA256.hex(png))
@@ -97,13 +103,7 @@ import Testing
     let a = try FakeComfy(in: scratch)
     let b = try FakeComfy(in: scratch)
     let inputDir = try scratch.directory("view-inputs-\(intact)")
-    let png = try #require(Base64.decode(Self.tinyPNG))
-    try FileDescriptor.open("\(inputDir)/dog.png", O_WRONLY | O_CREAT | O_TRUNC).closeAfter { try $0.writeAll(png) }
-    let prompt =
-      #"{"1":{"class_type":"LoadImage","inputs":{"image":"dog.png"}},"#
-      + #""2":{"class_type":"FakeSleep","inputs":{"seconds":1.5,"image":["1",0],"progress":false}},"#
-      + #""3":{"class_type":"SaveImage","inputs":{"images":["2",0],"filename_prefix":"rf/dog"}}}"#
-    let job = try queue(prompt, on: a, id: "dog", inputDir: inputDir)
+    let (job, png) = try queueLoadImage("dog", on: a, inputDir: inputDir)
     a.server.process.signal(SIGUSR1)
     _ = try a.server.process.wait()
     try FileDescriptor.open("\(inputDir)/dog.png", O_WRONLY | O_TRUNC).closeAfter { try $0.writeAll("edited") }
@@ -132,9 +132,6 @@ import Testing
     let reference = try #require(requeued["prompt"]?["1"]?["inputs"]?["image"]?.stringValue)
     #expect(readFileIfPresent("\(b.inputDir)/\(reference)", limit: 1 << 20) == png, "b got the first server's copy")
   }
-
-  static let tinyPNG =
-    "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAKUlEQVR4nA3HMQEAAAzCMIRVGGdFIXDLlyQSGxcTBIvjU6mt62cyOzcPp2MTQTYdST8AAAAASUVORK5CYII="
 
   @Test func aJobWithoutItsPromptCannotBeRequeued() throws {
     let b = try FakeComfy(in: scratch)
