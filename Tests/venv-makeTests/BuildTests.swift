@@ -75,6 +75,43 @@ import Testing
     #expect(VenvFixtures.leftovers(scratch.path).isEmpty)
   }
 
+  /// A remote wheel's sha256 is checked by the installer as it downloads it (local ones are
+  /// checked before the build): the right one installs, a wrong one fails the build with the
+  /// installer's words and leaves the previous env.
+  @Test func aRemoteWheelIsCheckedAsItIsDownloaded() throws {
+    let wheels = try scratch.directory("remote-wheels")
+    let one = try VenvFixtures.probeWheel(version: "1.0", in: wheels, name: "venvmake_remote")
+    let two = try VenvFixtures.probeWheel(version: "2.0", in: wheels, name: "venvmake_remote")
+    let server = try FixtureServer(
+      script: "Tests/Fixtures/wheel_index/wheel_index.py", arguments: ["--serve-dir", wheels])
+    func record(_ wheel: (path: String, sha256: String), version: String, sha256: String? = nil) -> String {
+      let filename = String(wheel.path.split(separator: "/").last!)
+      let object: JSONObject = [
+        "type": "wheel", "name": "venvmake_remote", "version": .string(version),
+        "url": .string("\(server.baseURL)/local/\(filename)"), "filename": .string(filename),
+        "sha256": .string(sha256 ?? wheel.sha256), "source": "test",
+      ]
+      return JSON.object(object).serialized + "\n"
+    }
+    let target = "\(scratch.path)/remote-env"
+    let probe = "import venvmake_remote as p; print(p.VERSION)"
+    let good = try VenvFixtures.venvMake(["--dir", target, "--python", python], input: record(one, version: "1.0"))
+    #expect(good.exit == .exited(0), "\(good.stderrText)")
+    #expect(try VenvFixtures.pythonSays("\(target)/bin/python", probe) == "1.0")
+
+    let wrong = String(repeating: "0", count: 64)
+    let bad = try VenvFixtures.venvMake(
+      ["--dir", target, "--python", python], input: record(two, version: "2.0", sha256: wrong))
+    #expect(bad.exit == .exited(1))
+    let error = try #require(bad.record("error"), "\(bad.stdoutText)")
+    #expect(error["code"] == "install-failed")
+    let message = error["message"]?.stringValue?.lowercased() ?? ""
+    #expect(message.contains("hash") && message.contains(wrong), "the installer's own words: \(message)")
+    #expect(bad.record("venv") == nil)
+    #expect(try VenvFixtures.pythonSays("\(target)/bin/python", probe) == "1.0")
+    #expect(VenvFixtures.leftovers(scratch.path).isEmpty)
+  }
+
   @Test func anUninstallableRequirementLeavesThePreviousEnv() throws {
     let target = "\(scratch.path)/kept-env"
     let first = try VenvFixtures.venvMake(["--dir", target, "--python", python], input: "")

@@ -17,6 +17,8 @@ and version, the way the real sources publish them:
     /status/<code>/<path>       answers with that HTTP status
     /sleep/<seconds>/<path>     waits, then answers as <path> would (timeouts)
     /headers                    the request's headers as JSON
+    /local/<filename>           the real bytes of <filename> in --serve-dir DIR (real wheels
+                                for an installer to download)
     anything else               404
 
 Links carry #sha256=<sha256 of the file name> fragments, data-requires-python and data-yanked
@@ -214,6 +216,13 @@ class Handler(BaseHTTPRequestHandler):
             prefix = "../../../files/" if m.group(1) else "../../files/"
             chosen = [w for w in index.wheels if project_of(w[0]) == project]
             return self.answer(200, links_page(chosen, prefix).encode(), "text/html", head)
+        m = re.match(r"^/local/([A-Za-z0-9._+-]+)$", path)
+        if m and self.server.serve_dir and not m.group(1).startswith("."):
+            try:
+                with open(os.path.join(self.server.serve_dir, m.group(1)), "rb") as f:
+                    return self.file(f.read(), head)
+            except OSError:
+                return self.answer(404, b"not found\n", "text/plain", head)
         m = re.match(r"^(/nohead)?/files/([^/]+)$", path)
         if m:
             if m.group(1) and head:
@@ -287,6 +296,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--write-dir")
+    parser.add_argument("--serve-dir", help="a directory whose files /local/<filename> serves")
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--bench-links")
     parser.add_argument("--count", type=int, default=5000)
@@ -304,6 +314,7 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.index = index
+    server.serve_dir = args.serve_dir
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
 
     def watch_stdin():
