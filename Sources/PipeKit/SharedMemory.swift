@@ -87,10 +87,12 @@ public final class MappedRegion: @unchecked Sendable {
 public enum SharedMemory {
   public static let prefix = "cpipes"
 
-  /// Names this kit creates and reads: `/` and then letters, digits, `.`, `_`, `-` only.
+  /// Names this kit creates and reads: `/cpipes-` and then letters, digits, `.`, `_`, `-` only.
+  /// A consumer unlinks what a record names, so a record cannot make it remove another
+  /// program's segment.
   public static func isValidName(_ name: String) -> Bool {
     let body = name.utf8.dropFirst()
-    return name.hasPrefix("/") && !body.isEmpty && body.count < 250 && body.first != UInt8(ascii: ".")
+    return name.hasPrefix("/\(prefix)-") && body.count < 250
       && body.allSatisfy { c in
         (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
       }

@@ -125,8 +125,13 @@ public struct TensorRecord: Sendable, Equatable {
       let nbytes = try count("nbytes")
       guard offset <= Int.max - nbytes else { throw TensorError("storage offset + nbytes overflows") }
       if let path = s["path"]?.stringValue {
-        guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
-          throw TensorError("storage path must be absolute, without '..'")
+        let parts = path.split(separator: "/")
+        guard path.hasPrefix("/"), !parts.contains(".."), let last = parts.last,
+          SharedMemory.isValidName("/" + last)
+        else {
+          throw TensorError(
+            "a file-backed segment's path must be absolute, without '..', and end in a segment name like cpipes-PID-HEX"
+          )
         }
         return .shmFile(path: path, offset: offset, nbytes: nbytes)
       }

@@ -49,7 +49,7 @@ NUMPY_DTYPE = {
     "int16": "<i2", "int32": "<i4", "int64": "<i8", "bool": "|b1",
 }
 DTYPE_NAME = {v: k for k, v in NUMPY_DTYPE.items()}
-SEGMENT_NAME = re.compile(r"^/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,248}$")
+SEGMENT_NAME = re.compile(r"^/cpipes-[A-Za-z0-9_.-]{1,242}$")
 
 
 class IsolatedNodeError(RuntimeError):
@@ -449,7 +449,10 @@ def _load_tensor(record):
                 raise IsolatedNodeError({"code": "bad-output", "message": "bad segment name %r" % storage["name"]})
             path = "/dev/shm" + storage["name"]
         else:
-            path = storage["path"]
+            path = storage.get("path")
+            if not isinstance(path, str) or not path.startswith("/") or (consumable and (
+                    ".." in path.split("/") or not SEGMENT_NAME.match("/" + path.rsplit("/", 1)[1]))):
+                raise IsolatedNodeError({"code": "bad-output", "message": "bad tensor storage path %r" % path})
         offset = storage.get("offset", 0)
         fd = os.open(path, (os.O_RDWR if consumable else os.O_RDONLY) | os.O_CLOEXEC)
         try:

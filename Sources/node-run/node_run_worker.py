@@ -43,7 +43,7 @@ DTYPE_NAME = {v: k for k, v in NUMPY_DTYPE.items()}
 LAYOUTS = ("image", "mask", "latent")
 OUTPUT_LAYOUT = {"IMAGE": "image", "MASK": "mask", "LATENT": "latent"}
 PLAIN = frozenset((str, int, bool))
-SEGMENT_NAME = re.compile(r"^/[A-Za-z0-9_.-]{1,249}$")
+SEGMENT_NAME = re.compile(r"^/cpipes-[A-Za-z0-9_.-]{1,242}$")
 
 
 class CallError(Exception):
@@ -180,9 +180,11 @@ class Tensors:
             path = "/dev/shm" + name
         else:
             path = storage.get("path")
-            if not isinstance(path, str) or not path.startswith("/") or (
-                    consumable and ".." in path.split("/")):
+            if not isinstance(path, str) or not path.startswith("/"):
                 raise CallError("bad-tensor", "storage path must be absolute")
+            if consumable and (".." in path.split("/") or not SEGMENT_NAME.match("/" + path.rsplit("/", 1)[1])):
+                raise CallError("bad-tensor", "a file-backed segment's path must be absolute, without '..', "
+                                "and end in a segment name like cpipes-PID-HEX")
         writable = consumable
         try:
             fd = os.open(path, (os.O_RDWR if writable else os.O_RDONLY) | os.O_CLOEXEC)

@@ -110,6 +110,20 @@ struct TensorRoundTripTests {
     #expect(run.record(1, "error")?["code"] == "bad-tensor")
     #expect(!segmentExists(tensor), "a refused call's input segment is released")
   }
+
+  /// The worker consumes (unlinks) the segments a call names, so a call that names a file of the
+  /// user's as a file-backed segment is refused and the file left alone.
+  @Test func aCallNamingAFileAsASegmentRemovesNothing() throws {
+    let victim = try TemporaryDirectory.shared.write("victim-\(UInt32.random(in: 0...UInt32.max)).txt", "keep me!")
+    let tensor: JSONObject = [
+      "type": "tensor", "dtype": "uint8", "shape": [8],
+      "storage": ["kind": "shm", "path": .string(victim), "offset": 0, "nbytes": 8],
+    ]
+    let run = try nodeRun(["--call", "test_pack.functions:echo"], lines: [callLine(1, args: ["x": .object(tensor)])])
+    #expect(run.exit == .exited(1))
+    #expect(run.record(1, "error")?["code"] == "bad-tensor", "\(run.stdoutText)")
+    #expect(readTextFileIfPresent(victim) == "keep me!")
+  }
 }
 
 /// `--tensors torch`, against a stand-in torch (Fixtures/torch_standin) where real torch is absent:

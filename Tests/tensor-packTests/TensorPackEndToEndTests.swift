@@ -261,6 +261,30 @@ import Testing
     #expect(listDirectoryNames(out) == ["again-1.npy", "again.npy"])
   }
 
+  /// The consumer unlinks what a record names, so a record that names something other than a
+  /// segment (a file of the user's, another program's shared memory) is refused and the thing
+  /// left alone, whether the record is broken otherwise or not.
+  @Test func aRecordNamingSomethingElseThanASegmentRemovesNothing() throws {
+    let victim = "\(scratch.path)/notes.txt"
+    try writeFile(victim, Array("keep me!".utf8))
+    let other = "/comfy-pipes-test-\(getpid())"
+    let fd = shm_open(other, O_CREAT | O_RDWR, 0o600)
+    #expect(fd >= 0 && ftruncate(fd, 8) == 0)
+    close(fd)
+    defer { shm_unlink(other) }
+    let input = [
+      #"{"type":"tensor","dtype":"uint8","shape":[8],"storage":{"kind":"shm","path":"\#(victim)","offset":0,"nbytes":8}}"#,
+      #"{"type":"tensor","dtype":"uint8","shape":[9],"storage":{"kind":"shm","path":"\#(victim)","offset":0,"nbytes":8}}"#,
+      #"{"type":"tensor","dtype":"uint8","shape":[8],"storage":{"kind":"shm","name":"\#(other)","offset":0,"nbytes":8}}"#,
+    ]
+    let run = try tensorPack(
+      ["-u", "-o", try scratch.directory("victims")], input: input.joined(separator: "\n") + "\n")
+    #expect(run.records.map(\.type) == ["error", "error", "error"], "\(run.stdoutText)")
+    #expect(run.records.allSatisfy { $0["code"] == "bad-tensor" })
+    #expect(readFileIfPresent(victim, limit: 64) == Array("keep me!".utf8), "the user's file is untouched")
+    #expect(access("/dev/shm" + other, F_OK) == 0, "another program's segment is untouched")
+  }
+
   @Test func badTensorRecordsAreErrorsNotCrashes() throws {
     let input = """
       {"type":"result","id":1,"outputs":[{"type":"tensor","dtype":"float32","shape":[2],"storage":{"kind":"inline","base64":"AAAA"}}]}

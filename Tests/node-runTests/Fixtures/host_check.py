@@ -71,6 +71,16 @@ for round_ in range(3):
     total, = nodes["IsolatedKeep"]().keep(image=torch.from_numpy(other) if torch is not None else other)
     check(abs(total - float(kept.astype(np.float64).sum())) < 1e-3,
           "round %d: a segment the node still holds is not filled again" % round_)
+victim = os.path.join(os.path.dirname(pack), "victim.txt")
+with open(victim, "w") as f:
+    f.write("keep me\n")
+try:
+    nodes["IsolatedForge"]().forge(path=victim, nbytes=8)
+    check(False, "a made-up record naming one of the host's files is refused")
+except Exception as error:
+    check("bad tensor" in str(error) and "segment name" in str(error),
+          "a made-up record naming one of the host's files is refused")
+check(os.path.exists(victim), "and the file is still there")
 host._POOL.close()
 leftover = [n for n in os.listdir("/dev/shm") if n.startswith("cpipes-%d-" % os.getpid())]
 check(not leftover, "no segment of the host left behind once its pool is closed")

@@ -109,9 +109,21 @@ class IsolatedKeep:
         return (float(KEPT[0].astype(np.float64).sum()),)
 
 
+@isolated(venv=os.environ.get("NODE_RUN_TEST_VENV", ""))
+class IsolatedForge:
+    """Returns a made-up tensor record that names a file of the host's as a file-backed segment:
+    the host, the segment's consumer, must refuse it rather than unlink the file."""
+    RETURN_TYPES = ("IMAGE",)
+    FUNCTION = "forge"
+
+    def forge(self, path, nbytes):
+        return ({"type": "tensor", "dtype": "uint8", "shape": [nbytes],
+                 "storage": {"kind": "shm", "path": path, "offset": 0, "nbytes": nbytes}},)
+
+
 NODE_CLASS_MAPPINGS = {
     "Invert": Invert, "Noisy": Noisy, "MakeLatent": MakeLatent, "Counter": Counter,
     "IsolatedInvert": IsolatedInvert, "IsolatedFail": IsolatedFail, "IsolatedVersion": IsolatedVersion,
-    "IsolatedKeep": IsolatedKeep,
+    "IsolatedKeep": IsolatedKeep, "IsolatedForge": IsolatedForge,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {k: k for k in NODE_CLASS_MAPPINGS}
