@@ -196,16 +196,14 @@ public enum SharedMemory {
       fd = try openSegment(path, consume: consume) { Glibc.open(path, $0 | O_CLOEXEC) }
       (offset, nbytes) = (o, n)
     case .file(let path, let o, let n):
-      fd = try FileDescriptor.open(path, O_RDONLY)
+      fd = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK)
       (offset, nbytes) = (o, n)
     }
     var keptOpen = false
     defer { if !keptOpen { fd.close() } }
     var info = stat()
     _ = try valueOrErrno("fstat") { fstat(fd.rawValue, &info) }
-    guard (info.st_mode & S_IFMT) == S_IFREG || storage.isConsumable else {
-      throw TensorError("tensor storage is not a regular file")
-    }
+    guard (info.st_mode & S_IFMT) == S_IFREG else { throw TensorError("tensor storage is not a regular file") }
     guard offset <= Int(info.st_size), nbytes <= Int(info.st_size) - offset else {
       throw TensorError("tensor bytes \(offset)..<\(offset + nbytes) lie outside the \(info.st_size)-byte segment")
     }
@@ -219,14 +217,14 @@ public enum SharedMemory {
 
   /// Opens a segment with `open(flags)`: for writing too when it is being consumed (the mapping
   /// stays read-only; the descriptor lets `MappedRegion.discard` free pages), read-only where
-  /// that is all the segment allows.
+  /// that is all the segment allows. Never following a symbolic link, never waiting on a FIFO.
   static func openSegment(_ name: String, consume: Bool, _ open: (Int32) -> Int32) throws -> FileDescriptor {
     if consume {
-      let fd = open(O_RDWR | O_NOFOLLOW)
+      let fd = open(O_RDWR | O_NOFOLLOW | O_NONBLOCK)
       if fd >= 0 { return FileDescriptor(rawValue: fd) }
       guard errno == EACCES || errno == EROFS || errno == EPERM else { throw SystemError("open \(name)", errno: errno) }
     }
-    return FileDescriptor(rawValue: try valueOrErrno("open \(name)") { open(O_RDONLY | O_NOFOLLOW) })
+    return FileDescriptor(rawValue: try valueOrErrno("open \(name)") { open(O_RDONLY | O_NOFOLLOW | O_NONBLOCK) })
   }
 
   /// Unlinks a consumable segment (nothing for `file` and `inline`).

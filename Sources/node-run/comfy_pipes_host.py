@@ -34,6 +34,7 @@ import mmap
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import threading
@@ -454,9 +455,12 @@ def _load_tensor(record):
                     ".." in path.split("/") or not SEGMENT_NAME.match("/" + path.rsplit("/", 1)[1]))):
                 raise IsolatedNodeError({"code": "bad-output", "message": "bad tensor storage path %r" % path})
         offset = storage.get("offset", 0)
-        fd = os.open(path, (os.O_RDWR if consumable else os.O_RDONLY) | os.O_CLOEXEC)
+        fd = os.open(path, (os.O_RDWR if consumable else os.O_RDONLY) | os.O_CLOEXEC | os.O_NONBLOCK)
         try:
-            if offset + nbytes > os.fstat(fd).st_size:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise IsolatedNodeError({"code": "bad-output", "message": "tensor storage is not a regular file"})
+            if offset + nbytes > info.st_size:
                 raise IsolatedNodeError({"code": "bad-output", "message": "tensor bytes lie outside the segment"})
             start = offset - offset % mmap.ALLOCATIONGRANULARITY
             skip = offset - start

@@ -23,6 +23,7 @@ import math
 import mmap
 import os
 import re
+import stat
 import sys
 import threading
 import time
@@ -186,14 +187,17 @@ class Tensors:
                 raise CallError("bad-tensor", "a file-backed segment's path must be absolute, without '..', "
                                 "and end in a segment name like cpipes-PID-HEX")
         writable = consumable
+        flags = os.O_CLOEXEC | os.O_NONBLOCK  # a FIFO named as storage must not hang the worker
         try:
-            fd = os.open(path, (os.O_RDWR if writable else os.O_RDONLY) | os.O_CLOEXEC)
+            fd = os.open(path, (os.O_RDWR if writable else os.O_RDONLY) | flags)
         except PermissionError:
-            writable, fd = False, os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            writable, fd = False, os.open(path, os.O_RDONLY | flags)
         except OSError as error:
             raise CallError("bad-tensor", "cannot open tensor storage %s: %s" % (path, error.strerror))
         try:
             info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise CallError("bad-tensor", "tensor storage %s is not a regular file" % path)
             size = info.st_size
             if offset > size or nbytes > size - offset:
                 raise CallError("bad-tensor", "tensor bytes %d..<%d lie outside the %d-byte segment"

@@ -124,6 +124,20 @@ struct TensorRoundTripTests {
     #expect(run.record(1, "error")?["code"] == "bad-tensor", "\(run.stdoutText)")
     #expect(readTextFileIfPresent(victim) == "keep me!")
   }
+
+  /// A FIFO named as a tensor's file storage is refused at once instead of hanging the worker.
+  @Test func aFIFOAsStorageIsAnErrorNotAHang() throws {
+    let fifo = "\(TemporaryDirectory.shared.path)/fifo-\(UInt32.random(in: 0...UInt32.max))"
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let tensor: JSONObject = [
+      "type": "tensor", "dtype": "uint8", "shape": [4],
+      "storage": ["kind": "file", "path": .string(fifo), "offset": 0, "nbytes": 4],
+    ]
+    let run = try nodeRun(
+      ["--timeout", "20", "--call", "test_pack.functions:echo"], lines: [callLine(1, args: ["x": .object(tensor)])])
+    #expect(run.record(1, "error")?["code"] == "bad-tensor", "\(run.stdoutText)")
+    #expect(run.record(1, "error")?["message"]?.stringValue?.contains("not a regular file") == true)
+  }
 }
 
 /// `--tensors torch`, against a stand-in torch (Fixtures/torch_standin) where real torch is absent:

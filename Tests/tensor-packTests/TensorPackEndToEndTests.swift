@@ -285,6 +285,20 @@ import Testing
     #expect(access("/dev/shm" + other, F_OK) == 0, "another program's segment is untouched")
   }
 
+  /// A record whose storage is a FIFO (or any file that is not a regular one) is an error at
+  /// once; opening it must not wait for a writer that never comes.
+  @Test func aFIFOAsStorageIsAnErrorNotAHang() throws {
+    let fifo = "\(scratch.path)/fifo-\(UInt32.random(in: 0...UInt32.max))"
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let input =
+      #"{"type":"tensor","dtype":"uint8","shape":[4],"storage":{"kind":"file","path":"\#(fifo)","offset":0,"nbytes":4}}"#
+    let run = try Products.run(
+      "tensor-pack", ["-u", "-o", try scratch.directory("fifo")], input: input + "\n", timeout: 20)
+    #expect(run.exit == .exited(1))
+    #expect(run.records.first?["code"] == "bad-tensor")
+    #expect(run.records.first?["message"]?.stringValue?.contains("not a regular file") == true, "\(run.stdoutText)")
+  }
+
   @Test func badTensorRecordsAreErrorsNotCrashes() throws {
     let input = """
       {"type":"result","id":1,"outputs":[{"type":"tensor","dtype":"float32","shape":[2],"storage":{"kind":"inline","base64":"AAAA"}}]}
