@@ -11,11 +11,13 @@ final class InputFile {
   private let fd: FileDescriptor
 
   init(path: String) throws {
-    let fd = try systemCall("cannot open") { try FileDescriptor.open(path, O_RDONLY) }
+    let fd = try systemCall("cannot open") { try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK) }
     var info = stat()
     do {
       _ = try systemCall("cannot stat") { try valueOrErrno("fstat") { fstat(fd.rawValue, &info) } }
-      guard info.st_mode & S_IFMT == S_IFREG else { throw TensorFormatError.io("not a regular file") }
+      guard info.st_mode & S_IFMT == S_IFREG else {
+        throw TensorFormatError.io("not a regular file (a pipe or a device: save it to a file first)")
+      }
     } catch {
       fd.close()
       throw error

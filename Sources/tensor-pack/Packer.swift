@@ -87,7 +87,7 @@ struct Packer {
       }
       return created
     }
-    let fd = try systemCall("\(path): cannot open") { try FileDescriptor.open(path, O_RDONLY) }
+    let fd = try systemCall("\(path): cannot open") { try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK) }
     defer { fd.close() }
     do {
       return try SharedMemory.create(nbytes: nbytes, copying: fd, at: offset)

@@ -11,7 +11,8 @@ enum TensorFiles {
   enum Kind { case npy, npz, safetensors, png }
 
   static func kind(of path: String) -> Kind {
-    let prefix = (readFileIfPresent(path, limit: 8) ?? []).prefix(8)
+    let file = try? InputFile(path: path)  // refuses a FIFO at once; the reader then says why
+    let prefix = file.flatMap { try? $0.read(at: 0, count: min(8, $0.size), what: "the first bytes") } ?? []
     if prefix.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) { return .npy }
     if prefix.starts(with: [0x50, 0x4B]) { return .npz }
     if prefix.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }

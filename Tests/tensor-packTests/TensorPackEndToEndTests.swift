@@ -286,7 +286,7 @@ import Testing
   }
 
   /// A record whose storage is a FIFO (or any file that is not a regular one) is an error at
-  /// once; opening it must not wait for a writer that never comes.
+  /// once, and so is a FIFO given to pack; opening it must not wait for a writer that never comes.
   @Test func aFIFOAsStorageIsAnErrorNotAHang() throws {
     let fifo = "\(scratch.path)/fifo-\(UInt32.random(in: 0...UInt32.max))"
     #expect(mkfifo(fifo, 0o600) == 0)
@@ -297,6 +297,9 @@ import Testing
     #expect(run.exit == .exited(1))
     #expect(run.records.first?["code"] == "bad-tensor")
     #expect(run.records.first?["message"]?.stringValue?.contains("not a regular file") == true, "\(run.stdoutText)")
+    let pack = try Products.run("tensor-pack", [fifo], timeout: 20)
+    #expect(pack.exit == .exited(1))
+    #expect(pack.records.first?["message"]?.stringValue?.contains("save it to a file first") == true)
   }
 
   @Test func badTensorRecordsAreErrorsNotCrashes() throws {
