@@ -115,10 +115,44 @@ extension FileDescriptor {
   /// Polls without blocking until the descriptor is readable or `seconds` pass, yielding the CPU
   /// in between: for a reply that is due within microseconds, this saves the sleep and the
   /// wake-up a blocking read costs (tens of microseconds on a virtual machine's idle CPU).
-  public func spinUntilReadable(_ seconds: Double) {
+  /// Returns whether it became readable (or hung up) in time.
+  @discardableResult
+  public func spinUntilReadable(_ seconds: Double) -> Bool {
     let until = monotonicSeconds() + seconds
     var poller = pollfd(fd: rawValue, events: Int16(POLLIN), revents: 0)
-    while poll(&poller, 1, 0) == 0 && monotonicSeconds() < until { sched_yield() }
+    while true {
+      if poll(&poller, 1, 0) != 0 { return true }
+      if monotonicSeconds() >= until { return false }
+      sched_yield()
+    }
+  }
+}
+
+/// Spins before blocking reads only while spinning pays: after `patience` spins in a row that
+/// found nothing (a peer doing slow work between messages), it blocks at once, spinning again
+/// only on every `probeEvery`-th wait to see whether the exchange got quick again. A peer in a
+/// quick exchange gets the spin every time; a slow one costs no CPU per wait.
+public final class AdaptiveSpin {
+  public let seconds: Double
+  let patience: Int
+  let probeEvery: Int
+  private var misses = 0
+  private var waits = 0
+
+  public init(seconds: Double, patience: Int = 4, probeEvery: Int = 32) {
+    self.seconds = seconds
+    self.patience = patience
+    self.probeEvery = probeEvery
+  }
+
+  /// Whether the next wait spins.
+  public var isSpinning: Bool { misses < patience || waits % probeEvery == probeEvery - 1 }
+
+  /// Spins on `fd` for up to `seconds` when spinning pays, else returns at once.
+  public func wait(for fd: FileDescriptor) {
+    defer { waits += 1 }
+    guard isSpinning else { return }
+    if fd.spinUntilReadable(seconds) { misses = 0 } else { misses += 1 }
   }
 }
 

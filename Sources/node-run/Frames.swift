@@ -39,6 +39,8 @@ final class FrameReader {
   private var buffer: [UInt8] = []
   private var start = 0
   private var chunk = [UInt8](repeating: 0, count: 1 << 16)
+  /// The poll before a reply: skipped while this worker's replies keep coming slowly.
+  private let spinner = AdaptiveSpin(seconds: FrameReader.spinSeconds)
 
   init(fd: FileDescriptor) { self.fd = fd }
 
@@ -47,9 +49,10 @@ final class FrameReader {
 
   /// The next frame, parsed; `.end` when the worker closed its end, `.timedOut` at `deadline`
   /// (monotonic seconds). With `spin`, it first polls for up to `spinSeconds`, yielding the CPU
-  /// between polls: a short call's reply is then picked up without a sleep and a wake-up.
+  /// between polls: a short call's reply is then picked up without a sleep and a wake-up (and
+  /// while replies keep taking longer, it does not poll: `AdaptiveSpin`).
   func next(deadline: Double?, spin: Bool = false) -> Next {
-    if spin && buffer.count - start < 4 { fd.spinUntilReadable(FrameReader.spinSeconds) }
+    if spin && buffer.count - start < 4 { spinner.wait(for: fd) }
     while true {
       let available = buffer.count - start
       if available >= 4 {

@@ -42,12 +42,13 @@ enum NodeRun {
     let pool = WorkerPool(tool: tool, options: options, interpreter: interpreter)
     var current = interpreter
     // Between calls, stdin is polled briefly before a blocking read: a caller waiting on each
-    // result sends its next call within microseconds.
+    // result sends its next call within microseconds (a slow caller is not polled for).
+    let stdinSpin = AdaptiveSpin(seconds: FrameReader.spinSeconds)
     let input = RecordReader(
       fd: .standardInput,
       beforeRead: {
         tool.output.flush()
-        FileDescriptor.standardInput.spinUntilReadable(FrameReader.spinSeconds)
+        stdinSpin.wait(for: .standardInput)
       })
     for item in input {
       switch item {
