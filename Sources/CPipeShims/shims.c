@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <spawn.h>
 #include <fcntl.h>
 #ifdef __linux__
 #include <linux/falloc.h>
@@ -45,3 +46,13 @@ int cpipes_punch_hole(int fd, long long offset, long long length) {
 }
 
 int cpipes_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int cpipes_spawn_close_from(void *actions, int lowest) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, lowest);
+#else
+  (void)actions;
+  (void)lowest;
+  return ENOSYS;
+#endif
+}

@@ -1,3 +1,5 @@
+import CPipeShims
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -21,8 +23,9 @@ public enum ProcessExit: Sendable, Equatable, CustomStringConvertible {
 ///
 /// The child gets default dispositions for the signals a tool ignores or handles (SIGPIPE,
 /// SIGINT, SIGTERM, SIGHUP, …) and an empty signal mask, so it behaves like a program started
-/// from a shell. Only the descriptors named in `redirect` are passed on; all of PipeKit's own
-/// descriptors are close-on-exec.
+/// from a shell. Only the descriptors named in `redirect` (and 0, 1, 2) are passed on: every
+/// other one is closed in the child, close-on-exec or not, so a descriptor that some library
+/// left inheritable (a socket, a pipe) cannot keep a peer from its end of file.
 public struct ChildProcess: Sendable {
   public let pid: Int32
 
@@ -41,6 +44,7 @@ public struct ChildProcess: Sendable {
     for (target, source) in redirect.sorted(by: { $0.key < $1.key }) {
       posix_spawn_file_actions_adddup2(&actions, source.rawValue, target)
     }
+    _ = cpipes_spawn_close_from(&actions, max(3, (redirect.keys.max() ?? 0) + 1))
 
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)

@@ -70,12 +70,6 @@ public struct FileDescriptor: Sendable, Hashable {
   /// Whether the descriptor is a terminal. The C function is `isatty`.
   public var isTerminal: Bool { isatty(rawValue) == 1 }
 
-  /// Sets or clears close-on-exec (`fcntl` with `F_SETFD`).
-  public func setCloseOnExec(_ on: Bool) throws {
-    let flags = try valueOrErrno("fcntl") { fcntl(rawValue, F_GETFD) }
-    _ = try valueOrErrno("fcntl") { fcntl(rawValue, F_SETFD, on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC) }
-  }
-
   /// A duplicate at the lowest free number at or above `minimum` (`fcntl` with `F_DUPFD_CLOEXEC`).
   public func duplicate(atLeast minimum: Int32 = 0) throws -> FileDescriptor {
     FileDescriptor(rawValue: try valueOrErrno("fcntl") { fcntl(rawValue, F_DUPFD_CLOEXEC, minimum) })

@@ -47,11 +47,12 @@ struct InstallerRun {
 
   /// Starts `argv` with stdout and stderr to one pipe (or the terminal) and waits for it.
   func execute(_ argv: [String]) throws -> (ProcessExit, String) {
-    for fd in inherited { try fd.setCloseOnExec(false) }
-    defer { for fd in inherited { try? fd.setCloseOnExec(true) } }
+    // The inherited descriptors become the child's 3, 4, …
+    let passed = Dictionary(uniqueKeysWithValues: inherited.enumerated().map { (Int32(3 + $0.offset), $0.element) })
     if diagnostics.showsProgress {
       let child = try ChildProcess.spawn(
-        argv[0], arguments: Array(argv.dropFirst()), redirect: [1: .standardError, 2: .standardError])
+        argv[0], arguments: Array(argv.dropFirst()),
+        redirect: passed.merging([1: .standardError, 2: .standardError]) { $1 })
       return (try child.wait(), "")
     }
     let pipe = try FileDescriptor.pipe()
@@ -63,7 +64,8 @@ struct InstallerRun {
         null.close()
       }
       child = try ChildProcess.spawn(
-        argv[0], arguments: Array(argv.dropFirst()), redirect: [0: null, 1: pipe.write, 2: pipe.write])
+        argv[0], arguments: Array(argv.dropFirst()),
+        redirect: passed.merging([0: null, 1: pipe.write, 2: pipe.write]) { $1 })
     } catch {
       pipe.read.close()
       throw error

@@ -47,6 +47,27 @@ import Testing
     #expect(!open.contains(pipe.read.rawValue) && !open.contains(pipe.write.rawValue), "\(open)")
   }
 
+  /// A descriptor some library left inheritable (no close-on-exec) does not reach a child
+  /// either; one named in `redirect` does, under its new number.
+  @Test func childrenGetOnlyTheDescriptorsTheyAreGiven() throws {
+    let pipe = try FileDescriptor.pipe()
+    let leaky = FileDescriptor(rawValue: dup(pipe.write.rawValue))
+    defer {
+      for fd in [pipe.read, pipe.write, leaky] { fd.close() }
+    }
+    #expect(fcntl(leaky.rawValue, F_GETFD) & FD_CLOEXEC == 0, "dup leaves close-on-exec off")
+    let out = try FileDescriptor.pipe()
+    let child = try ChildProcess.spawn(
+      "/bin/sh", arguments: ["-c", "ls /proc/$$/fd >&7"], redirect: [7: out.write])
+    out.write.close()
+    _ = try child.wait()
+    let listed = try out.read.readAll()
+    out.read.close()
+    let open = String(decoding: listed, as: UTF8.self).split(separator: "\n").compactMap { Int32($0) }
+    #expect(open.contains(7), "\(open)")
+    #expect(!open.contains(leaky.rawValue), "the inheritable descriptor stayed behind: \(open)")
+  }
+
   @Test func capturesBothStreamsAndTheStatus() throws {
     let run = try runCapturing("/bin/sh", ["-c", "echo out; echo err >&2; exit 3"])
     #expect(run.exit == .exited(3))

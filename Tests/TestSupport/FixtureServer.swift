@@ -52,9 +52,24 @@ public final class FixtureServer: @unchecked Sendable {
     self.port = port
   }
 
+  /// Stops the server: end of its stdin and SIGTERM, then SIGKILL if it is still there after
+  /// five seconds (a handler stuck on a connection must not hang the test run).
   deinit {
     stdinWriter.close()
     process.signal(SIGTERM)
-    _ = try? process.wait()
+    let deadline = monotonicSeconds() + 5
+    while true {
+      do {
+        if try process.exitIfEnded() != nil { return }
+      } catch {
+        return  // already reaped by a test that waited for it
+      }
+      if monotonicSeconds() > deadline {
+        process.signal(SIGKILL)
+        _ = try? process.wait()
+        return
+      }
+      usleep(10_000)
+    }
   }
 }

@@ -22,4 +22,10 @@ int cpipes_punch_hole(int fd, long long offset, long long length);
 /// function is pipe2 with O_CLOEXEC.
 int cpipes_pipe_cloexec(int fds[2]);
 
+/// Adds "close every descriptor from `lowest` on" to a posix_spawn file-action list, so a child
+/// gets only the descriptors it was given. 0, or an errno value (ENOSYS where the C library has
+/// no such action; the child then inherits what is not close-on-exec). The corresponding C
+/// function is posix_spawn_file_actions_addclosefrom_np (glibc 2.34).
+int cpipes_spawn_close_from(void *actions, int lowest);
+
 #endif
