@@ -25,7 +25,9 @@ public enum ProcessExit: Sendable, Equatable, CustomStringConvertible {
 /// SIGINT, SIGTERM, SIGHUP, …) and an empty signal mask, so it behaves like a program started
 /// from a shell. Only the descriptors named in `redirect` (and 0, 1, 2) are passed on: every
 /// other one is closed in the child, close-on-exec or not, so a descriptor that some library
-/// left inheritable (a socket, a pipe) cannot keep a peer from its end of file.
+/// left inheritable (a socket, a pipe) cannot keep a peer from its end of file. (Where the C
+/// library cannot close a whole range, glibc before 2.34 or a kernel without close_range and
+/// /proc, only descriptors up to the highest redirect target and the close-on-exec ones are.)
 public struct ChildProcess: Sendable {
   public let pid: Int32
 
@@ -44,7 +46,13 @@ public struct ChildProcess: Sendable {
     for (target, source) in redirect.sorted(by: { $0.key < $1.key }) {
       posix_spawn_file_actions_adddup2(&actions, source.rawValue, target)
     }
-    _ = cpipes_spawn_close_from(&actions, max(3, (redirect.keys.max() ?? 0) + 1))
+    // Then close the rest: the gaps below the highest target one by one (a close of a number
+    // that is not open is ignored), everything above it at once.
+    let highest = max(2, redirect.keys.max() ?? 0)
+    for fd in Int32(3)..<max(3, highest) where redirect[fd] == nil {
+      posix_spawn_file_actions_addclose(&actions, fd)
+    }
+    let closesAbove = cpipes_spawn_close_from(&actions, highest + 1) == 0
 
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
@@ -71,12 +79,25 @@ public struct ChildProcess: Sendable {
     defer { envStrings?.forEach { free($0) } }
 
     var pid: pid_t = 0
-    let result: Int32 =
+    func start(_ actions: inout posix_spawn_file_actions_t) -> Int32 {
       if let envStrings {
         posix_spawnp(&pid, executable, &actions, &attributes, argv, envStrings)
       } else {
         posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
       }
+    }
+    var result = start(&actions)
+    if result != 0 && closesAbove {
+      // The close-everything-above action needs close_range (Linux 5.9) or /proc; where neither
+      // is there, start the child without it rather than not at all.
+      var plain = posix_spawn_file_actions_t()
+      posix_spawn_file_actions_init(&plain)
+      defer { posix_spawn_file_actions_destroy(&plain) }
+      for (target, source) in redirect.sorted(by: { $0.key < $1.key }) {
+        posix_spawn_file_actions_adddup2(&plain, source.rawValue, target)
+      }
+      result = start(&plain)
+    }
     guard result == 0 else { throw SystemError("posix_spawn \(executable)", errno: result) }
     Termination.adopt(newProcessGroup ? -pid : pid)
     return ChildProcess(pid: pid)

@@ -24,8 +24,9 @@ public final class MappedRegion: @unchecked Sendable {
     self.count = count
   }
 
-  /// Whether `discard` frees memory: the region is a consumed segment that only this process
-  /// can still reach.
+  /// Whether `discard` frees memory: the region is a consumed segment that no name links to
+  /// any more. (A producer may still have it mapped, but by comfy-pipes(7) it does not read a
+  /// segment again once handed on, unless it pools it under a name of its own.)
   public var canDiscard: Bool { segment != nil }
 
   /// Frees the memory of the whole pages before `end` (an offset into `bytes`) not freed yet,
@@ -92,7 +93,7 @@ public enum SharedMemory {
   /// program's segment.
   public static func isValidName(_ name: String) -> Bool {
     let body = name.utf8.dropFirst()
-    return name.hasPrefix("/\(prefix)-") && body.count < 250
+    return name.hasPrefix("/\(prefix)-") && body.count > prefix.utf8.count + 1 && body.count < 250
       && body.allSatisfy { c in
         (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
       }

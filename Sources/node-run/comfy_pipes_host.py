@@ -446,13 +446,13 @@ def _load_tensor(record):
             raise IsolatedNodeError({"code": "bad-output", "message": "tensor bytes do not match its shape"})
         consumable = storage.get("kind") == "shm"
         if consumable and "name" in storage:
-            if not SEGMENT_NAME.match(storage["name"]):
+            if not SEGMENT_NAME.fullmatch(storage["name"]):
                 raise IsolatedNodeError({"code": "bad-output", "message": "bad segment name %r" % storage["name"]})
             path = "/dev/shm" + storage["name"]
         else:
             path = storage.get("path")
             if not isinstance(path, str) or not path.startswith("/") or (consumable and (
-                    ".." in path.split("/") or not SEGMENT_NAME.match("/" + path.rsplit("/", 1)[1]))):
+                    ".." in path.split("/") or not SEGMENT_NAME.fullmatch("/" + path.rsplit("/", 1)[1]))):
                 raise IsolatedNodeError({"code": "bad-output", "message": "bad tensor storage path %r" % path})
         offset = storage.get("offset", 0)
         fd = os.open(path, (os.O_RDWR if consumable else os.O_RDONLY) | os.O_CLOEXEC | os.O_NONBLOCK)

@@ -185,14 +185,14 @@ class Tensors:
         consumable = kind == "shm"
         if kind == "shm" and "path" not in storage:
             name = storage.get("name")
-            if not isinstance(name, str) or not SEGMENT_NAME.match(name) or name[1] == ".":
+            if not isinstance(name, str) or not SEGMENT_NAME.fullmatch(name) or name[1] == ".":
                 raise CallError("bad-tensor", 'shm storage needs a "name" like /cpipes-PID-HEX')
             path = "/dev/shm" + name
         else:
             path = storage.get("path")
             if not isinstance(path, str) or not path.startswith("/"):
                 raise CallError("bad-tensor", "storage path must be absolute")
-            if consumable and (".." in path.split("/") or not SEGMENT_NAME.match("/" + path.rsplit("/", 1)[1])):
+            if consumable and (".." in path.split("/") or not SEGMENT_NAME.fullmatch("/" + path.rsplit("/", 1)[1])):
                 raise CallError("bad-tensor", "a file-backed segment's path must be absolute, without '..', "
                                 "and end in a segment name like cpipes-PID-HEX")
         writable = consumable

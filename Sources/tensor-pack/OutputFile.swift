@@ -88,6 +88,7 @@ final class OutputFile {
           try valueOrErrno("lseek") { lseek(fd.rawValue, off_t(position + bytes.count), SEEK_SET) }
         }
       } else {
+        keepTail(bytes)  // now: the source's pages may be freed as they are written
         var start = 0
         while start < bytes.count {
           let chunk = UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + Self.overlapChunk, bytes.count)])
@@ -96,7 +97,6 @@ final class OutputFile {
           written(chunk)
           start += chunk.count
         }
-        keepTail(bytes)
       }
     }
     position += bytes.count

@@ -48,24 +48,30 @@ import Testing
   }
 
   /// A descriptor some library left inheritable (no close-on-exec) does not reach a child
-  /// either; one named in `redirect` does, under its new number.
-  @Test func childrenGetOnlyTheDescriptorsTheyAreGiven() throws {
+  /// either, whether its number lies below the highest one given or above it; one named in
+  /// `redirect` does, under its new number.
+  @Test(arguments: [Int32(70), 5])
+  func childrenGetOnlyTheDescriptorsTheyAreGiven(target: Int32) throws {
     let pipe = try FileDescriptor.pipe()
-    let leaky = FileDescriptor(rawValue: dup(pipe.write.rawValue))
+    let low = FileDescriptor(rawValue: fcntl(pipe.write.rawValue, F_DUPFD, Int32(3)))
+    let high = FileDescriptor(rawValue: fcntl(pipe.write.rawValue, F_DUPFD, Int32(100)))
     defer {
-      for fd in [pipe.read, pipe.write, leaky] { fd.close() }
+      for fd in [pipe.read, pipe.write, low, high] { fd.close() }
     }
-    #expect(fcntl(leaky.rawValue, F_GETFD) & FD_CLOEXEC == 0, "dup leaves close-on-exec off")
+    #expect(low.rawValue >= 3 && high.rawValue >= 100)
+    #expect(fcntl(low.rawValue, F_GETFD) & FD_CLOEXEC == 0, "F_DUPFD leaves close-on-exec off")
     let out = try FileDescriptor.pipe()
     let child = try ChildProcess.spawn(
-      "/bin/sh", arguments: ["-c", "ls /proc/$$/fd >&7"], redirect: [7: out.write])
+      "/bin/sh", arguments: ["-c", "ls /proc/$$/fd"], redirect: [1: out.write, target: pipe.read])
     out.write.close()
     _ = try child.wait()
     let listed = try out.read.readAll()
     out.read.close()
     let open = String(decoding: listed, as: UTF8.self).split(separator: "\n").compactMap { Int32($0) }
-    #expect(open.contains(7), "\(open)")
-    #expect(!open.contains(leaky.rawValue), "the inheritable descriptor stayed behind: \(open)")
+    #expect(open.contains(target), "\(open)")
+    #expect(!open.contains(low.rawValue) || low.rawValue == target, "a stray descriptor below: \(open)")
+    #expect(!open.contains(high.rawValue), "a stray descriptor above: \(open)")
+    #expect(open.filter { $0 > 2 && $0 != target }.count <= 1, "only the shell's own directory handle: \(open)")
   }
 
   @Test func capturesBothStreamsAndTheStatus() throws {

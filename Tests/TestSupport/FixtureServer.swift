@@ -13,6 +13,8 @@ public final class FixtureServer: @unchecked Sendable {
   public let port: Int
   public let process: ChildProcess
   private let stdinWriter: FileDescriptor
+  private let lock = Lock()
+  private var reaped = false
 
   public var baseURL: String { "http://127.0.0.1:\(port)" }
 
@@ -52,10 +54,22 @@ public final class FixtureServer: @unchecked Sendable {
     self.port = port
   }
 
+  /// Sends `sig` (SIGUSR1 makes the fake ComfyUI exit at once, as a crash) and waits for the
+  /// server to end; it is not signalled again when this object goes.
+  public func kill(_ sig: Int32) {
+    lock.withLock {
+      guard !reaped else { return }
+      process.signal(sig)
+      _ = try? process.wait()
+      reaped = true
+    }
+  }
+
   /// Stops the server: end of its stdin and SIGTERM, then SIGKILL if it is still there after
   /// five seconds (a handler stuck on a connection must not hang the test run).
   deinit {
     stdinWriter.close()
+    if lock.withLock({ reaped }) { return }
     process.signal(SIGTERM)
     let deadline = monotonicSeconds() + 5
     while true {

@@ -94,8 +94,7 @@ import Testing
     let restarted = Lock()
     nonisolated(unsafe) var second: FakeComfy?
     later(0.5) {
-      first.server.process.signal(SIGUSR1)
-      _ = try? first.server.process.wait()
+      first.server.kill(SIGUSR1)
       let fresh = try? FakeComfy(port: port, in: self.scratch)
       restarted.withLock { second = fresh }
     }

@@ -43,8 +43,7 @@ import Testing
 
   func kill(_ server: FakeComfy, after delay: Double) {
     later(delay) {
-      server.server.process.signal(SIGUSR1)
-      _ = try? server.server.process.wait()
+      server.server.kill(SIGUSR1)
     }
   }
 
@@ -104,8 +103,7 @@ import Testing
     let b = try FakeComfy(in: scratch)
     let inputDir = try scratch.directory("view-inputs-\(intact)")
     let (job, png) = try queueLoadImage("dog", on: a, inputDir: inputDir)
-    a.server.process.signal(SIGUSR1)
-    _ = try a.server.process.wait()
+    a.server.kill(SIGUSR1)
     try FileDescriptor.open("\(inputDir)/dog.png", O_WRONLY | O_TRUNC).closeAfter { try $0.writeAll("edited") }
     let stored = try #require(a.inputFiles().first { $0.hasSuffix("dog.png") })
     if !intact {

@@ -108,6 +108,8 @@ import Testing
     let path = try #require(run.records.first?["path"]?.stringValue)
     let tensor = try #require(try Safetensors.read(path: path).tensor(named: "freed"))
     #expect(try tensor.withBytes { SHA256.hex($0) } == expected)
+    let file = try FileDescriptor.open(path, O_RDONLY).closeAfter { try SHA256.hex(of: $0) }
+    #expect(run.records.first?["sha256"]?.stringValue == file, "nothing was freed before it was hashed")
   }
 
   /// With --keep a record that holds tensors comes back whole, each tensor replaced by its file
