@@ -1,4 +1,5 @@
 import CPipeShims
+import Dispatch
 
 #if canImport(Glibc)
   import Glibc
@@ -128,18 +129,66 @@ public enum SharedMemory {
 
   /// Creates a segment holding `nbytes` of `source` from `offset`, copied inside the kernel
   /// (`sendfile`): no mapping and no zeroing of the new pages, about twice as fast as `create`
-  /// and a copy for raw bytes that already sit in a file.
+  /// and a copy for raw bytes that already sit in a file. A large copy is split over the CPUs
+  /// (each part through its own descriptor of the segment), since the cost is mostly the
+  /// kernel's allocating the new pages, which a virtual machine's host may be slow to hand out.
   public static func create(nbytes: Int, copying source: FileDescriptor, at offset: Int) throws -> TensorStorage {
+    let cpus = max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
+    return try create(nbytes: nbytes, copying: source, at: offset, parts: max(1, min(cpus, nbytes / copyPartBytes)))
+  }
+
+  /// `create(nbytes:copying:at:)` in `parts` parallel parts.
+  static func create(nbytes: Int, copying source: FileDescriptor, at offset: Int, parts: Int) throws -> TensorStorage {
     try withNewSegment(nbytes: nbytes, preferFile: false) { storage, fd in
       _ = try valueOrErrno("ftruncate") { ftruncate(fd.rawValue, off_t(nbytes)) }
-      var position = off_t(offset)
-      var done = 0
-      while done < nbytes {
-        let n = try valueOrErrno("sendfile") { sendfile(fd.rawValue, source.rawValue, &position, nbytes - done) }
-        guard n > 0 else { throw TensorError("the source ends \(nbytes - done) bytes before the tensor does") }
-        done += n
+      let per = (nbytes / parts + 4095) / 4096 * 4096
+      let failures = Lock()
+      nonisolated(unsafe) var failure: Error?
+      DispatchQueue.concurrentPerform(iterations: parts) { part in
+        let start = part * per
+        let count = min(per, nbytes - start)
+        guard count > 0 else { return }
+        do {
+          let out = part == 0 ? fd : try reopen(storage)
+          defer { if part != 0 { out.close() } }
+          try copy(count, from: source, at: offset + start, into: out, at: start)
+        } catch {
+          failures.withLock { if failure == nil { failure = error } }
+        }
       }
+      if let failure { throw failure }
       return storage
+    }
+  }
+
+  /// Below this, a copy runs on one CPU.
+  static let copyPartBytes = 64 << 20
+
+  /// `count` bytes of `source` at `offset` into `out` at `position` (`sendfile`).
+  static func copy(
+    _ count: Int, from source: FileDescriptor, at offset: Int, into out: FileDescriptor, at position: Int
+  )
+    throws
+  {
+    _ = try valueOrErrno("lseek") { lseek(out.rawValue, off_t(position), SEEK_SET) }
+    var input = off_t(offset)
+    var done = 0
+    while done < count {
+      let n = try valueOrErrno("sendfile") { sendfile(out.rawValue, source.rawValue, &input, count - done) }
+      guard n > 0 else { throw TensorError("the source ends \(count - done) bytes before the tensor does") }
+      done += n
+    }
+  }
+
+  /// A second descriptor of a segment just created, with a file position of its own.
+  static func reopen(_ storage: TensorStorage) throws -> FileDescriptor {
+    switch storage {
+    case .shm(let name, _, _):
+      FileDescriptor(rawValue: try valueOrErrno("shm_open \(name)") { shm_open(name, O_RDWR, 0) })
+    case .shmFile(let path, _, _), .file(let path, _, _):
+      try FileDescriptor.open(path, O_RDWR)
+    case .inline:
+      throw TensorError("an inline tensor has no segment")
     }
   }
 

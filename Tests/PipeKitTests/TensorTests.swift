@@ -106,6 +106,23 @@ import Testing
     #expect(throws: SystemError.self) { try SharedMemory.map(storage, consume: true) }
   }
 
+  /// A copy from a file into a new segment, split over parallel parts (each through its own
+  /// descriptor), lands every byte in place, from any offset of the source and for a size that
+  /// no part size divides; a source that ends early is an error and leaves no segment.
+  @Test(arguments: [1, 3, 7])
+  func copiesIntoANewSegmentInParts(parts: Int) throws {
+    let count = 3 * 4096 * 5 + 123
+    let bytes = (0..<(count + 77)).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ $0 >> 9) }
+    let path = TemporaryDirectory.shared.path + "/source-\(UInt32.random(in: 0...UInt32.max)).bin"
+    try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC).closeAfter { try $0.writeAll(bytes) }
+    let source = try FileDescriptor.open(path, O_RDONLY)
+    defer { source.close() }
+    let storage = try SharedMemory.create(nbytes: count, copying: source, at: 77, parts: parts)
+    let region = try SharedMemory.map(storage, consume: true)
+    #expect(region.withBytes { Array($0) } == Array(bytes[77...]))
+    #expect(throws: TensorError.self) { try SharedMemory.create(nbytes: count, copying: source, at: 200, parts: parts) }
+  }
+
   /// A consumer that reads a consumed segment once gives its memory back as it goes: the whole
   /// pages before the mark leave memory (not resident, reading as zeros), the rest stays intact.
   @Test func consumedSegmentsAreFreedBehindTheReader() throws {
