@@ -125,7 +125,9 @@ extension FileDescriptor {
 /// Spins before blocking reads only while spinning pays: after `patience` spins in a row that
 /// found nothing (a peer doing slow work between messages), it blocks at once, spinning again
 /// only on every `probeEvery`-th wait to see whether the exchange got quick again. A peer in a
-/// quick exchange gets the spin every time; a slow one costs no CPU per wait.
+/// quick exchange gets the spin every time; a slow one costs a quarter of the CPU per wait.
+/// (With a shorter patience or rarer probes, a noisy machine's few slow replies in a row can
+/// switch spinning off in a quick exchange, and its blocking reads then keep it off.)
 public final class AdaptiveSpin {
   public let seconds: Double
   let patience: Int
@@ -133,7 +135,7 @@ public final class AdaptiveSpin {
   private var misses = 0
   private var waits = 0
 
-  public init(seconds: Double, patience: Int = 4, probeEvery: Int = 32) {
+  public init(seconds: Double, patience: Int = 16, probeEvery: Int = 4) {
     self.seconds = seconds
     self.patience = patience
     self.probeEvery = probeEvery

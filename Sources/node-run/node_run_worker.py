@@ -73,8 +73,8 @@ class Channel:
     def _fill(self, need):
         """Reads until `need` bytes wait past `start`; False at end of input. An empty buffer is
         first polled for up to 50 µs: node-run's next call usually follows a reply within that,
-        and catching it saves the sleep and wake-up of a blocking read. After four polls in a
-        row that found nothing (calls arrive slowly), only every 32nd wait polls, as node-run's
+        and catching it saves the sleep and wake-up of a blocking read. After 16 polls in a row
+        that found nothing (calls arrive slowly), only every 4th wait polls, as node-run's
         AdaptiveSpin does."""
         buffer = self.buffer
         if self.start and len(buffer) - self.start < need:
@@ -85,7 +85,7 @@ class Channel:
             if not spun:
                 spun = True
                 self.waits += 1
-                if self.spin_misses < 4 or self.waits % 32 == 0:
+                if self.spin_misses < 16 or self.waits % 4 == 0:
                     until = time.perf_counter() + 0.00005
                     ready = self.poll.poll(0)
                     while not ready and time.perf_counter() < until:

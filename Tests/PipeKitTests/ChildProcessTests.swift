@@ -8,15 +8,16 @@ import Testing
 #endif
 
 @Suite struct ChildProcessTests {
-  /// A wait spins while spinning finds data; after four empty spins in a row it stops, and
-  /// spins again on every 32nd wait only, until a spin finds data again.
+  /// A wait spins while spinning finds data; after `patience` (here four) empty spins in a row
+  /// it stops, and spins again on every `probeEvery`-th (here 32nd) wait only, until a spin
+  /// finds data again.
   @Test func adaptiveSpinStopsWhileItDoesNotPay() throws {
     let pipe = try FileDescriptor.pipe()
     defer {
       pipe.read.close()
       pipe.write.close()
     }
-    let spin = AdaptiveSpin(seconds: 0.0001)
+    let spin = AdaptiveSpin(seconds: 0.0001, patience: 4, probeEvery: 32)
     for _ in 0..<4 {
       #expect(spin.isSpinning)
       spin.wait(for: pipe.read)
