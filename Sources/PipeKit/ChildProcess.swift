@@ -40,20 +40,6 @@ public struct ChildProcess: Sendable {
     _ executable: String, arguments: [String], environment: [String: String]? = nil,
     redirect: [Int32: FileDescriptor] = [:], newProcessGroup: Bool = false
   ) throws -> ChildProcess {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    for (target, source) in redirect.sorted(by: { $0.key < $1.key }) {
-      posix_spawn_file_actions_adddup2(&actions, source.rawValue, target)
-    }
-    // Then close the rest: the gaps below the highest target one by one (a close of a number
-    // that is not open is ignored), everything above it at once.
-    let highest = max(2, redirect.keys.max() ?? 0)
-    for fd in Int32(3)..<max(3, highest) where redirect[fd] == nil {
-      posix_spawn_file_actions_addclose(&actions, fd)
-    }
-    let closesAbove = cpipes_spawn_close_from(&actions, highest + 1) == 0
-
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -79,24 +65,34 @@ public struct ChildProcess: Sendable {
     defer { envStrings?.forEach { free($0) } }
 
     var pid: pid_t = 0
-    func start(_ actions: inout posix_spawn_file_actions_t) -> Int32 {
-      if let envStrings {
-        posix_spawnp(&pid, executable, &actions, &attributes, argv, envStrings)
-      } else {
-        posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
+    /// Starts the child with `redirect` applied and the other descriptors closed: the gaps below
+    /// the highest target one by one (a close of a number that is not open is ignored) and, with
+    /// `closingAbove`, everything above it at once. Says whether that last action was taken.
+    func start(closingAbove: Bool) -> (result: Int32, closedAbove: Bool) {
+      var actions = posix_spawn_file_actions_t()
+      posix_spawn_file_actions_init(&actions)
+      defer { posix_spawn_file_actions_destroy(&actions) }
+      for (target, source) in redirect.sorted(by: { $0.key < $1.key }) {
+        posix_spawn_file_actions_adddup2(&actions, source.rawValue, target)
       }
+      let highest = max(2, redirect.keys.max() ?? 0)
+      for fd in Int32(3)..<max(3, highest) where redirect[fd] == nil {
+        posix_spawn_file_actions_addclose(&actions, fd)
+      }
+      let closedAbove = closingAbove && cpipes_spawn_close_from(&actions, highest + 1) == 0
+      let result =
+        if let envStrings {
+          posix_spawnp(&pid, executable, &actions, &attributes, argv, envStrings)
+        } else {
+          posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
+        }
+      return (result, closedAbove)
     }
-    var result = start(&actions)
-    if result != 0 && closesAbove {
+    var (result, closedAbove) = start(closingAbove: true)
+    if result != 0 && closedAbove {
       // The close-everything-above action needs close_range (Linux 5.9) or /proc; where neither
       // is there, start the child without it rather than not at all.
-      var plain = posix_spawn_file_actions_t()
-      posix_spawn_file_actions_init(&plain)
-      defer { posix_spawn_file_actions_destroy(&plain) }
-      for (target, source) in redirect.sorted(by: { $0.key < $1.key }) {
-        posix_spawn_file_actions_adddup2(&plain, source.rawValue, target)
-      }
-      result = start(&plain)
+      result = start(closingAbove: false).result
     }
     guard result == 0 else { throw SystemError("posix_spawn \(executable)", errno: result) }
     Termination.adopt(newProcessGroup ? -pid : pid)
