@@ -2,25 +2,46 @@
 SWIFT     ?= swift
 PREFIX    ?= /usr/local
 TOOLS     := cuda-detect wheel-url tensor-pack venv-make node-run remote-queue remote-fetch
-RELEASE   := -c release --static-swift-stdlib
+## The git commit that --version shows after the version, "-dirty" with uncommitted changes.
+COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+RELEASE   := -c release --static-swift-stdlib $(if $(COMMIT),-Xcc -DCPIPES_COMMIT='"$(COMMIT)"')
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 ## The tracked sh scripts installed beside the tools (the node-pack install hook).
 HOOKS     := bin/comfy-pipes-install
 TEST_VENV := .build/test-venv
 NODE_VENV := .build/node-venv
 
-.PHONY: all build test test-fixtures test-uv demo bench fuzz lint lint-man lint-swift install uninstall clean
+COMFYUI   := .build/comfyui
+COMFYUI_ARCHIVE ?= $(abspath ../shared/comfyui/ComfyUI-v0.3.64.tar.gz)
+
+.PHONY: all build test test-fixtures test-uv test-packaging demo bench fuzz lint lint-man lint-swift install uninstall \
+  wheel dist comfyui clean
 
 all: build
 
-## Release build with the Swift runtime linked in; the tools land in bin/.
-## (One product per swift build: given several --product flags, swift build builds only the last.)
+## Release build with the Swift runtime linked in, every product in one swift build; the tools
+## land in bin/, stripped of their symbol tables (the unstripped ones stay in .build/release).
 build:
-	@for t in $(TOOLS); do $(SWIFT) build $(RELEASE) --product $$t || exit 1; done
+	$(SWIFT) build $(RELEASE)
 	@mkdir -p bin
 	@dir=$$($(SWIFT) build $(RELEASE) --show-bin-path); \
-	  for t in $(TOOLS); do cp -f "$$dir/$$t" "bin/$$t" || exit 1; done
+	  for t in $(TOOLS); do strip -o "bin/$$t.tmp" "$$dir/$$t" && mv -f "bin/$$t.tmp" "bin/$$t" || exit 1; done
 	@echo "built: $(addprefix bin/,$(TOOLS))"
+
+## The wheel for pip (dist/comfy_pipes-VERSION-py3-none-manylinux_2_NN_ARCH.whl) and the release
+## archive for people without Python (dist/comfy-pipes-VERSION-linux-ARCH.tar.gz), from bin/, by
+## packaging/release.py (standard library only; the same tree gives the same bytes).
+wheel: build
+	@python3 packaging/release.py wheel --bin bin --out dist
+
+dist: build
+	@python3 packaging/release.py dist --bin bin --out dist
+
+## The real ComfyUI (v0.3.64, CPU torch) that the tests start, built once under .build/comfyui.
+comfyui: $(COMFYUI)/ok
+
+$(COMFYUI)/ok:
+	sh Tests/Fixtures/comfyui/setup.sh "$(COMFYUI)" "$(COMFYUI_ARCHIVE)"
 
 ## Unit and end-to-end tests (debug build), plus the man-page lint. Interop tests use a venv
 ## with numpy, safetensors and Pillow from PyPI, made here once.
@@ -60,11 +81,12 @@ demo: build test-uv
 
 ## Benchmarks (DESIGN.md §4), side by side with their baselines; the table goes to bench/results.md.
 bench: build
-	@command -v hyperfine >/dev/null 2>&1 || apt-get install -y -qq hyperfine >/dev/null 2>&1 || true
+	@command -v hyperfine >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq hyperfine; } >/dev/null 2>&1 || \
+	  { echo "bench: hyperfine is missing and apt-get could not install it; install it and run make bench again" >&2; exit 69; }
 	@{ echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ), $$(uname -sm), $$(nproc) cores"; echo; \
 	   echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
 	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; sh bench/venv-make.sh; sh bench/node-run.sh; \
-	   sh bench/remote.sh; sh bench/peers.sh; } | tee bench/results.md
+	   sh bench/remote.sh; sh bench/peers.sh; sh bench/size.sh; } | tee bench/results.md
 
 ## libFuzzer + AddressSanitizer over every reader of untrusted input (Tests/FuzzTests/FuzzTargets.swift),
 ## FUZZ_SECONDS each (default 60); crashes land in Tests/FuzzTests/regressions/, which make test replays.

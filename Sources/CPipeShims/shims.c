@@ -56,3 +56,11 @@ int cpipes_spawn_close_from(void *actions, int lowest) {
   return ENOSYS;
 #endif
 }
+
+const char *cpipes_build_commit(void) {
+#ifdef CPIPES_COMMIT
+  return CPIPES_COMMIT;
+#else
+  return "";
+#endif
+}

@@ -51,6 +51,9 @@ public struct CommandSpec: Sendable {
   }
 
   var allOptions: [OptionSpec] { options + CommandSpec.builtinOptions }
+
+  /// The version as `--version` shows it: the kit's with its git commit (see `pipeKitVersionLine`).
+  var versionLine: String { version == pipeKitVersion ? pipeKitVersionLine : version }
 }
 
 /// A bad command line: the message, rendered by the tool with a pointer to `--help`, exit 64.
@@ -105,7 +108,7 @@ public struct Arguments: Sendable {
       guard let option = lookup[name] else { throw UsageError("unknown option '\(name)'") }
       switch name {
       case "--help", "-h": throw EarlyExit(text: spec.helpText)
-      case "--version": throw EarlyExit(text: "\(spec.name) \(spec.version)\n")
+      case "--version": throw EarlyExit(text: "\(spec.name) \(spec.versionLine)\n")
       case "--dump-options":
         throw EarlyExit(text: spec.allOptions.flatMap(\.names).map { $0 + "\n" }.joined())
       default: break

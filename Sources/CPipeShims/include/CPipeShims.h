@@ -28,4 +28,8 @@ int cpipes_pipe_cloexec(int fds[2]);
 /// function is posix_spawn_file_actions_addclosefrom_np (glibc 2.34).
 int cpipes_spawn_close_from(void *actions, int lowest);
 
+/// The git commit the kit was built from ("1a2b3c4d5e6f", "…-dirty" with uncommitted changes), as
+/// `make` passes it (-DCPIPES_COMMIT), or "" for a build without it.
+const char *cpipes_build_commit(void);
+
 #endif

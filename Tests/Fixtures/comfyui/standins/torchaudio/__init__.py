@@ -1,0 +1,1 @@
+"""A stand-in for torchaudio in the tests' ComfyUI venv; nothing the tests run uses it."""
