@@ -32,6 +32,7 @@ struct EnvBuilder {
     let lock = try TargetLock.acquire(target.lockPath, wait: wait, waiting: tool.diagnostics.note)
     defer { lock.release() }
     target.cleanLeftovers(note: tool.diagnostics.note)
+    try target.checkReplaceable()
     if let state = upToDate {
       tool.emit(state.record(name: target.name, path: target.path, python: target.python, changed: false))
       return
@@ -44,6 +45,8 @@ struct EnvBuilder {
     defer { Termination.cancel(token) }
     do {
       let state = try make(build, installer: installer, lock: lock)
+      // Checked again: the build took a while, and what is swapped out is deleted.
+      try target.checkReplaceable()
       try target.swapIn(build)
       // The record goes out before the previous env (now at `build`) is removed, so that the
       // next tool in the pipe starts at once; a kill before the removal ends leaves it to the
