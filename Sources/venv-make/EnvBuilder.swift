@@ -6,12 +6,14 @@ import PipeKit
 
 /// Builds the plan's env at the target: beside it, verified, then swapped in whole.
 ///
-/// Under the target's lock: leftovers of killed runs are removed; an env whose stored
-/// fingerprint is the plan's is answered as it is (`changed: false`, nothing started, nothing
-/// written); otherwise a new env is built in `.NAME.venv-make-build.tmp`, what it holds is read
-/// from its dist-info directories, its python starts and imports the wheels' modules, and it
-/// replaces the old one with one `renameat2` exchange. The old env is removed only after that
-/// (and after the `venv` record is out); a failure at any point removes the build alone.
+/// Under the target's lock: leftovers of killed runs are removed; the target is checked to be
+/// one venv-make may replace (`Target.checkReplaceable`), here and again just before the swap,
+/// since what is swapped out is deleted; an env whose stored fingerprint is the plan's is
+/// answered as it is (`changed: false`, nothing started, nothing written); otherwise a new env
+/// is built in `.NAME.venv-make-build.tmp`, what it holds is read from its dist-info
+/// directories, its python starts and imports the wheels' modules, and it replaces the old one
+/// with one `renameat2` exchange. The old env is removed only after that (and after the `venv`
+/// record is out); a failure at any point removes the build alone.
 struct EnvBuilder {
   let tool: Tool
   let target: Target

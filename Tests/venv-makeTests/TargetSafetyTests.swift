@@ -150,6 +150,23 @@ import Testing
     #expect(readTextFileIfPresent("\(parent)/.env.venv-make-build.notes/mine.txt") == "mine\n")
   }
 
+  /// What is at the target is checked again just before the swap: user files put there while
+  /// the build ran are not swapped out, and the build is removed.
+  @Test func filesPutAtTheTargetDuringTheBuildAreKept() throws {
+    let parent = try scratch.directory("late")
+    let target = "\(parent)/env"
+    let build = "\(parent)/.env.venv-make-build.tmp"
+    let child = try VenvFixtures.start(
+      ["--dir", target, "--python", python], input: #"{"type":"requirement","spec":"numpy==1.26.4"}"# + "\n",
+      scratch: scratch)
+    let reached = VenvFixtures.waitFor(120) { access("\(build)/pyvenv.cfg", F_OK) == 0 }
+    _ = try userFiles("late/env")
+    #expect(reached && access("\(target)/pyvenv.cfg", F_OK) != 0, "the files came while the build ran")
+    #expect(try child.wait() == .exited(64))
+    #expect(intact(target))
+    #expect((listDirectoryNames(parent) ?? []).sorted() == ["env"], "the build and the lock are gone")
+  }
+
   /// `--into` takes an interpreter: a directory is not one.
   @Test func intoADirectoryIsRefused() throws {
     let directory = try userFiles("into-dir")
