@@ -59,7 +59,14 @@ enum VenvMake {
 
     // The target is checked before stdin is read: a refused one consumes no record.
     let target = try into == nil ? Self.target(arguments) : nil
-    try target?.checkReplaceable()
+    do {
+      try target?.checkReplaceable()
+    } catch {
+      // A usage error (64) with a record: the pointer to --help follows, as after every usage error.
+      tool.report(error)
+      try? FileDescriptor.standardError.writeAll("See '\(tool.name) --help' for more information.\n")
+      return
+    }
     var inputs = Inputs()
     if (configs.isEmpty && requirementFiles.isEmpty) || !FileDescriptor.standardInput.isTerminal {
       inputs.read(tool: tool)

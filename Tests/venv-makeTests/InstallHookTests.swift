@@ -170,6 +170,7 @@ import Testing
     let refused = try hook(["--dir", pack, "--offline", "--env-dir", victim])
     #expect(refused.exit == .exited(64), "venv-make still protects a chosen directory: \(refused.stderrText)")
     #expect(refused.stderrText.contains("refusing to replace"))
+    #expect(refused.stderrText.contains("nothing was changed; give --env-dir a new directory"))
     #expect(intact(victim))
   }
 

@@ -35,6 +35,7 @@ import Testing
     #expect(error?["detail"]?["found"]?.stringValue == found)
     #expect(error?["message"]?.stringValue?.contains("Nothing was changed") == true)
     #expect(run.stderrText.contains("refusing to replace"), "\(run.stderrText)")
+    #expect(run.stderrText.hasSuffix("See 'venv-make --help' for more information.\n"), "as after a usage error")
     #expect((listDirectoryNames(parent) ?? []).sorted() == before, "no lock, build or parked env beside it")
   }
 
