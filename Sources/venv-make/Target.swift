@@ -128,20 +128,21 @@ func removeTree(_ path: String) {
   let directory = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
   guard directory >= 0 else { return }
   defer { close(directory) }
-  removeEntry(name, in: directory)
+  removeEntry(Array(name.utf8CString), in: directory)
 }
 
-/// Removes `name` in the directory `directory`, and what it holds, without following links.
-/// The C functions are `openat` with `O_NOFOLLOW`, `unlinkat` and `fdopendir`.
-private func removeEntry(_ name: String, in directory: Int32) {
+/// Removes `name` (NUL-terminated, as the directory holds it: not necessarily UTF-8) in the
+/// directory `directory`, and what it holds, without following links. The C functions are
+/// `unlinkat`, `openat` with `O_NOFOLLOW` and `fdopendir`.
+private func removeEntry(_ name: [CChar], in directory: Int32) {
   if unlinkat(directory, name, 0) == 0 || (errno != EISDIR && errno != EPERM) { return }
   let fd = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
   guard fd >= 0 else { return }
   if let stream = fdopendir(fd) {
-    var names: [String] = []
+    var names: [[CChar]] = []
     while let entry = readdir(stream) {
-      let child = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-      if child != "." && child != ".." { names.append(child) }
+      let child = withUnsafeBytes(of: entry.pointee.d_name) { $0.prefix { $0 != 0 }.map { CChar(bitPattern: $0) } }
+      if child != [46] && child != [46, 46] { names.append(child + [0]) }
     }
     for child in names { removeEntry(child, in: dirfd(stream)) }
     closedir(stream)

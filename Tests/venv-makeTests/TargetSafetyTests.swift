@@ -141,6 +141,11 @@ import Testing
     #expect(symlink(victim, "\(parent)/.env.venv-make-old.4242") == 0)
     try scratch.write("cleanup/.env.venv-make-build.notes/mine.txt", "mine\n")
     try scratch.write("cleanup/.env.venv-make-old.backup", "mine\n")
+    // A killed old-style build, holding a name that is not UTF-8: removed all the same.
+    let killed = try scratch.directory("cleanup/.env.venv-make-build.77/sub")
+    let script = "import sys, os; open(os.fsencode(sys.argv[1]) + b'/\\xff', 'w')"
+    let odd = try runCapturing("python3", ["-c", script, killed])
+    #expect(odd.exit.succeeded, "\(odd.stderrText)")
     let run = try VenvFixtures.venvMake(["--dir", "\(parent)/env", "--python", python], input: "")
     #expect(run.exit == .exited(0), "\(run.stderrText)")
     #expect(intact(victim))
