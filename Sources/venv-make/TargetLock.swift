@@ -19,7 +19,9 @@ struct TargetLock {
   /// - Throws: `locked` (exit 75) when it is held and `wait` is false; `io-error` otherwise.
   static func acquire(_ path: String, wait: Bool, waiting: (String) -> Void) throws(ErrorRecord) -> TargetLock {
     var noted = false
-    while true {
+    // Each retry follows a run that released the lock meanwhile; a path that never holds the
+    // locked file is something else's doing.
+    for _ in 0..<1000 {
       let fd = try take(path, wait: wait) {
         if !noted { waiting($0) }
         noted = true
@@ -33,6 +35,9 @@ struct TargetLock {
       }
       fd.close()
     }
+    throw ErrorRecord(
+      code: "io-error", message: "the lock file \(path) keeps changing under venv-make; remove it and try again",
+      detail: ["path": .string(path)], exit: .ioError)
   }
 
   /// Opens the lock file and takes its `flock`; the file may have been removed since.

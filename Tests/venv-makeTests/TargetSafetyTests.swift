@@ -173,6 +173,18 @@ import Testing
     #expect((listDirectoryNames(parent) ?? []).sorted() == ["env"], "the build and the lock are gone")
   }
 
+  /// The lock file is not opened through a link planted at its name: nothing is created or
+  /// locked where the link points, and nothing is built.
+  @Test func aLinkAtTheLocksNameIsNotFollowed() throws {
+    let parent = try scratch.directory("planted")
+    #expect(symlink("\(scratch.path)/created-by-the-lock", "\(parent)/.env.venv-make.lock") == 0)
+    let run = try VenvFixtures.venvMake(["--dir", "\(parent)/env", "--python", python], input: "")
+    #expect(run.exit == .exited(74), "\(run.stderrText)")
+    #expect(run.record("error")?["code"] == "io-error")
+    #expect(access("\(scratch.path)/created-by-the-lock", F_OK) != 0)
+    #expect(access("\(parent)/env", F_OK) != 0)
+  }
+
   /// `--into` takes an interpreter: a directory is not one.
   @Test func intoADirectoryIsRefused() throws {
     let directory = try userFiles("into-dir")
