@@ -1,3 +1,5 @@
+import PipeHTTP
+
 /// A PEP 508 requirement in its common forms: `name[extra,…] specifiers ; marker`, with the
 /// specifiers optionally in parentheses, or `name[extra,…] @ url ; marker`.
 ///
@@ -70,6 +72,49 @@ struct Requirement: Sendable, Hashable {
       throw fail(error.message)
     }
   }
+}
+
+/// What may stand as one requirement on an installer's command line: checked before venv-make
+/// hands a `requirement` record's `spec` to uv or pip, so that nothing from a record or a config
+/// can be read as an option (`--index-url=…`, `-e`, `-r`, `--target`).
+public enum RequirementSpec {
+  /// The schemes a bare VCS URL may have after `git+`, `hg+`, `svn+` or `bzr+`.
+  static let vcsSchemes: Set<String> = ["http", "https", "ssh", "file", "git"]
+
+  /// Why `text` is not a requirement, or `nil` when it is one: a PEP 508 requirement
+  /// (`name[extras] specifiers ; marker`), a direct reference (`name @ scheme://…`), or a bare
+  /// VCS URL (`git+https://…`, as pip and uv accept it). An option never is one: nothing that
+  /// starts with `-`, and nothing with a line break or another control character in it.
+  public static func problem(_ text: String) -> String? {
+    let spec = text.trimmingASCIIWhitespace()
+    if spec.isEmpty { return "a requirement cannot be empty" }
+    if spec.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) {
+      return "a requirement cannot contain a line break or another control character"
+    }
+    if spec.hasPrefix("-") {
+      return "'\(spec)' is an installer option, not a requirement; give a requirement such as numpy>=1.26"
+    }
+    if let plus = spec.firstIndex(of: "+"), ["git", "hg", "svn", "bzr"].contains(spec[..<plus]) {
+      let url = String(spec[spec.index(after: plus)...])
+      guard let scheme = URLText.scheme(of: url), vcsSchemes.contains(scheme) else {
+        return "'\(spec)' is not a VCS URL such as git+https://host/repo.git@tag"
+      }
+      if spec.contains(where: { $0 == " " || $0 == "\t" }) { return "a VCS URL cannot contain spaces: '\(spec)'" }
+      return nil
+    }
+    do {
+      let requirement = try Requirement(spec)
+      if let url = requirement.url, URLText.scheme(of: url) == nil {
+        return "'\(url)' in '\(spec)' is not a URL such as https://host/x.whl or file:///path/x.whl"
+      }
+      return nil
+    } catch {
+      return error.message
+    }
+  }
+
+  /// Whether `name` is a project name per PEP 508 (so, among other things, never an option).
+  public static func isProjectName(_ name: String) -> Bool { isValidProjectName(name) }
 }
 
 /// Whether `name` is a valid project name per PEP 508: ASCII letters and digits, with `.`, `_`

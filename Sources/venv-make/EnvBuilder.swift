@@ -6,12 +6,14 @@ import PipeKit
 
 /// Builds the plan's env at the target: beside it, verified, then swapped in whole.
 ///
-/// Under the target's lock: leftovers of killed runs are removed; an env whose stored
-/// fingerprint is the plan's is answered as it is (`changed: false`, nothing started, nothing
-/// written); otherwise a new env is built in `.NAME.venv-make-build.tmp`, what it holds is read
-/// from its dist-info directories, its python starts and imports the wheels' modules, and it
-/// replaces the old one with one `renameat2` exchange. The old env is removed only after that
-/// (and after the `venv` record is out); a failure at any point removes the build alone.
+/// Under the target's lock: leftovers of killed runs are removed; the target is checked to be
+/// one venv-make may replace (`Target.checkReplaceable`), here and again just before the swap,
+/// since what is swapped out is deleted; an env whose stored fingerprint is the plan's is
+/// answered as it is (`changed: false`, nothing started, nothing written); otherwise a new env
+/// is built in `.NAME.venv-make-build.tmp`, what it holds is read from its dist-info
+/// directories, its python starts and imports the wheels' modules, and it replaces the old one
+/// with one `renameat2` exchange. The old env is removed only after that (and after the `venv`
+/// record is out); a failure at any point removes the build alone.
 struct EnvBuilder {
   let tool: Tool
   let target: Target
@@ -32,6 +34,7 @@ struct EnvBuilder {
     let lock = try TargetLock.acquire(target.lockPath, wait: wait, waiting: tool.diagnostics.note)
     defer { lock.release() }
     target.cleanLeftovers(note: tool.diagnostics.note)
+    try target.checkReplaceable()
     if let state = upToDate {
       tool.emit(state.record(name: target.name, path: target.path, python: target.python, changed: false))
       return
@@ -44,6 +47,8 @@ struct EnvBuilder {
     defer { Termination.cancel(token) }
     do {
       let state = try make(build, installer: installer, lock: lock)
+      // Checked again: the build took a while, and what is swapped out is deleted.
+      try target.checkReplaceable()
       try target.swapIn(build)
       // The record goes out before the previous env (now at `build`) is removed, so that the
       // next tool in the pipe starts at once; a kill before the removal ends leaves it to the

@@ -46,7 +46,8 @@ struct EnvState: Sendable {
     ]
     let temporary = "\(path).tmp.\(getpid())"
     do {
-      try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC).closeAfter {
+      // Not through a link planted at the temporary name (`--into` writes in the python's prefix).
+      try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW).closeAfter {
         try $0.writeAll(JSON.object(object).serialized + "\n")
       }
     } catch {

@@ -1,3 +1,4 @@
+import PipeHTTP
 import PipeKit
 import WheelURL
 
@@ -31,6 +32,10 @@ struct Inputs {
               record, line: line, tool: tool, "a requirement record needs a \"spec\" string such as \"numpy>=1.26\"")
             continue
           }
+          if let why = RequirementSpec.problem(spec) {
+            reject(record, line: line, tool: tool, why, code: "bad-requirement")
+            continue
+          }
           requirements.append(spec)
         case "error":
           tool.emit(record)
@@ -49,9 +54,23 @@ struct Inputs {
       reject(record, line: line, tool: tool, "a wheel record needs a \"url\"")
       return
     }
+    if let why = Self.urlProblem(url) {
+      reject(record, line: line, tool: tool, why)
+      return
+    }
     let filename = record["filename"]?.stringValue ?? String(url.split(separator: "/").last ?? "")
+    if filename.hasPrefix("-") || filename.contains("/") || filename.unicodeScalars.contains(where: { $0.value < 0x20 })
+    {
+      reject(record, line: line, tool: tool, "\"filename\" '\(filename)' is not a wheel's file name")
+      return
+    }
     guard let name = record["name"]?.stringValue ?? filename.split(separator: "-").first.map(String.init) else {
       reject(record, line: line, tool: tool, "a wheel record needs a \"name\"")
+      return
+    }
+    // The name starts a line of the wheel list the installer reads (`name @ url --hash=…`).
+    guard RequirementSpec.isProjectName(name) else {
+      reject(record, line: line, tool: tool, "'\(name)' is not a project name (letters, digits, '.', '_', '-' inside)")
       return
     }
     var sha256: String?
@@ -65,11 +84,23 @@ struct Inputs {
     wheels.append(Plan.Wheel(name: name, version: record["version"]?.stringValue, url: url, sha256: sha256))
   }
 
-  mutating func reject(_ record: JSONObject, line: Int, tool: Tool, _ why: String) {
+  /// Why a wheel record's `url` cannot go into the wheel list, or `nil`: it is one line of that
+  /// file, so it may hold no line break, and a URL (unlike a path) no space.
+  static func urlProblem(_ url: String) -> String? {
+    if url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+      return "a wheel's \"url\" cannot contain a line break or another control character"
+    }
+    if URLText.scheme(of: url) != nil ? url.contains(" ") : url.hasPrefix("-") {
+      return "'\(url)' is not a URL or a path to a wheel"
+    }
+    return nil
+  }
+
+  mutating func reject(_ record: JSONObject, line: Int, tool: Tool, _ why: String, code: String = "bad-record") {
     failed = true
     tool.report(
       ErrorRecord(
-        code: "bad-record", message: "\(record.type ?? "record") at line \(line): \(why)", id: record["id"],
+        code: code, message: "\(record.type ?? "record") at line \(line): \(why)", id: record["id"],
         detail: ["line": .int(line)]),
       at: "<stdin>:\(line)")
   }
@@ -86,7 +117,16 @@ struct Inputs {
     for record in answers.records {
       if record.type == "wheel" {
         consumeWheel(record, line: 0, tool: tool)
-      } else if let spec = record["spec"]?.stringValue {
+      } else if let spec = record["spec"]?.stringValue?.trimmingASCIIWhitespace() {
+        if let why = RequirementSpec.problem(spec) {
+          failed = true
+          tool.report(
+            ErrorRecord(
+              code: "bad-requirement", message: "\(path): \(why)", id: record["id"],
+              detail: ["file": .string(path), "spec": .string(spec)]),
+            at: path)
+          continue
+        }
         requirements.append(spec)
       }
     }
@@ -119,6 +159,8 @@ struct Inputs {
         try addRequirementsFile(other.hasPrefix("/") ? other : "\(directory)/\(other)", tool: tool, depth: depth + 1)
       } else if line.hasPrefix("-") {
         throw badLine(path, number + 1, "'\(line)' is a pip option venv-make does not take; list requirements only")
+      } else if let why = RequirementSpec.problem(line) {
+        throw badLine(path, number + 1, why)
       } else {
         requirements.append(line)
       }

@@ -92,8 +92,9 @@ struct Installer: Sendable {
       let text = wheels.map(Self.requirementLine).joined(separator: "\n") + "\n"
       commands.append(InstallerCommand(argv: head + ["--no-deps", "-r", list], files: [(list, text)]))
     }
+    // `--` ends the options: however a requirement reads, the installer takes it as one.
     if !plan.requirements.isEmpty {
-      commands.append(InstallerCommand(argv: head + (noDeps ? ["--no-deps"] : []) + plan.requirements))
+      commands.append(InstallerCommand(argv: head + (noDeps ? ["--no-deps"] : []) + ["--"] + plan.requirements))
     }
     return commands
   }

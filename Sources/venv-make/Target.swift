@@ -45,13 +45,17 @@ struct Target: Sendable {
   }
 
   /// Removes what killed runs left, under the lock: their build directories, and a previous env
-  /// parked by an interrupted swap (moved back when the target itself is missing).
+  /// parked by an interrupted swap (moved back when the target itself is missing). Only names
+  /// venv-make makes are touched (`isOwnLeftover`), and links among them are removed, not
+  /// followed.
   func cleanLeftovers(note: (String) -> Void) {
-    let names = listDirectoryNames(parent) ?? []
-    var targetExists = access(path, F_OK) == 0
+    let names = (listDirectoryNames(parent) ?? []).filter(isOwnLeftover)
+    var targetExists = access(path, F_OK) == 0 || isSymbolicLink(path)
     for name in names where name.hasPrefix(oldPrefix) {
       let leftover = "\(parent)/\(name)"
-      if !targetExists && rename(leftover, path) == 0 {
+      if !targetExists && Target(path: leftover).refusal == nil && !isSymbolicLink(leftover)
+        && rename(leftover, path) == 0
+      {
         note("restored the previous env from \(leftover), parked by an interrupted run")
         targetExists = true
       } else {
@@ -108,14 +112,42 @@ enum Rename {
   }
 }
 
-/// Removes a file or a directory tree, never following symbolic links (`rm -rf`).
-func removeTree(_ path: String) {
+/// Whether `path` is a symbolic link (a dangling one too).
+func isSymbolicLink(_ path: String) -> Bool {
   var info = stat()
-  guard lstat(path, &info) == 0 else { return }
-  if (info.st_mode & S_IFMT) == S_IFDIR {
-    for name in listDirectoryNames(path) ?? [] { removeTree("\(path)/\(name)") }
-    rmdir(path)
+  return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+}
+
+/// Removes a file or a directory tree, never following symbolic links (`rm -rf`): a link is
+/// removed itself, and the tree is walked through descriptors opened with `O_NOFOLLOW`, so a
+/// directory swapped for a link while the walk runs is not entered.
+func removeTree(_ path: String) {
+  let slash = path.lastIndex(of: "/")
+  let parent = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+  let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+  let directory = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+  guard directory >= 0 else { return }
+  defer { close(directory) }
+  removeEntry(Array(name.utf8CString), in: directory)
+}
+
+/// Removes `name` (NUL-terminated, as the directory holds it: not necessarily UTF-8) in the
+/// directory `directory`, and what it holds, without following links. The C functions are
+/// `unlinkat`, `openat` with `O_NOFOLLOW` and `fdopendir`.
+private func removeEntry(_ name: [CChar], in directory: Int32) {
+  if unlinkat(directory, name, 0) == 0 || (errno != EISDIR && errno != EPERM) { return }
+  let fd = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+  guard fd >= 0 else { return }
+  if let stream = fdopendir(fd) {
+    var names: [[CChar]] = []
+    while let entry = readdir(stream) {
+      let child = withUnsafeBytes(of: entry.pointee.d_name) { $0.prefix { $0 != 0 }.map { CChar(bitPattern: $0) } }
+      if child != [46] && child != [46, 46] { names.append(child + [0]) }
+    }
+    for child in names { removeEntry(child, in: dirfd(stream)) }
+    closedir(stream)
   } else {
-    unlink(path)
+    close(fd)
   }
+  unlinkat(directory, name, AT_REMOVEDIR)
 }

@@ -1,6 +1,10 @@
 import PipeHTTP
 import PipeKit
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The command line of venv-make.
 enum VenvMake {
   static let spec = CommandSpec(
@@ -51,7 +55,18 @@ enum VenvMake {
     }
     let configs = arguments.values("--config")
     let requirementFiles = arguments.values("--requirements")
+    let into = arguments.value("--into")
 
+    // The target is checked before stdin is read: a refused one consumes no record.
+    let target = try into == nil ? Self.target(arguments) : nil
+    do {
+      try target?.checkReplaceable()
+    } catch {
+      // A usage error (64) with a record: the pointer to --help follows, as after every usage error.
+      tool.report(error)
+      try? FileDescriptor.standardError.writeAll("See '\(tool.name) --help' for more information.\n")
+      return
+    }
     var inputs = Inputs()
     if (configs.isEmpty && requirementFiles.isEmpty) || !FileDescriptor.standardInput.isTerminal {
       inputs.read(tool: tool)
@@ -65,7 +80,6 @@ enum VenvMake {
       return
     }
     let quiet = arguments.flag("--quiet")
-    let into = arguments.value("--into")
     var plan = Plan(requirements: inputs.requirements, wheels: inputs.wheels, inPlace: into != nil)
     if into == nil {
       let fromEnv = inputs.env?["python"]?["version"]?.stringValue.map {
@@ -79,7 +93,9 @@ enum VenvMake {
     let wait = !arguments.flag("--no-wait")
 
     if let into {
-      guard let python = findExecutable(into) else {
+      // A directory passes `access(X_OK)`; the interpreter (or the file a link names) must be a file.
+      var info = stat()
+      guard let python = findExecutable(into), stat(python, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
         throw ErrorRecord(
           code: "no-python", message: "--into \(into): no such executable; give the environment's python",
           exit: .unavailable)
@@ -90,25 +106,25 @@ enum VenvMake {
       try arguments.flag("--dry-run") ? job.dryRun() : job.run()
       return
     }
-    let target: Target
-    if let dir = arguments.value("--dir") {
-      target = Target(path: dir)
-    } else {
-      let name = arguments.value("--name")!
-      guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
-        throw UsageError("--name '\(name)' must be a plain name, without '/' or a leading '.'")
-      }
-      let root = Target.defaultRoot(Environment.current)
-      do {
-        try makeDirectories(root)
-      } catch {
-        throw ErrorRecord(code: "io-error", message: "cannot make \(root): \(error)", exit: .ioError)
-      }
-      target = Target(path: "\(root)/\(name)")
-    }
     let builder = EnvBuilder(
-      tool: tool, target: target, plan: plan, installerChoice: choice, quiet: quiet, wait: wait)
+      tool: tool, target: target!, plan: plan, installerChoice: choice, quiet: quiet, wait: wait)
     try arguments.flag("--dry-run") ? builder.dryRun() : builder.run()
+  }
+
+  /// The env `--dir` or `--name` names.
+  static func target(_ arguments: Arguments) throws -> Target {
+    if let dir = arguments.value("--dir") { return Target(path: dir) }
+    let name = arguments.value("--name")!
+    guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
+      throw UsageError("--name '\(name)' must be a plain name, without '/' or a leading '.'")
+    }
+    let root = Target.defaultRoot(Environment.current)
+    do {
+      try makeDirectories(root)
+    } catch {
+      throw ErrorRecord(code: "io-error", message: "cannot make \(root): \(error)", exit: .ioError)
+    }
+    return Target(path: "\(root)/\(name)")
   }
 
   static func isPythonVersion(_ text: String) -> Bool {

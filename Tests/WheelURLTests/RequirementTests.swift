@@ -66,3 +66,33 @@ func rejectsInvalidRequirement(text: String) {
 func normalisesProjectNamePerPEP503(name: String, normalised: String) {
   #expect(normalizedProjectName(name) == normalised)
 }
+
+/// What venv-make may hand an installer as one requirement: PEP 508 requirements, direct
+/// references and bare VCS URLs.
+@Test(arguments: [
+  "numpy", "numpy>=1.26,<2", " six==1.16.0 ", "Requests[socks] >=2.8 ; python_version >= '3.8'",
+  "pip @ https://github.com/pypa/pip/archive/1.3.1.zip", "name[extra] @ file:///w/x.whl ; os_name == 'posix'",
+  "git+https://github.com/pypa/sampleproject.git@main", "hg+https://hg.example.org/repo#egg=repo",
+  "git+ssh://git@github.com/o/r.git",
+])
+func acceptsARequirementSpec(text: String) {
+  #expect(RequirementSpec.problem(text) == nil)
+}
+
+/// Options, option-carrying lines, paths and broken text are never requirements.
+@Test(arguments: [
+  "", "--index-url=http://evil", "-e .", "-r requirements.txt", "--target=/tmp/x", "-c constraints.txt",
+  "--extra-index-url http://evil", "six --index-url=http://evil", "six\n--index-url=http://evil", "six\u{7}x",
+  "./local/dir", "/abs/path.whl", "name @ ./relative.whl", "git+file", "git+--upload-pack=x",
+  "git+https://h/r.git --index-url=http://evil", "evil+https://h/r.git", "name @ -e",
+])
+func refusesWhatIsNotARequirementSpec(text: String) {
+  #expect(RequirementSpec.problem(text) != nil)
+}
+
+@Test func projectNamesAreNeverOptions() {
+  #expect(RequirementSpec.isProjectName("torch_scatter"))
+  #expect(!RequirementSpec.isProjectName("--index-url=http://evil"))
+  #expect(!RequirementSpec.isProjectName("-e"))
+  #expect(!RequirementSpec.isProjectName("a\nb"))
+}

@@ -11,30 +11,12 @@ import Testing
   let scratch = TemporaryDirectory()
   var python: String { VenvFixtures.python }
 
-  /// Starts venv-make in the background with `input` on stdin and its output thrown away.
   func start(_ arguments: [String], input: String) throws -> ChildProcess {
-    let stdin = try scratch.write("stdin-\(UInt64.random(in: 0...UInt64.max))", input)
-    var env = Environment.current
-    for (key, value) in VenvFixtures.environment { env[key] = value }
-    env["SWIFT_BACKTRACE"] = "enable=no"
-    let inFD = try FileDescriptor.open(stdin, O_RDONLY)
-    let null = try FileDescriptor.open("/dev/null", O_WRONLY)
-    defer {
-      inFD.close()
-      null.close()
-    }
-    return try ChildProcess.spawn(
-      Products.path("venv-make"), arguments: arguments, environment: env, redirect: [0: inFD, 1: null, 2: null])
+    try VenvFixtures.start(arguments, input: input, scratch: scratch)
   }
 
-  /// Waits until `condition` holds (polling every millisecond), at most `seconds`.
   func waitFor(_ seconds: Double = 120, _ condition: () -> Bool) -> Bool {
-    let deadline = monotonicSeconds() + seconds
-    while monotonicSeconds() < deadline {
-      if condition() { return true }
-      usleep(1000)
-    }
-    return false
+    VenvFixtures.waitFor(seconds, condition)
   }
 
   /// The build directory of the running build, once it exists.

@@ -57,6 +57,7 @@ import Testing
     #expect(first.record("venv")?["changed"] == true)
     #expect(first.record("venv")?["path"]?.stringValue == "\(pack)/_env")
     #expect(first.stderrText.contains("comfy-pipes-install: built \(pack)/_env"))
+    #expect(access("\(pack)/._env.venv-make.lock", F_OK) != 0, "no lock file left in the pack")
     let node = """
       import sys; sys.path.insert(0, sys.argv[1])
       import numpy, demo_nodes
@@ -120,6 +121,57 @@ import Testing
       "--dir", "\(scratch.path)/named", "-n", "--offline", "--env-dir", "\(scratch.path)/elsewhere",
     ])
     #expect(moved.record("plan")?["path"]?.stringValue == "\(scratch.path)/elsewhere")
+  }
+
+  /// A directory of someone's files beside the pack, which no config may reach.
+  func victim(_ name: String) throws -> String {
+    try scratch.write("\(name)/notes.txt", "mine\n")
+    return "\(scratch.path)/\(name)"
+  }
+
+  func intact(_ victim: String) -> Bool {
+    readTextFileIfPresent("\(victim)/notes.txt") == "mine\n" && listDirectoryNames(victim) == ["notes.txt"]
+  }
+
+  /// An `[env] name` is a plain name: one that would put the env outside the pack (or is not
+  /// a name at all) fails with exit 65 before anything runs.
+  @Test func anEnvNameCannotLeaveThePack() throws {
+    let victim = try victim("victim")
+    for (k, name) in ["x/../../victim", "../victim", "..", ".", "a b", "/tmp/x"].enumerated() {
+      try scratch.write("traversal-\(k)/comfy-env.toml", "[env]\nname = \"\(name)\"\n")
+      let run = try hook(["--dir", "\(scratch.path)/traversal-\(k)", "--offline"])
+      #expect(run.exit == .exited(65), "\(name): \(run.stderrText)")
+      #expect(run.stderrText.contains("is not a plain name"), "\(name): \(run.stderrText)")
+      #expect(run.records.isEmpty)
+      #expect(intact(victim), "\(name)")
+    }
+    try scratch.write("badpython/comfy-env.toml", "[env]\npython = \"3.11 --index-url=http://127.0.0.1:9\"\n")
+    let python = try hook(["--dir", "\(scratch.path)/badpython", "--offline"])
+    #expect(python.exit == .exited(65), "\(python.stderrText)")
+    #expect(python.stderrText.contains("is not a version like 3.11"))
+  }
+
+  /// `PACK/_env` as a link out of the pack is refused, and link and target stay; `--env-dir`
+  /// is the user's own choice and may be anywhere.
+  @Test func aLinkedEnvDirOutOfThePackIsRefused() throws {
+    let victim = try victim("linked-victim")
+    try scratch.write("linked/comfy-env.toml", "[packages]\nrequirements = []\n")
+    let pack = "\(scratch.path)/linked"
+    #expect(symlink(victim, "\(pack)/_env") == 0)
+    let run = try hook(["--dir", pack, "--offline"])
+    #expect(run.exit == .exited(65), "\(run.stderrText)")
+    #expect(run.stderrText.contains("\(pack)/_env is a symbolic link"), "\(run.stderrText)")
+    #expect(intact(victim))
+    var info = stat()
+    #expect(lstat("\(pack)/_env", &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK)
+    let chosen = try hook(["--dir", pack, "--offline", "--env-dir", "\(scratch.path)/chosen-env"])
+    #expect(chosen.exit == .exited(0), "\(chosen.stderrText)")
+    #expect(chosen.record("venv")?["path"]?.stringValue == "\(scratch.path)/chosen-env")
+    let refused = try hook(["--dir", pack, "--offline", "--env-dir", victim])
+    #expect(refused.exit == .exited(64), "venv-make still protects a chosen directory: \(refused.stderrText)")
+    #expect(refused.stderrText.contains("refusing to replace"))
+    #expect(refused.stderrText.contains("nothing was changed; give --env-dir a new directory"))
+    #expect(intact(victim))
   }
 
   @Test func usageAndAMissingConfig() throws {

@@ -28,6 +28,32 @@ enum VenvFixtures {
       timeout: timeout)
   }
 
+  /// Starts venv-make in the background with `input` on stdin and its output thrown away.
+  static func start(_ arguments: [String], input: String, scratch: TemporaryDirectory) throws -> ChildProcess {
+    let stdin = try scratch.write("stdin-\(UInt64.random(in: 0...UInt64.max))", input)
+    var env = Environment.current
+    for (key, value) in environment { env[key] = value }
+    env["SWIFT_BACKTRACE"] = "enable=no"
+    let inFD = try FileDescriptor.open(stdin, O_RDONLY)
+    let null = try FileDescriptor.open("/dev/null", O_WRONLY)
+    defer {
+      inFD.close()
+      null.close()
+    }
+    return try ChildProcess.spawn(
+      Products.path("venv-make"), arguments: arguments, environment: env, redirect: [0: inFD, 1: null, 2: null])
+  }
+
+  /// Waits until `condition` holds (polling every millisecond), at most `seconds`.
+  static func waitFor(_ seconds: Double = 120, _ condition: () -> Bool) -> Bool {
+    let deadline = monotonicSeconds() + seconds
+    while monotonicSeconds() < deadline {
+      if condition() { return true }
+      usleep(1000)
+    }
+    return false
+  }
+
   /// Builds `venvmake_probe-VERSION-py3-none-any.whl` in `directory`; returns its path and sha256.
   static func probeWheel(version: String, in directory: String, name: String = "venvmake_probe") throws -> (
     path: String, sha256: String
