@@ -51,7 +51,7 @@ import Testing
       #expect(try VenvFixtures.pythonSays("python3", "import numpy; print(numpy.__version__)").hasPrefix("2."))
     }
     let pack = try demoPack("pack")
-    let first = try hook([], in: pack)
+    let first = try hook(["--records"], in: pack)
     #expect(first.exit == .exited(0), "\(first.stderrText)")
     #expect(first.records.map(\.type) == ["env", "venv"])
     #expect(first.record("venv")?["changed"] == true)
@@ -70,13 +70,32 @@ import Testing
     #expect(says.stdoutText.hasSuffix(" float32 1.0 1.0\n"), "\(says.stdoutText)")
 
     let before = VenvFixtures.modificationTime("\(pack)/_env/.venv-make.json")
-    let second = try hook(["--dir", pack, "-q"])
+    let second = try hook(["--dir", pack, "-q", "--records"])
     #expect(second.exit == .exited(0), "\(second.stderrText)")
     #expect(second.record("venv")?["changed"] == false)
     #expect(second.stderrText.isEmpty, "quiet: \(second.stderrText)")
     #expect(VenvFixtures.modificationTime("\(pack)/_env/.venv-make.json") == before, "nothing rewritten")
     let loud = try hook(["--dir", pack])
     #expect(loud.stderrText.contains("is up to date"), "\(loud.stderrText)")
+    #expect(loud.stdoutText.isEmpty, "without --records, stdout stays empty (an install.py's log): \(loud.stdoutText)")
+  }
+
+  /// The env is described for the interpreter that will load the pack (`--host-python`, or
+  /// `$COMFY_PIPES_PYTHON` as `python -m comfy_pipes.install` sets it), not python3 on PATH.
+  @Test func describesTheHostPythonItIsGiven() throws {
+    let pack = try demoPack("host-python")
+    let host = Environment.current["PIPES_TEST_PYTHON"] ?? "/usr/bin/python3"
+    let given = try hook(["--dir", pack, "--dry-run", "--records", "--host-python", host])
+    #expect(given.exit == .exited(0), "\(given.stderrText)")
+    #expect(given.record("env")?["python"]?.objectValue?["executable"]?.stringValue == host)
+    var environment = Environment.current
+    for (key, value) in VenvFixtures.environment { environment[key] = value }
+    environment["PATH"] = Self.callerPath
+    environment["COMFY_PIPES_PYTHON"] = host
+    let fromEnvironment = try runCapturing(
+      "\(Self.kit)/comfy-pipes-install", ["--dir", pack, "--dry-run", "--records"], environment: environment,
+      timeout: 300)
+    #expect(fromEnvironment.record("env")?["python"]?.objectValue?["executable"]?.stringValue == host)
   }
 
   @Test func aBrokenConfigSaysWhatFailedAndBuildsNothing() throws {
