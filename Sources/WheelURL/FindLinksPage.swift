@@ -60,7 +60,7 @@ struct PageStream {
         if let href = tag.href { baseHref = href }
       } else if let href = tag.href, !href.isEmpty {
         let link = PageLink(href: href, base: baseHref, requiresPython: tag.requiresPython, yanked: tag.yanked)
-        if !wheelsOnly || link.projectKey != nil { links.append(link) }
+        if !wheelsOnly || link.isWheel { links.append(link) }
       }
     }
     return scanner.unfinished
@@ -79,19 +79,42 @@ struct PageStream {
 }
 
 /// A link as a page or directory gives it, resolved into an `IndexFile` only when asked for.
+///
+/// Kept small (40 bytes and the `href`'s text), since a page may hold a million: the rarely set
+/// hash, Requires-Python and yanked mark live in one shared box, absent when all are nil.
 struct PageLink: Sendable {
   var href: String
   var base: String
-  var sha256: String?
-  var requiresPython: String?
-  var yanked: String?
+  private let extras: Extras?
+
+  private final class Extras: Sendable {
+    let sha256: String?
+    let requiresPython: String?
+    let yanked: String?
+
+    init(sha256: String?, requiresPython: String?, yanked: String?) {
+      self.sha256 = sha256
+      self.requiresPython = requiresPython
+      self.yanked = yanked
+    }
+  }
 
   init(href: String, base: String, sha256: String? = nil, requiresPython: String? = nil, yanked: String? = nil) {
     self.href = href
     self.base = base
-    self.sha256 = sha256
-    self.requiresPython = requiresPython
-    self.yanked = yanked
+    let none = sha256 == nil && requiresPython == nil && yanked == nil
+    extras = none ? nil : Extras(sha256: sha256, requiresPython: requiresPython, yanked: yanked)
+  }
+
+  var sha256: String? { extras?.sha256 }
+  var requiresPython: String? { extras?.requiresPython }
+  var yanked: String? { extras?.yanked }
+
+  /// Whether the link's last path segment ends in `.whl` (a cheap test before `projectKey`).
+  var isWheel: Bool {
+    let utf8 = href.utf8
+    let end = utf8.firstIndex { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "?") } ?? utf8.endIndex
+    return utf8[..<end].reversed().starts(with: "lhw.".utf8)
   }
 
   /// The scheme the link resolves to (its own, else its base's).
