@@ -111,10 +111,13 @@ public struct Fetcher: Sendable {
         }
         return .directory(url: base, names: names)
       }
+      guard (info.st_mode & S_IFMT) == S_IFREG else {
+        throw FetchError(kind: .unreadable, url: url, message: "\(path): not a regular file")
+      }
       guard Int(info.st_size) <= limit else { throw tooLarge }
       restart()
       do {
-        let fd = try FileDescriptor.open(path, O_RDONLY)
+        let fd = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK)
         try fd.closeAfter { fd in
           var buffer = [UInt8](repeating: 0, count: 1 << 20)
           var total = 0

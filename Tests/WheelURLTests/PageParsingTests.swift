@@ -5,6 +5,10 @@ import Testing
 
 @testable import WheelURL
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 @Suite struct PageParsingTests {
   @Test func readsFindLinksAnchors() {
     let html = """
@@ -146,5 +150,16 @@ import Testing
       #expect(error.message.contains(url) && error.message.contains("1000 bytes"), "\(error.message)")
     }
     #expect(PageLoader.defaultMaxPageBytes == 256 << 20)
+  }
+
+  @Test func aFIFOIsNotWaitedOn() throws {
+    let dir = try TemporaryDirectory.shared.directory("fifo-\(UInt64.random(in: 0...UInt64.max))")
+    #expect(mkfifo(dir + "/links.html", 0o644) == 0)
+    guard case .failed(let error) = PageLoader(fetcher: Fetcher()).load(URLText.fileURL(forPath: dir + "/links.html"))
+    else {
+      Issue.record("a FIFO was read as a page")
+      return
+    }
+    #expect(error.message.contains("not a regular file"))
   }
 }
