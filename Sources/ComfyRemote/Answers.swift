@@ -24,14 +24,44 @@ public enum Answers {
     return ServerOS(reported: text)
   }
 
-  /// `POST /prompt`: `prompt_id`, `number` and `node_errors`.
+  /// `POST /prompt`: `prompt_id`, `number` and `node_errors`. Only a 200 whose `prompt_id` is
+  /// a sane id (`isSanePromptID`) and whose `number` is an integer is an accepted prompt.
   public static func promptReply(_ response: HTTPResponse, url: String) throws(RemoteError) -> PromptReply {
     let answer = try json(response, url: url)
+    guard response.status == 200 else {
+      throw RemoteError(
+        kind: .badAnswer, url: url, message: "\(url): HTTP \(response.status) is not how ComfyUI accepts a prompt",
+        body: answer)
+    }
     guard let id = answer["prompt_id"]?.stringValue, let number = answer["number"] else {
       throw RemoteError(
         kind: .badAnswer, url: url, message: "\(url): the answer has no prompt_id or number", body: answer)
     }
+    guard isSanePromptID(id) else {
+      throw RemoteError(
+        kind: .badAnswer, url: url,
+        message: "\(url): the answer's prompt_id \(answer["prompt_id"]!.serialized) is not an id "
+          + "(1 to \(maxPromptIDLength) letters, digits, '-', '_' or '.', not starting with '.')", body: answer)
+    }
+    guard case .number = number, number.intValue != nil else {
+      throw RemoteError(
+        kind: .badAnswer, url: url, message: "\(url): the answer's number \(number.serialized) is not an integer",
+        body: answer)
+    }
     return PromptReply(promptID: id, number: number, nodeErrors: answer["node_errors"]?.objectValue ?? [:])
+  }
+
+  /// The longest `prompt_id` accepted from a server (a UUID has 36 characters).
+  public static let maxPromptIDLength = 128
+
+  /// Whether a server's `prompt_id` is safe to carry in records, URLs, file names and messages:
+  /// 1 to 128 ASCII letters, digits, `-`, `_` or `.`, not starting with `.`.
+  public static func isSanePromptID(_ id: String) -> Bool {
+    guard !id.isEmpty, id.utf8.count <= maxPromptIDLength, !id.hasPrefix(".") else { return false }
+    return id.utf8.allSatisfy { b in
+      (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x2D
+        || b == 0x5F || b == 0x2E
+    }
   }
 
   /// `GET /queue`: the running and pending items (items of another shape are skipped).

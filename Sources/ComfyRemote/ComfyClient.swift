@@ -5,7 +5,8 @@ import PipeKit
 /// `PipeHTTP`.
 ///
 /// Every request carries `headers` (for servers behind auth; they never appear in messages),
-/// is bounded by `http.options` timeouts, and is retried with backoff when the connection fails,
+/// goes only to `server`: a redirect is never followed but thrown as `.redirected`, naming its
+/// `Location`; it is bounded by `http.options` timeouts and body limit, and is retried with backoff when the connection fails,
 /// never after an HTTP answer. `postPrompt` alone is never retried: a POST whose answer was lost
 /// may have queued the prompt, and only the caller can check (`queue`, `history`) before trying
 /// again.
@@ -19,6 +20,14 @@ public struct ComfyClient: Sendable {
     self.server = server
     self.headers = headers
     self.http = HTTPClient(options: options)
+  }
+
+  /// The client a request goes out with: `http` (or `client`) with redirects off, whatever the
+  /// caller set.
+  private func pinned(_ client: HTTPClient? = nil) -> HTTPClient {
+    var pinned = client ?? http
+    pinned.options.followsRedirects = false
+    return pinned
   }
 
   // MARK: Endpoints
@@ -89,14 +98,15 @@ public struct ComfyClient: Sendable {
     consume: (UnsafeRawBufferPointer) -> Bool
   ) throws(RemoteError) {
     let url = viewURL(name: name, subfolder: subfolder, type: type)
-    var client = http
+    var client = pinned()
     client.options.maxBodyBytes = maxBytes
     let response: HTTPResponse
     do {
       response = try client.download(url, headers: headers, restart: restart, consume: consume)
     } catch {
-      throw RemoteError.from(error)
+      throw RemoteError.from(error, limit: maxBytes)
     }
+    if (300..<400).contains(response.status) { throw RemoteError.redirected(response, url: url) }
     guard response.status == 200 else {
       throw RemoteError(kind: .status(response.status), url: url, message: "\(url): HTTP \(response.status)")
     }
@@ -132,7 +142,8 @@ public struct ComfyClient: Sendable {
 
   // MARK: Plumbing
 
-  /// One request with the client's headers; a missing answer becomes `.unreachable`.
+  /// One request with the client's headers; a missing answer becomes `.unreachable`, a 3xx
+  /// `.redirected` and a body over the limit `.tooLarge`.
   public func send(
     _ method: HTTPClient.Method, _ url: String, json: JSON? = nil, body: [UInt8] = [], contentType: String? = nil,
     using client: HTTPClient? = nil
@@ -145,11 +156,15 @@ public struct ComfyClient: Sendable {
     } else if let contentType {
       lines.append("Content-Type: \(contentType)")
     }
+    let client = pinned(client)
+    let response: HTTPResponse
     do {
-      return try (client ?? http).send(method, url, headers: lines, body: payload)
+      response = try client.send(method, url, headers: lines, body: payload)
     } catch {
-      throw RemoteError.from(error)
+      throw RemoteError.from(error, limit: client.options.maxBodyBytes)
     }
+    if (300..<400).contains(response.status) { throw RemoteError.redirected(response, url: url) }
+    return response
   }
 
   /// A query or path component with everything but unreserved characters percent-encoded.

@@ -10,6 +10,11 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
     case status(Int)
     /// A 2xx answer that is not what the API documents (not JSON, wrong shape).
     case badAnswer
+    /// A 3xx answer: the remote tools talk only to the addresses given and follow no redirect.
+    /// `location` is where it pointed, when it said.
+    case redirected(status: Int, location: String?)
+    /// The answer (or its declared length) is over the client's body limit of `limit` bytes.
+    case tooLarge(limit: Int)
   }
 
   public var kind: Kind
@@ -39,6 +44,21 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
     return false
   }
 
+  /// The error code for a redirect (`redirected`) or an answer over the limit
+  /// (`answer-too-large`); `fallback` for anything else.
+  public func code(or fallback: String) -> String {
+    switch kind {
+    case .redirected: "redirected"
+    case .tooLarge: "answer-too-large"
+    default: fallback
+    }
+  }
+
+  public var isRedirect: Bool {
+    if case .redirected = kind { return true }
+    return false
+  }
+
   /// The HTTP status, when there was one.
   public var status: Int? {
     if case .status(let status) = kind { return status }
@@ -51,10 +71,31 @@ public struct RemoteError: Error, Sendable, CustomStringConvertible {
     if let status { detail["status"] = .int(status) }
     if let body { detail["body"] = body }
     if let bodyText { detail["body_text"] = .string(bodyText) }
+    switch kind {
+    case .redirected(let status, let location):
+      detail["status"] = .int(status)
+      detail["location"] = location.map { .string($0) } ?? .null
+    case .tooLarge(let limit): detail["limit_bytes"] = .int(limit)
+    default: break
+    }
     return detail
   }
 
-  static func from(_ failure: HTTPFailure) -> RemoteError {
+  /// The error for a 3xx answer, naming where it points.
+  static func redirected(_ response: HTTPResponse, url: String) -> RemoteError {
+    let target = response.location.map { " to \($0)" } ?? ""
+    return RemoteError(
+      kind: .redirected(status: response.status, location: response.location), url: url,
+      message: "\(url): HTTP \(response.status) redirects\(target); not followed: "
+        + "the remote tools talk only to the addresses given")
+  }
+
+  static func from(_ failure: HTTPFailure, limit: Int) -> RemoteError {
+    if failure.kind == .tooLarge {
+      return RemoteError(
+        kind: .tooLarge(limit: limit), url: failure.url,
+        message: "\(failure.url): the answer is larger than the limit of \(limit) bytes")
+    }
     var error = RemoteError(kind: .unreachable(failure.kind), url: failure.url, message: failure.description)
     error.neverSent = failure.neverSent
     return error

@@ -49,7 +49,8 @@ struct CurlRequest {
     easy.set(CPIPES_CURLOPT_NOSIGNAL, 1)
     easy.set(CPIPES_CURLOPT_PROTOCOLS, protocols)
     easy.set(CPIPES_CURLOPT_REDIR_PROTOCOLS, protocols)
-    easy.set(CPIPES_CURLOPT_FOLLOWLOCATION, 1)
+    // Without `followsRedirects` a 3xx is the answer, its `Location` in `HTTPResponse.location`.
+    easy.set(CPIPES_CURLOPT_FOLLOWLOCATION, options.followsRedirects ? 1 : 0)
     easy.set(CPIPES_CURLOPT_MAXREDIRS, 10)
     easy.set(CPIPES_CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(options.connectTimeout * 1000)))
     easy.set(CPIPES_CURLOPT_TIMEOUT_MS, max(1, Int(options.totalTimeout * 1000)))
@@ -63,7 +64,7 @@ struct CurlRequest {
     easy.set(CPIPES_CURLOPT_ACCEPT_ENCODING, "")
     if let range { easy.set(CPIPES_CURLOPT_RANGE, range) }
     // A declared Content-Length over the limit fails before any of the body is read.
-    if consumer != nil { easy.set(CPIPES_CURLOPT_MAXFILESIZE_LARGE, options.maxBodyBytes) }
+    easy.set(CPIPES_CURLOPT_MAXFILESIZE_LARGE, options.maxBodyBytes)
     cpipes_curl_setopt_pointer(handle, Int32(CPIPES_CURLOPT_ERRORBUFFER), errorBuffer)
     cpipes_curl_setopt_pointer(handle, Int32(CPIPES_CURLOPT_HTTPHEADER), list)
     cpipes_curl_setopt_callback(handle, Int32(CPIPES_CURLOPT_WRITEFUNCTION), collectBody)
@@ -79,13 +80,16 @@ struct CurlRequest {
     }
 
     // A ranged GET that the server answers with the whole file has said what it needed to.
-    let rangeIgnored = sink.overflowed && range != nil
+    let rangeIgnored = (sink.overflowed || code == 63) && range != nil
     guard code == 0 || rangeIgnored else {
       if sink.consumerStopped {
         throw HTTPFailure(kind: .other, url: url, message: "writing the body failed")
       }
       if sink.overflowed || code == 63 {
-        throw HTTPFailure(kind: .other, url: url, message: "the body is larger than \(options.maxBodyBytes) bytes")
+        var failure = HTTPFailure(
+          kind: .tooLarge, url: url, message: "the body is larger than \(options.maxBodyBytes) bytes")
+        failure.curlCode = code
+        throw failure
       }
       let detail = String(cString: errorBuffer)
       let message = detail.isEmpty ? String(cString: cpipes_curl_strerror(code)) : detail
@@ -93,9 +97,11 @@ struct CurlRequest {
       failure.curlCode = code
       throw failure
     }
-    return HTTPResponse(
+    var response = HTTPResponse(
       status: easy.long(CPIPES_CURLINFO_RESPONSE_CODE), url: easy.string(CPIPES_CURLINFO_EFFECTIVE_URL) ?? url,
       contentType: easy.string(CPIPES_CURLINFO_CONTENT_TYPE), body: sink.bytes)
+    if (300..<400).contains(response.status) { response.location = easy.string(CPIPES_CURLINFO_REDIRECT_URL) }
+    return response
   }
 
   /// How a curl error code is treated: which failures are worth another attempt.

@@ -25,6 +25,8 @@ public struct FetchError: Error, Sendable, Equatable, CustomStringConvertible {
     case status(Int)
     /// A local file that exists but cannot be read.
     case unreadable
+    /// The document is larger than the limit the caller gave, in bytes.
+    case tooLarge(limit: Int)
   }
 
   public var kind: Kind
@@ -73,6 +75,87 @@ public struct Fetcher: Sendable {
       return .document(url: response.url, contentType: response.contentType, body: response.body)
     case 404, 410:
       return .missing(url: url, status: response.status)
+    default:
+      throw FetchError(
+        kind: .status(response.status), url: url, message: "\(url): HTTP \(response.status)",
+        attempts: response.attempts)
+    }
+  }
+
+  /// What `stream` found: a document (its bytes went to the consumer), a local directory, or
+  /// nothing.
+  public enum Streamed: Sendable, Equatable {
+    /// The final URL (after redirects) and the content type when the server said.
+    case document(url: String, contentType: String?)
+    case directory(url: String, names: [String])
+    case missing(url: String, status: Int?)
+  }
+
+  /// Reads a document as `get` does, but hands its bytes to `consume` as they arrive instead of
+  /// holding them (the bytes of a 404 page may reach `consume` too: ignore them on `.missing`).
+  /// `restart` runs before every attempt. A document over `limit` bytes throws `.tooLarge`.
+  public func stream(
+    _ url: String, accept: String? = nil, limit: Int, restart: () -> Void, consume: (UnsafeRawBufferPointer) -> Void
+  ) throws(FetchError) -> Streamed {
+    let tooLarge = FetchError(
+      kind: .tooLarge(limit: limit), url: url, message: "\(url): larger than the limit of \(limit) bytes")
+    if let path = URLText.path(ofFileURL: url) {
+      var info = stat()
+      guard stat(path, &info) == 0 else {
+        if errno == ENOENT || errno == ENOTDIR { return .missing(url: url, status: nil) }
+        throw FetchError(kind: .unreadable, url: url, message: "\(path): \(String(cString: strerror(errno)))")
+      }
+      if (info.st_mode & S_IFMT) == S_IFDIR {
+        guard case .directory(let base, let names) = try readLocal(path, url: url) else {
+          return .missing(url: url, status: nil)
+        }
+        return .directory(url: base, names: names)
+      }
+      guard (info.st_mode & S_IFMT) == S_IFREG else {
+        throw FetchError(kind: .unreadable, url: url, message: "\(path): not a regular file")
+      }
+      guard Int(info.st_size) <= limit else { throw tooLarge }
+      restart()
+      do {
+        let fd = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK)
+        try fd.closeAfter { fd in
+          var buffer = [UInt8](repeating: 0, count: 1 << 20)
+          var total = 0
+          while true {
+            let n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
+            if n == 0 { break }
+            total += n
+            guard total <= limit else { throw tooLarge }
+            buffer.withUnsafeBytes { consume(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+          }
+        }
+      } catch let error as FetchError {
+        throw error
+      } catch {
+        throw FetchError(kind: .unreadable, url: url, message: "\(path): \(error)")
+      }
+      return .document(url: url, contentType: nil)
+    }
+    guard !offline else {
+      throw FetchError(kind: .offline, url: url, message: "\(url): --offline forbids the network")
+    }
+    var bounded = client
+    bounded.options.maxBodyBytes = limit
+    let response: HTTPResponse
+    do {
+      response = try bounded.download(
+        url, headers: accept.map { ["Accept: \($0)"] } ?? [], restart: restart,
+        consume: {
+          consume($0)
+          return true
+        })
+    } catch {
+      if error.kind == .tooLarge { throw tooLarge }
+      throw FetchError(kind: .network(error.kind), url: url, message: error.description, attempts: error.attempts)
+    }
+    switch response.status {
+    case 200..<300: return .document(url: response.url, contentType: response.contentType)
+    case 404, 410: return .missing(url: url, status: response.status)
     default:
       throw FetchError(
         kind: .status(response.status), url: url, message: "\(url): HTTP \(response.status)",

@@ -13,6 +13,8 @@ public struct HTTPResponse: Sendable {
   public var contentType: String?
   public var body: [UInt8]
   public var attempts: Int
+  /// Where a 3xx answer points (its `Location`, resolved), when redirects are not followed.
+  public var location: String?
 
   public init(status: Int, url: String, contentType: String? = nil, body: [UInt8] = [], attempts: Int = 1) {
     self.status = status
@@ -34,7 +36,9 @@ public struct HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case resolve
     /// libcurl is not installed.
     case unavailable
-    /// Anything else curl reports (TLS verification, a bad URL, a body over the limit).
+    /// The body (or its declared `Content-Length`) is over `Options.maxBodyBytes`; not retried.
+    case tooLarge
+    /// Anything else curl reports (TLS verification, a bad URL).
     case other
   }
 
@@ -57,7 +61,8 @@ public struct HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
 /// A small blocking HTTP/HTTPS client over the system's libcurl.
 ///
 /// Every request has a connect timeout and a total timeout, sends `User-Agent:
-/// comfy-pipes/<version>`, follows redirects (to http or https only) and accepts compressed
+/// comfy-pipes/<version>`, follows redirects (to http or https only) unless
+/// `Options.followsRedirects` is off, and accepts compressed
 /// bodies. A request that fails to connect, times out or loses its connection is retried with
 /// exponential backoff; any HTTP status, 404 and 500 included, is an answer and is never retried.
 public struct HTTPClient: Sendable {
@@ -73,6 +78,9 @@ public struct HTTPClient: Sendable {
     public var userAgent: String = "comfy-pipes/\(pipeKitVersion)"
     /// Bodies larger than this fail instead of filling memory.
     public var maxBodyBytes: Int = 256 << 20
+    /// Whether a 3xx answer is followed (at most 10 times, to http or https only). When false a
+    /// 3xx is the response, with its target in `HTTPResponse.location`.
+    public var followsRedirects = true
 
     public init() {}
   }

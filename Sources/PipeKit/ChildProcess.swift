@@ -146,10 +146,11 @@ public struct CapturedRun: Sendable {
 
 /// Runs a program to completion with stdin from the file `stdin` (/dev/null by default), collecting stdout and stderr (both
 /// drained while it runs, so a chatty child never blocks). After `timeout` seconds the child is
-/// killed and `timedOut` is set.
+/// killed and `timedOut` is set; with `ownGroup` the child runs in a process group of its own and
+/// the whole group is killed, so nothing it started outlives it.
 public func runCapturing(
   _ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String = "/dev/null",
-  timeout: Double = 30
+  timeout: Double = 30, ownGroup: Bool = false
 ) throws -> CapturedRun {
   let out = try FileDescriptor.pipe()
   let err = try FileDescriptor.pipe()
@@ -162,7 +163,8 @@ public func runCapturing(
       null.close()
     }
     child = try ChildProcess.spawn(
-      executable, arguments: arguments, environment: environment, redirect: [0: null, 1: out.write, 2: err.write])
+      executable, arguments: arguments, environment: environment, redirect: [0: null, 1: out.write, 2: err.write],
+      newProcessGroup: ownGroup)
   } catch {
     out.read.close()
     err.read.close()
@@ -182,7 +184,7 @@ public func runCapturing(
     let remaining = deadline - monotonicSeconds()
     if remaining <= 0 {
       timedOut = true
-      child.signal(SIGKILL)
+      if ownGroup { child.signalGroup(SIGKILL) } else { child.signal(SIGKILL) }
       break
     }
     var polls = (0..<2).filter { open[$0] }.map { pollfd(fd: fds[$0].rawValue, events: Int16(POLLIN), revents: 0) }

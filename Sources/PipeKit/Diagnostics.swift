@@ -25,9 +25,11 @@ public final class Diagnostics: @unchecked Sendable {
     isTerminal && !quiet && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
   }
 
-  /// Writes `tool: message` as one line (newlines inside the message are folded to spaces).
+  /// Writes `tool: message` as one line: line breaks inside the message are folded to spaces
+  /// and other control characters escaped (`\x1b`), so text from a server cannot forge lines or
+  /// drive the terminal.
   public func error(_ message: String) {
-    emit("\(tool): \(message.replacingNewlines())")
+    emit("\(tool): \(message.escapingControlCharacters())")
   }
 
   /// A note that `--quiet` silences.
@@ -39,6 +41,7 @@ public final class Diagnostics: @unchecked Sendable {
   public func progress(_ label: String, value: Int, of max: Int?) {
     guard showsProgress else { return }
     let amount = max.map { "\(value)/\($0)" } ?? "\(value)"
+    let label = label.escapingControlCharacters()
     lock.withLock {
       try? FileDescriptor.standardError.writeAll("\r\u{1B}[2K\(tool): \(label) \(amount)")
       progressShown = true
@@ -63,8 +66,22 @@ public final class Diagnostics: @unchecked Sendable {
 }
 
 extension String {
-  func replacingNewlines() -> String {
-    String(self.map { $0 == "\n" || $0 == "\r" ? " " : $0 })
+  /// The text for one line of stderr: CR and LF become spaces, every other C0 or C1 control
+  /// character and DEL becomes `\xHH` (`\u{HHHH}` above 0xFF is never needed: C1 ends at 0x9F).
+  public func escapingControlCharacters() -> String {
+    guard unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else { return self }
+    let hex = Array("0123456789abcdef")
+    var out = String.UnicodeScalarView()
+    for scalar in unicodeScalars {
+      switch scalar.value {
+      case 0x0A, 0x0D: out.append(" ")
+      case 0..<0x20, 0x7F...0x9F:
+        out.append(contentsOf: "\\x".unicodeScalars)
+        out.append(contentsOf: "\(hex[Int(scalar.value >> 4)])\(hex[Int(scalar.value & 15)])".unicodeScalars)
+      default: out.append(scalar)
+      }
+    }
+    return String(out)
   }
 }
 

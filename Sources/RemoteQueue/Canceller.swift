@@ -91,7 +91,7 @@ struct Canceller {
       detail["prompt_id"] = .string(promptID)
       tool.report(
         ErrorRecord(
-          code: error.isUnreachable ? "unreachable" : "server-error",
+          code: error.isUnreachable ? "unreachable" : error.code(or: "server-error"),
           message: "cannot cancel \(promptID): \(error.message)", id: id, detail: .object(detail),
           exit: error.isUnreachable ? .temporaryFailure : .failure), at: position)
     }

@@ -46,6 +46,13 @@ public final class Submitter {
     var answeredNothing = 0
     while true {
       guard let k = pool.choose(excluding: excluded.union(avoided)) ?? pool.choose(excluding: excluded) else {
+        let redirects = pool.servers.compactMap(\.lastError).filter(\.isRedirect)
+        if redirects.count == pool.servers.count, let first = redirects.first {
+          fail(
+            work, "redirected", "no server took the prompt: \(first.message)",
+            ["prompt_id": .string(promptID), "servers": pool.failures])
+          return nil
+        }
         fail(
           work, "unreachable", "no server answered; try again later",
           ["prompt_id": .string(promptID), "servers": pool.failures], exit: .temporaryFailure)
@@ -70,7 +77,8 @@ public final class Submitter {
         }
         var detail = error.detail
         detail["remote"] = .string(remote)
-        fail(work, "upload-failed", "preparing the prompt on \(remote) failed: \(error.message)", detail)
+        fail(
+          work, error.code(or: "upload-failed"), "preparing the prompt on \(remote) failed: \(error.message)", detail)
         return nil
       }
       let body: JSONObject = [
@@ -84,6 +92,13 @@ public final class Submitter {
           work, remote: remote, promptID: reply.promptID, number: reply.number, prompt: prompt, uploads: uploads,
           nodeErrors: reply.nodeErrors)
       } catch {
+        if error.isRedirect {
+          var detail = error.detail
+          detail["remote"] = .string(remote)
+          detail["prompt_id"] = .string(promptID)
+          fail(work, "redirected", "\(remote) did not take the prompt: \(error.message)", detail)
+          return nil
+        }
         if let status = error.status {
           rejected(work, error, status: status, remote: remote, promptID: promptID)
           return nil

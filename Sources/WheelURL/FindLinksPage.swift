@@ -9,38 +9,116 @@ import PipeHTTP
 /// project is asked for, so a page of thousands of links costs one pass over its bytes.
 enum FindLinksPage {
   static func links(_ html: [UInt8], url: String) -> [PageLink] {
-    var scanner = AnchorScanner(html)
-    var base = url
-    var links: [PageLink] = []
-    while let tag = scanner.nextTag() {
-      if tag.isBase {
-        if let href = tag.href { base = URLText.resolve(href, against: url) }
-      } else if let href = tag.href, !href.isEmpty {
-        links.append(PageLink(href: href, base: base, requiresPython: tag.requiresPython, yanked: tag.yanked))
-      }
-    }
-    return links
+    var stream = PageStream(wheelsOnly: false)
+    html.withUnsafeBytes { stream.feed($0) }
+    return stream.finishHTML(url: url)
   }
 
   /// Every link of the page as a resolved file.
   static func parse(_ html: [UInt8], url: String) -> [IndexFile] { links(html, url: url).map(\.file) }
 }
 
+/// Reads a page as its bytes arrive, so a page of a million links never sits in memory whole:
+/// HTML is scanned up to its last complete tag and only the links kept (with `wheelsOnly`, only
+/// links to wheels); a PEP 691 JSON page (its first byte is `{`) is kept whole to be parsed at
+/// the end. Links are stored against the page's URL, which is known at the end (after
+/// redirects).
+struct PageStream {
+  let wheelsOnly: Bool
+  /// Bytes after the last complete tag, scanned when more arrive.
+  private var pending: [UInt8] = []
+  private(set) var json: [UInt8]?
+  private var decided = false
+  /// Links with `base` empty (the page) or the `<base href>` as written.
+  private var links: [PageLink] = []
+  private var baseHref = ""
+
+  init(wheelsOnly: Bool) { self.wheelsOnly = wheelsOnly }
+
+  var isJSON: Bool { json != nil }
+
+  mutating func feed(_ chunk: UnsafeRawBufferPointer) {
+    if !decided, let first = chunk.first(where: { !AnchorScanner.isSpace($0) }) {
+      decided = true
+      if first == UInt8(ascii: "{") { json = [] }
+    }
+    if json != nil {
+      json!.append(contentsOf: chunk)
+      return
+    }
+    pending.append(contentsOf: chunk)
+    // The tag or comment left unfinished at the end waits for the next bytes.
+    let unfinished = scan(pending, final: false)
+    pending.removeFirst(unfinished ?? pending.count)
+  }
+
+  /// Reads the tags in `bytes`; unless `final`, returns where an unfinished one starts.
+  private mutating func scan(_ bytes: [UInt8], final: Bool) -> Int? {
+    var scanner = AnchorScanner(bytes, final: final)
+    while let tag = scanner.nextTag() {
+      if tag.isBase {
+        if let href = tag.href { baseHref = href }
+      } else if let href = tag.href, !href.isEmpty {
+        let link = PageLink(href: href, base: baseHref, requiresPython: tag.requiresPython, yanked: tag.yanked)
+        if !wheelsOnly || link.isWheel { links.append(link) }
+      }
+    }
+    return scanner.unfinished
+  }
+
+  /// The HTML page's links, their base resolved against `url`, the page's final URL.
+  mutating func finishHTML(url: String) -> [PageLink] {
+    if !pending.isEmpty { _ = scan(pending, final: true) }
+    pending = []
+    let base = baseHref.isEmpty ? url : URLText.resolve(baseHref, against: url)
+    var found = links
+    links = []
+    for k in found.indices { found[k].base = found[k].base.isEmpty ? url : base }
+    return found
+  }
+}
+
 /// A link as a page or directory gives it, resolved into an `IndexFile` only when asked for.
+///
+/// Kept small (40 bytes and the `href`'s text), since a page may hold a million: the rarely set
+/// hash, Requires-Python and yanked mark live in one shared box, absent when all are nil.
 struct PageLink: Sendable {
   var href: String
   var base: String
-  var sha256: String?
-  var requiresPython: String?
-  var yanked: String?
+  private let extras: Extras?
+
+  private final class Extras: Sendable {
+    let sha256: String?
+    let requiresPython: String?
+    let yanked: String?
+
+    init(sha256: String?, requiresPython: String?, yanked: String?) {
+      self.sha256 = sha256
+      self.requiresPython = requiresPython
+      self.yanked = yanked
+    }
+  }
 
   init(href: String, base: String, sha256: String? = nil, requiresPython: String? = nil, yanked: String? = nil) {
     self.href = href
     self.base = base
-    self.sha256 = sha256
-    self.requiresPython = requiresPython
-    self.yanked = yanked
+    let none = sha256 == nil && requiresPython == nil && yanked == nil
+    extras = none ? nil : Extras(sha256: sha256, requiresPython: requiresPython, yanked: yanked)
   }
+
+  var sha256: String? { extras?.sha256 }
+  var requiresPython: String? { extras?.requiresPython }
+  var yanked: String? { extras?.yanked }
+
+  /// Whether the link's last path segment ends in `.whl` (a cheap test before `projectKey`).
+  var isWheel: Bool {
+    let utf8 = href.utf8
+    let end = utf8.firstIndex { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "?") } ?? utf8.endIndex
+    return utf8[..<end].reversed().starts(with: "lhw.".utf8)
+  }
+
+  /// The scheme the link resolves to (its own, else its base's).
+  var scheme: String? { URLText.scheme(of: href) ?? URLText.scheme(of: base) }
 
   var file: IndexFile {
     IndexFile(
@@ -85,8 +163,15 @@ struct AnchorScanner {
 
   let bytes: [UInt8]
   var index = 0
+  /// Whether `bytes` is the whole page. When not, a tag or comment that the bytes end inside
+  /// is not read: scanning stops and `unfinished` says where it starts.
+  let final: Bool
+  private(set) var unfinished: Int?
 
-  init(_ bytes: [UInt8]) { self.bytes = bytes }
+  init(_ bytes: [UInt8], final: Bool = true) {
+    self.bytes = bytes
+    self.final = final
+  }
 
   static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C }
 
@@ -104,8 +189,16 @@ struct AnchorScanner {
         return nil
       }
       index = open + 1
+      if !final && count - index < 4 {
+        unfinished = open
+        return nil
+      }
       if matches("!--") {
         index = endOfComment()
+        if !final && index == count && !(count >= 3 && bytes[(count - 3)...].elementsEqual("-->".utf8)) {
+          unfinished = open
+          return nil
+        }
         continue
       }
       let name = readName()
@@ -113,11 +206,13 @@ struct AnchorScanner {
       let isBase = equalsLowercased(name, "base")
       guard isAnchor || isBase else { continue }
       var tag = Tag(isBase: isBase)
+      var closed = false
       while index < count {
         while index < count, Self.isSpace(bytes[index]) { index += 1 }
         guard index < count else { break }
         if bytes[index] == UInt8(ascii: ">") {
           index += 1
+          closed = true
           break
         }
         let attribute = readName()
@@ -143,6 +238,10 @@ struct AnchorScanner {
         } else if equalsLowercased(attribute, "data-yanked") {
           tag.yanked = text()
         }
+      }
+      if !final && !closed {
+        unfinished = open
+        return nil
       }
       return tag
     }

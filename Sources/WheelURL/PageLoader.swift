@@ -2,7 +2,14 @@ import PipeHTTP
 
 /// Reads find-links pages, index project pages and local directories into wheel links, each URL
 /// once per run.
+///
+/// A page is parsed as it arrives and only its wheel links are kept; a page over `maxPageBytes`
+/// is an error. From a page read over http or https only links to that same scheme or to https
+/// are kept: a remote page cannot send wheel-url to `file://`, `ftp://` or plain http.
 final class PageLoader {
+  /// The largest page read (HTML or JSON), in bytes: 256 MiB.
+  static let defaultMaxPageBytes = 256 << 20
+  var maxPageBytes = PageLoader.defaultMaxPageBytes
   enum Page {
     /// The wheel links found, and the URL they were read from (after redirects).
     case links(WheelLinks, url: String)
@@ -40,10 +47,23 @@ final class PageLoader {
   }
 
   private func read(_ url: String, accept: String?) -> Page {
+    var stream = PageStream(wheelsOnly: true)
     do {
-      switch try fetcher.get(url, accept: accept) {
-      case .document(let finalURL, let contentType, let body):
-        return .links(WheelLinks(try Self.parse(body, contentType: contentType, url: finalURL)), url: finalURL)
+      let found = try fetcher.stream(
+        url, accept: accept, limit: maxPageBytes, restart: { stream = PageStream(wheelsOnly: true) },
+        consume: { stream.feed($0) })
+      switch found {
+      case .document(let finalURL, let contentType):
+        var links: [PageLink]
+        if let json = stream.json {
+          links = try Self.parse(json, contentType: contentType, url: finalURL)
+        } else {
+          links = stream.finishHTML(url: finalURL)
+        }
+        if let scheme = URLText.scheme(of: finalURL), URLText.isRemote(finalURL) {
+          links.removeAll { $0.scheme != scheme && $0.scheme != "https" }
+        }
+        return .links(WheelLinks(links), url: finalURL)
       case .directory(let dirURL, let names):
         var links = names.filter { $0.hasSuffix(".whl") }.map {
           PageLink(href: URLText.percentEncodedPath($0), base: dirURL)

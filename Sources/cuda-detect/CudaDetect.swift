@@ -1,5 +1,9 @@
 import PipeKit
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The command line of cuda-detect and the order in which it asks the machine.
 enum CudaDetect {
   static let spec = CommandSpec(
@@ -46,6 +50,8 @@ struct Settings {
   var useSMI: Bool
   var requireGPU: Bool
   var path: String?
+  /// Seconds the interpreter may take (`CUDA_DETECT_PYTHON_TIMEOUT`, default 30).
+  var pythonTimeout = PythonProbe.defaultTimeout
 
   /// Library probes (NVML, libcuda) describe the running machine, so they run only when the
   /// files read are the running machine's too.
@@ -82,8 +88,27 @@ struct Settings {
     useSMI = !arguments.flag("--no-smi")
     requireGPU = arguments.flag("--require-gpu")
     path = environment["PATH"]
+    if let v = environment["CUDA_DETECT_PYTHON_TIMEOUT"], !v.isEmpty {
+      guard let seconds = Double(v), seconds > 0, seconds.isFinite else {
+        throw UsageError("CUDA_DETECT_PYTHON_TIMEOUT='\(v)' is not a positive number of seconds")
+      }
+      pythonTimeout = seconds
+    }
   }
 
   /// `path` below the root.
   func file(_ path: String) -> String { root == "/" ? path : root + path }
+}
+
+/// A small text file's contents, or `nil` when it is missing, unreadable or not a regular file.
+/// It is opened without blocking and checked with `fstat` before it is read, so a FIFO or a
+/// device planted where a /proc or /sys file is expected (or in a package's metadata) cannot
+/// hang cuda-detect.
+func readRegularTextFile(_ path: String, limit: Int = 1 << 20) -> String? {
+  guard let fd = try? FileDescriptor.open(path, O_RDONLY | O_NONBLOCK) else { return nil }
+  return fd.closeAfter { fd in
+    var info = stat()
+    guard fstat(fd.rawValue, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return (try? fd.readAll(limit: limit)).map { String(decoding: $0, as: UTF8.self) }
+  }
 }

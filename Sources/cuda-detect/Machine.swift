@@ -27,7 +27,7 @@ struct Machine {
     machine.glibc = SystemInfo.glibcVersion
     if let python = settings.python {
       do throws(PythonProbe.Failure) {
-        let info = try PythonProbe.probe(python, path: settings.path)
+        let info = try PythonProbe.probe(python, path: settings.path, timeout: settings.pythonTimeout)
         machine.python = info
         machine.torch = PythonProbe.torch(in: info.searchPath)
       } catch {
@@ -58,11 +58,11 @@ struct Machine {
   mutating func detectDriver(settings: Settings) {
     if let override = settings.driverOverride {
       driver = override
-    } else if let text = readTextFileIfPresent(settings.file("/sys/module/nvidia/version")),
+    } else if let text = readRegularTextFile(settings.file("/sys/module/nvidia/version")),
       DriverVersion(text) != nil
     {
       driver = (text.trimmingSpace(), "sysfs")
-    } else if let text = readTextFileIfPresent(settings.file("/proc/driver/nvidia/version")),
+    } else if let text = readRegularTextFile(settings.file("/proc/driver/nvidia/version")),
       let version = Machine.driverVersion(fromProcText: text)
     {
       driver = (version, "procfs")

@@ -71,17 +71,27 @@ enum PythonProbe {
     case failed(String)
   }
 
-  /// Runs `python` once and reads its answer.
-  static func probe(_ python: String, path: String?) throws(Failure) -> PythonInfo {
+  /// How long the interpreter may take to answer, in seconds, unless `CUDA_DETECT_PYTHON_TIMEOUT`
+  /// says otherwise.
+  static let defaultTimeout = 30.0
+
+  /// Runs `python` once and reads its answer. An interpreter that has not answered within
+  /// `timeout` seconds is killed with everything it started (it runs in a process group of its
+  /// own).
+  static func probe(_ python: String, path: String?, timeout: Double = defaultTimeout) throws(Failure) -> PythonInfo {
     guard let executable = findExecutable(python, path: path) else { throw .notFound(python) }
     let run: CapturedRun
     do {
-      run = try runCapturing(executable, ["-S", "-c", script], timeout: 30)
+      run = try runCapturing(executable, ["-S", "-c", script], timeout: timeout, ownGroup: true)
     } catch {
       throw .failed("\(python) could not be started: \(error)")
     }
     guard run.exit.succeeded else {
-      let why = run.timedOut ? "did not answer within 30 s" : "ended with \(run.exit)"
+      let limit = timeout == timeout.rounded() ? String(Int(timeout)) : String(timeout)
+      let why =
+        run.timedOut
+        ? "did not answer within \(limit) s and was killed with its children; \"python\" is null"
+        : "ended with \(run.exit)"
       let said = run.stderrText.split(separator: "\n").last.map { ": \($0)" } ?? ""
       throw .failed("\(python) \(why)\(said)")
     }
@@ -107,7 +117,7 @@ enum PythonProbe {
       guard let metadata = entries.first(where: isTorchMetadata) else { continue }
       let base = "\(dir)/\(metadata)"
       let text =
-        readTextFileIfPresent("\(base)/METADATA") ?? readTextFileIfPresent("\(base)/PKG-INFO") ?? ""
+        readRegularTextFile("\(base)/METADATA") ?? readRegularTextFile("\(base)/PKG-INFO") ?? ""
       let full = headerValue("Version", in: text) ?? versionFromName(metadata)
       guard let full, !full.isEmpty else { continue }
       let plus = full.firstIndex(of: "+")
@@ -115,7 +125,7 @@ enum PythonProbe {
       let local = plus.map { String(full[full.index(after: $0)...]) }
       var cuda = local.flatMap { $0.hasPrefix("cu") ? CudaVersion($0) : nil }
       if cuda == nil && !(local ?? "").hasPrefix("cpu") && !(local ?? "").hasPrefix("rocm") {
-        cuda = readTextFileIfPresent("\(dir)/torch/version.py").flatMap(cudaFromVersionFile)
+        cuda = readRegularTextFile("\(dir)/torch/version.py").flatMap(cudaFromVersionFile)
       }
       return TorchInfo(version: version, local: local, cuda: cuda)
     }

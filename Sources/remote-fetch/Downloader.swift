@@ -5,9 +5,11 @@ import PipeKit
   import Glibc
 #endif
 
-/// Writes a job's output files under `-o DIR/<job>/`: names made safe, each written to a
-/// temporary file and renamed over a name reserved with O_EXCL once it is complete, so a
-/// reader never sees half a file and nothing outside the job's folder is ever touched.
+/// Writes a job's output files under `-o DIR/<job>/`: names made safe, each downloaded to
+/// `.NAME.PID.TOKEN.part` beside its final place and linked to a free final name (`NAME`,
+/// `NAME-1`, …, never replacing a file) only once it is complete and hashed, so no final name
+/// ever holds half a file, even after SIGKILL; nothing outside the job's folder is touched.
+/// `.part` files of runs whose process is gone are removed when a later run uses the folder.
 struct Downloader: Sendable {
   var outputDirectory: String
   /// Output files larger than this are refused (`--max-file-size`).
@@ -42,7 +44,30 @@ struct Downloader: Sendable {
     guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
       throw Failure(code: "cannot-write", message: "\(path) is not a directory (a symlink is not followed)")
     }
+    Self.removeDeadParts(in: path)
     return path
+  }
+
+  /// `.NAME.PID.TOKEN.part` for a file being written by this process.
+  static func partName(for name: String) -> String {
+    ".\(name).\(getpid()).\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).part"
+  }
+
+  /// The process that writes a `.part` file, from its name; `nil` when it is not one of ours.
+  static func writer(ofPart name: String) -> pid_t? {
+    guard name.hasPrefix("."), name.hasSuffix(".part") else { return nil }
+    let fields = name.split(separator: ".", omittingEmptySubsequences: false)
+    guard fields.count >= 5, let pid = pid_t(fields[fields.count - 3]), pid > 0 else { return nil }
+    return pid
+  }
+
+  /// Removes the `.part` files in `folder` whose writer is dead (a run killed by SIGKILL).
+  static func removeDeadParts(in folder: String) {
+    for name in listDirectoryNames(folder) ?? [] {
+      guard let pid = writer(ofPart: name), pid != getpid() else { continue }
+      if kill(pid, 0) == 0 || errno != ESRCH { continue }
+      unlink(folder + "/" + name)
+    }
   }
 
   /// Refuses names that a real server never gives: a path in `filename`, or a `subfolder`
@@ -65,34 +90,29 @@ struct Downloader: Sendable {
   func fetch(_ item: Outcome.Item, from server: ComfyClient, into folder: String) throws(Failure) -> Written {
     try Self.check(item)
     let dot = item.filename.lastIndex(of: ".")
-    let stem = dot.map { String(item.filename[..<$0]) } ?? item.filename
+    let stem = SafeFileName.make(dot.map { String(item.filename[..<$0]) } ?? item.filename)
     let ext =
       dot.map { SafeFileName.make(String(item.filename[item.filename.index(after: $0)...]), fallback: "") } ?? ""
-    let reserved: (FileDescriptor, String)
-    do {
-      reserved = try SafeFileName.create(in: folder, stem: stem, ext: ext, overwrite: false)
-    } catch {
-      throw Failure(code: "cannot-write", message: "cannot create a file in \(folder): \(error)")
-    }
-    reserved.0.close()
-    let finalPath = reserved.1
-    let partPath = folder + "/.part-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-    let token = Termination.onStop {
+    let suffix = ext.isEmpty ? "" : "." + ext
+    let partPath = folder + "/" + Self.partName(for: stem + suffix)
+    let token = Termination.onStop { unlink(partPath) }
+    defer {
       unlink(partPath)
-      unlink(finalPath)
+      Termination.cancel(token)
     }
-    defer { Termination.cancel(token) }
-    do throws(Failure) {
-      let written = try download(item, from: server, to: partPath)
-      guard rename(partPath, finalPath) == 0 else {
-        throw Failure(code: "cannot-write", message: "rename to \(finalPath): \(String(cString: strerror(errno)))")
+    let written = try download(item, from: server, to: partPath)
+    // link(2) puts the complete file under a name that is free, atomically, and never
+    // replaces one; the `.part` name goes when this returns.
+    for attempt in 0..<10_000 {
+      let finalPath = folder + "/" + (attempt == 0 ? stem + suffix : "\(stem)-\(attempt)\(suffix)")
+      if link(partPath, finalPath) == 0 {
+        return Written(path: finalPath, bytes: written.bytes, sha256: written.sha256)
       }
-      return Written(path: finalPath, bytes: written.bytes, sha256: written.sha256)
-    } catch {
-      unlink(partPath)
-      unlink(finalPath)
-      throw error
+      guard errno == EEXIST else {
+        throw Failure(code: "cannot-write", message: "link to \(finalPath): \(String(cString: strerror(errno)))")
+      }
     }
+    throw Failure(code: "cannot-write", message: "no free name for \(stem + suffix) in \(folder)")
   }
 
   private func download(_ item: Outcome.Item, from server: ComfyClient, to path: String) throws(Failure) -> (
@@ -130,7 +150,8 @@ struct Downloader: Sendable {
         })
     } catch {
       if let writeError { throw Failure(code: "cannot-write", message: "writing \(path) failed: \(writeError)") }
-      throw Failure(code: "download-failed", message: error.message, detail: error.detail)
+      throw Failure(
+        code: error.isRedirect ? "redirected" : "download-failed", message: error.message, detail: error.detail)
     }
     return (count, hash.finalize())
   }

@@ -91,7 +91,9 @@ final class Watcher: @unchecked Sendable {
         if connect() {
           failures = 0
           fullCheckDue = true
-        } else {
+        } else if usesWebSocket {
+          // Only a connection that failed counts against --retries; a server that answered
+          // without a WebSocket (`connect` turned `usesWebSocket` off) is polled from now on.
           failures += 1
           if failures > settings.http.retries {
             giveUp(reason: "its WebSocket could not be opened")
@@ -212,7 +214,9 @@ final class Watcher: @unchecked Sendable {
         reporter.mark(remote, reached: true)
       } catch {
         if error.isUnreachable { return false }
-        fail(job, "bad-answer", "the server's history for \(name) is unusable: \(error.message)", error.detail)
+        fail(
+          job, error.code(or: "bad-answer"), "the server's history for \(name) is unusable: \(error.message)",
+          error.detail)
       }
     }
     guard withQueue, !pending.isEmpty else { return true }
@@ -223,7 +227,7 @@ final class Watcher: @unchecked Sendable {
       if error.isUnreachable { return false }
       for name in pending {
         if let job = jobs[name] {
-          fail(job, "bad-answer", "the server's /queue is unusable: \(error.message)", error.detail)
+          fail(job, error.code(or: "bad-answer"), "the server's /queue is unusable: \(error.message)", error.detail)
         }
       }
       return true

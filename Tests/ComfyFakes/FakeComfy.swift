@@ -119,3 +119,11 @@ public final class FakeComfy: @unchecked Sendable {
     readFileIfPresent("\(outputDirectory)/\(name)", limit: 1 << 24)
   }
 }
+
+/// A server from `Tests/Fixtures/hostile_comfyui/` in one of its modes (`--mode redirect` sends
+/// everything to `redirectTo`).
+public func hostileComfy(_ mode: String, redirectTo: String? = nil) throws -> FixtureServer {
+  try FixtureServer(
+    script: "Tests/Fixtures/hostile_comfyui/hostile_comfyui.py",
+    arguments: ["--mode", mode] + (redirectTo.map { ["--redirect-to", $0] } ?? []))
+}

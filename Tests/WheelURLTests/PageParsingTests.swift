@@ -1,7 +1,13 @@
+import PipeHTTP
 import PipeKit
+import TestSupport
 import Testing
 
 @testable import WheelURL
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 @Suite struct PageParsingTests {
   @Test func readsFindLinksAnchors() {
@@ -67,5 +73,93 @@ import Testing
     #expect(
       SimpleIndex.projectURLs(base: "https://i.example/v2/", name: "nvdiffrast") == ["https://i.example/v2/nvdiffrast/"]
     )
+  }
+
+  static let anchors = """
+    <!DOCTYPE html><html><head><base href="https://cdn.example/whl/"></head><body>
+    <!-- <a href="commented-1.0-py3-none-any.whl">no</a> -->
+    <A HREF="torch_scatter-2.1.2%2Bpt28cu128-cp311-cp311-linux_x86_64.whl#sha256=ABCDEF">torch_scatter</A><br>
+    <a data-requires-python="&gt;=3.9,&lt;4" href='../other/pkg-1.0-py3-none-any.whl'>pkg</a>
+    <a href=bare-2.0-py3-none-any.whl data-yanked>bare</a><abbr title="<a href=x>">t</abbr>
+    <a href="https://elsewhere.example/abs-1.0-py3-none-any.whl#md5=00">abs</a><a name="no-href">anchor</a>
+    </body></html>
+    """
+
+  @Test(arguments: [1, 2, 3, 5, 7, 64, 100_000])
+  func aPageReadInPiecesGivesTheSameLinks(piece: Int) {
+    let bytes = Array(Self.anchors.utf8)
+    let url = "https://page.example/links.html"
+    var stream = PageStream(wheelsOnly: false)
+    var start = 0
+    while start < bytes.count {
+      let end = min(bytes.count, start + piece)
+      bytes[start..<end].withUnsafeBytes { stream.feed($0) }
+      start = end
+    }
+    let pieces = stream.finishHTML(url: url).map(\.file.url)
+    #expect(pieces == FindLinksPage.parse(bytes, url: url).map(\.url))
+    #expect(pieces.count == 5 && !pieces.contains { $0.contains("commented") })
+  }
+
+  /// A page served by the fake index from `files` (name → text), and its URL.
+  func served(_ files: [String: String]) throws -> (FixtureServer, String) {
+    let folder = "pages-\(UInt64.random(in: 0...UInt64.max))"
+    let dir = try TemporaryDirectory.shared.directory(folder)
+    for (name, text) in files { try TemporaryDirectory.shared.write("\(folder)/\(name)", text) }
+    let server = try FixtureServer(
+      script: "Tests/Fixtures/wheel_index/wheel_index.py", arguments: ["--serve-dir", dir])
+    return (server, dir)
+  }
+
+  @Test func aRemotePageLinksOnlyToItsOwnSchemeAndHTTPS() throws {
+    let page = """
+      <a href="file:///etc/pkg-1.0-py3-none-any.whl">1</a><a href="ftp://ftp.example/pkg-1.1-py3-none-any.whl">2</a>
+      <a href="https://a.example/pkg-1.2-py3-none-any.whl">3</a><a href="http://b.example/pkg-1.3-py3-none-any.whl">4</a>
+      <a href="pkg-1.4-py3-none-any.whl">5</a><a href="//c.example/pkg-1.5-py3-none-any.whl">6</a>
+      <a href="FILE:///etc/pkg-1.6-py3-none-any.whl">7</a>
+      """
+    let (server, dir) = try served(["page.html": page])
+    guard case .links(let links, _) = PageLoader(fetcher: Fetcher()).load("\(server.baseURL)/local/page.html") else {
+      Issue.record("the page did not load")
+      return
+    }
+    #expect(
+      links.files(for: "pkg").map(\.url) == [
+        "https://a.example/pkg-1.2-py3-none-any.whl", "http://b.example/pkg-1.3-py3-none-any.whl",
+        "\(server.baseURL)/local/pkg-1.4-py3-none-any.whl", "http://c.example/pkg-1.5-py3-none-any.whl",
+      ])
+    guard case .links(let local, _) = PageLoader(fetcher: Fetcher()).load(URLText.fileURL(forPath: dir + "/page.html"))
+    else {
+      Issue.record("the local page did not load")
+      return
+    }
+    #expect(local.files(for: "pkg").count == 7, "a local page may name local files")
+  }
+
+  @Test func aPageOverTheLimitIsAClearError() throws {
+    let page = String(repeating: "<a href=\"pkg-1.0-py3-none-any.whl\">x</a>\n", count: 100)
+    let (server, dir) = try served(["big.html": page])
+    for url in ["\(server.baseURL)/local/big.html", URLText.fileURL(forPath: dir + "/big.html")] {
+      let loader = PageLoader(fetcher: Fetcher())
+      loader.maxPageBytes = 1000
+      guard case .failed(let error) = loader.load(url) else {
+        Issue.record("\(url): a page of \(page.utf8.count) bytes was read under a limit of 1000")
+        continue
+      }
+      #expect(error.kind == .tooLarge(limit: 1000))
+      #expect(error.message.contains(url) && error.message.contains("1000 bytes"), "\(error.message)")
+    }
+    #expect(PageLoader.defaultMaxPageBytes == 256 << 20)
+  }
+
+  @Test func aFIFOIsNotWaitedOn() throws {
+    let dir = try TemporaryDirectory.shared.directory("fifo-\(UInt64.random(in: 0...UInt64.max))")
+    #expect(mkfifo(dir + "/links.html", 0o644) == 0)
+    guard case .failed(let error) = PageLoader(fetcher: Fetcher()).load(URLText.fileURL(forPath: dir + "/links.html"))
+    else {
+      Issue.record("a FIFO was read as a page")
+      return
+    }
+    #expect(error.message.contains("not a regular file"))
   }
 }

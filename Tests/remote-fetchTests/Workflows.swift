@@ -34,8 +34,8 @@ enum Workflows {
 }
 
 /// A hostile server from `Tests/Fixtures/hostile_comfyui/` in one of its modes.
-func hostileServer(_ mode: String) throws -> FixtureServer {
-  try FixtureServer(script: "Tests/Fixtures/hostile_comfyui/hostile_comfyui.py", arguments: ["--mode", mode])
+func hostileServer(_ mode: String, redirectTo: String? = nil) throws -> FixtureServer {
+  try hostileComfy(mode, redirectTo: redirectTo)
 }
 
 /// Runs `body` on another thread after `delay` seconds.

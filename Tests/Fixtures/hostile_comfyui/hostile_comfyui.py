@@ -14,6 +14,20 @@ empty. What goes wrong depends on MODE:
                     its top bit set; /history says "pending" ({}) and /queue "running" for the
                     first 0.5 s after it first sees an id, then both are honest, as is /view
     no-upgrade      /ws answers 200 instead of 101; /history and /view are honest
+    redirect        every request (GET, HEAD, POST, /ws) is redirected to --redirect-to plus the
+                    same path and query: 302 for GET and HEAD, 307 (which keeps the POST) for POST
+    huge-history    /history declares a Content-Length of 10**15 and sends 16 bytes; /ws as
+                    no-upgrade
+    slow-view       /view sends its headers and 10 of 1000 bytes, then stalls for 60 s; /ws as
+                    no-upgrade, /history honest
+    control-names   the history names a file and a node with ESC, NUL, CR and LF in them, and
+                    the failure message holds them too; /ws as no-upgrade
+    bad-prompt-id   POST /prompt answers 200 with a prompt_id holding '/', ESC and a newline;
+                    /history knows no prompt ({})
+    bad-number      POST /prompt answers 200 with the prompt id it was sent and "number": "7; rm";
+                    /history knows no prompt ({})
+
+In every mode GET /prompt and /system_stats answer like an idle Linux server (unless redirected).
 
 It prints `LISTENING <port>` once ready, serves on 127.0.0.1 only, and exits when its stdin
 reaches end of file or on SIGTERM.
@@ -35,6 +49,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a") + b"honest bytes"
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     mode = "traversal"
+    redirect_to = ""
     first_seen = {}
 
     def log_message(self, *args):
@@ -50,15 +65,59 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def entry(self, prompt_id):
         name, sub = ("../evil.png", "../../etc") if self.mode == "traversal" else ("out_00001_.png", "")
+        node = "9"
+        status = {"status_str": "success", "completed": True, "messages": []}
+        if self.mode == "control-names":
+            name, node = "evil\x1b[2J\x00\r\nforged: line.png", "9\x1b]0;title\x07\nnode"
+            failure = {"node_id": node, "node_type": "Save\x1b[31mImage", "exception_type": "Error\x00",
+                       "exception_message": "boom\rforged\x1b[0m", "traceback": []}
+            status = {"status_str": "error", "completed": False, "messages": [["execution_error", failure]]}
         items = [{"filename": name, "subfolder": sub, "type": "output"}]
         if self.mode == "traversal":
             items.append({"filename": "fine.png", "subfolder": "../../etc", "type": "output"})
             items.append({"filename": "/etc/passwd", "subfolder": "", "type": "output"})
-        return {prompt_id: {"prompt": [0, prompt_id, {}, {}, ["9"]], "outputs": {"9": {"images": items}},
-                            "status": {"status_str": "success", "completed": True, "messages": []}}}
+        return {prompt_id: {"prompt": [0, prompt_id, {}, {}, [node]], "outputs": {node: {"images": items}},
+                            "status": status}}
+
+    def redirect(self):
+        self.send_response(307 if self.command == "POST" else 302)
+        self.send_header("Location", self.redirect_to + self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.wfile.flush()
+
+    def do_HEAD(self):
+        if self.mode == "redirect":
+            return self.redirect()
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        if self.mode == "redirect":
+            return self.redirect()
+        if self.path == "/prompt" and self.mode == "bad-prompt-id":
+            return self.reply(200, json.dumps({"prompt_id": "../x\x1b[2J\n", "number": 1,
+                                               "node_errors": {}}).encode())
+        if self.path == "/prompt" and self.mode == "bad-number":
+            return self.reply(200, json.dumps({"prompt_id": body.get("prompt_id", "p"), "number": "7; rm",
+                                               "node_errors": {}}).encode())
+        self.reply(404, b"404: Not Found", "text/plain")
 
     def do_GET(self):
         path, _, query = self.path.partition("?")
+        if self.mode == "redirect":
+            return self.redirect()
+        if path == "/prompt":
+            return self.reply(200, b'{"exec_info": {"queue_remaining": 0}}')
+        if path == "/system_stats":
+            return self.reply(200, b'{"system": {"os": "linux"}}')
+        if path.startswith("/history/") and self.mode == "huge-history":
+            self.reply(200, b"{" * 16, length=10**15)
+            self.close_connection = True
+            return
         if path == "/ws":
             return self.websocket()
         if path.startswith("/history/") or path == "/queue":
@@ -68,6 +127,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 running = [[0, i, {}, {}, []] for i, t in Handler.first_seen.items() if time.monotonic() - t < 0.5]
                 return self.reply(200, json.dumps({"queue_running": running, "queue_pending": []}).encode())
             prompt_id = path[len("/history/"):]
+            if self.mode in ("bad-prompt-id", "bad-number"):
+                return self.reply(200, b"{}")
             seen = Handler.first_seen.setdefault(prompt_id, time.monotonic())
             if self.mode == "bad-frame" and time.monotonic() - seen < 0.5:
                 return self.reply(200, b"{}")
@@ -75,6 +136,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/view":
             if self.mode == "content-length":
                 self.reply(200, b"x" * 16, "image/png", length=10**15)
+                self.close_connection = True
+                return
+            if self.mode == "slow-view":
+                self.reply(200, b"x" * 10, "image/png", length=1000)
+                time.sleep(60)
                 self.close_connection = True
                 return
             if self.mode == "short-body":
@@ -106,9 +172,13 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--mode", required=True, choices=["traversal", "content-length", "short-body", "not-json",
-                                                     "bad-frame", "no-upgrade"])
+                                                     "bad-frame", "no-upgrade", "redirect", "huge-history",
+                                                     "slow-view", "control-names", "bad-prompt-id",
+                                                     "bad-number"])
+    p.add_argument("--redirect-to", default="", help="the base URL that --mode redirect sends requests to")
     args = p.parse_args()
     Handler.mode = args.mode
+    Handler.redirect_to = args.redirect_to.rstrip("/")
     server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"LISTENING {server.server_address[1]}", flush=True)
