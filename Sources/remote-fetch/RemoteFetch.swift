@@ -1,5 +1,5 @@
 import ComfyRemote
-import Foundation
+import Dispatch
 import PipeHTTP
 import PipeKit
 
@@ -128,12 +128,10 @@ final class Dispatcher: @unchecked Sendable {
       _ = watcher.add(job)
       if inputEnded { watcher.endInput() }
       group.enter()
-      let thread = Thread { [group] in
+      startThread { [group] in
         watcher.run()
         group.leave()
       }
-      thread.stackSize = 1 << 20
-      thread.start()
     }
   }
 

@@ -122,7 +122,7 @@ import Testing
 
   @Test func dryRunPlansTheConfigsEnvAndChangesNothing() throws {
     let pack = try demoPack("dry")
-    let run = try hook(["--dir", pack, "--dry-run", "--offline"])
+    let run = try hook(["--dir", pack, "--dry-run", "--offline", "--records"])
     #expect(run.exit == .exited(0), "\(run.stderrText)")
     let plan = try #require(run.record("plan"))
     #expect(plan["path"]?.stringValue == "\(pack)/_env" && plan["changed"] == true)
@@ -133,11 +133,11 @@ import Testing
     // An E1 [env] name and python choose the env's directory and Python; --env-dir overrides.
     try scratch.write(
       "named/comfy-env.toml", "[env]\nname = \"demo\"\npython = \"3.9\"  # old\n[packages]\nrequirements = [\"six\"]\n")
-    let named = try hook(["--dir", "\(scratch.path)/named", "-n", "--offline"])
+    let named = try hook(["--dir", "\(scratch.path)/named", "-n", "--offline", "--records"])
     #expect(named.record("plan")?["path"]?.stringValue == "\(scratch.path)/named/_env_demo", "\(named.stderrText)")
     #expect(named.record("plan")?["plan"]?["python"]?.stringValue == "3.9")
     let moved = try hook([
-      "--dir", "\(scratch.path)/named", "-n", "--offline", "--env-dir", "\(scratch.path)/elsewhere",
+      "--dir", "\(scratch.path)/named", "-n", "--offline", "--records", "--env-dir", "\(scratch.path)/elsewhere",
     ])
     #expect(moved.record("plan")?["path"]?.stringValue == "\(scratch.path)/elsewhere")
   }
@@ -183,7 +183,7 @@ import Testing
     #expect(intact(victim))
     var info = stat()
     #expect(lstat("\(pack)/_env", &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK)
-    let chosen = try hook(["--dir", pack, "--offline", "--env-dir", "\(scratch.path)/chosen-env"])
+    let chosen = try hook(["--dir", pack, "--offline", "--records", "--env-dir", "\(scratch.path)/chosen-env"])
     #expect(chosen.exit == .exited(0), "\(chosen.stderrText)")
     #expect(chosen.record("venv")?["path"]?.stringValue == "\(scratch.path)/chosen-env")
     let refused = try hook(["--dir", pack, "--offline", "--env-dir", victim])
