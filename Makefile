@@ -14,7 +14,7 @@ NODE_VENV := .build/node-venv
 COMFYUI   := .build/comfyui
 COMFYUI_ARCHIVE ?= $(abspath ../shared/comfyui/ComfyUI-v0.3.64.tar.gz)
 
-.PHONY: all build test test-fixtures test-uv test-packaging demo bench fuzz lint lint-man lint-swift install uninstall \
+.PHONY: all build test test-fixtures test-uv test-packaging test-comfyui demo bench fuzz lint lint-man lint-swift install uninstall \
   wheel dist comfyui clean
 
 all: build
@@ -45,10 +45,19 @@ $(COMFYUI)/ok:
 
 ## Unit and end-to-end tests (debug build), plus the man-page lint. Interop tests use a venv
 ## with numpy, safetensors and Pillow from PyPI, made here once.
-test: lint-man test-fixtures test-uv $(TEST_VENV)/ok $(NODE_VENV)/ok
+test: lint-man test-fixtures test-uv $(TEST_VENV)/ok $(NODE_VENV)/ok build $(COMFYUI)/ok
 	$(SWIFT) build --build-tests
 	PIPES_TEST_PYTHON="$(abspath $(TEST_VENV))/bin/python" PIPES_NODE_VENV="$(abspath $(NODE_VENV))" \
 	  $(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory test-packaging test-comfyui
+
+## The wheel of bin/'s release tools, pip-installed into fresh venvs (python -m venv, uv venv).
+test-packaging: build test-uv
+	PIPES_BIN_DIR="$(abspath bin)" python3 -m unittest discover -s Tests/Packaging -t Tests/Packaging
+
+## What runs inside ComfyUI, in the real one (v0.3.64 from ../shared/comfyui, CPU torch).
+test-comfyui: build test-uv $(COMFYUI)/ok
+	PIPES_BIN_DIR="$(abspath bin)" "$(COMFYUI)/venv/bin/python" -m unittest discover -s Tests/ComfyUI -t Tests/ComfyUI
 
 $(TEST_VENV)/ok:
 	rm -rf "$(TEST_VENV)"
