@@ -54,12 +54,19 @@ def checked_fallback_directory(create=False):
     return directory
 
 
+def is_fallback_path(path):
+    """Whether `path` has the form FALLBACK/cpipes-PID-HEX (no file system access)."""
+    if not isinstance(path, str):
+        return False
+    directory, _, name = path.rpartition("/")
+    return directory == fallback_directory() and SEGMENT_NAME.fullmatch("/" + name) is not None
+
+
 def segment_path(storage):
     """The file a consumable ("shm") storage names, checked by the rule; SegmentError if refused."""
     if "path" in storage:
         path = storage["path"]
-        directory, _, name = path.rpartition("/") if isinstance(path, str) else ("", "", "")
-        if directory != fallback_directory() or not SEGMENT_NAME.fullmatch("/" + name):
+        if not is_fallback_path(path):
             raise SegmentError("a file-backed segment's path must be a segment name like cpipes-PID-HEX in %s "
                                "(this user's fallback directory)" % fallback_directory())
         checked_fallback_directory()
