@@ -44,6 +44,9 @@ def checked_fallback_directory(create=False):
             os.mkdir(directory, 0o700)
         except FileExistsError:
             pass
+        except OSError as error:
+            raise SegmentError("cannot make the fallback directory %s for file-backed segments: %s"
+                               % (directory, error.strerror))
     try:
         info = os.lstat(directory)
     except OSError:
