@@ -283,9 +283,10 @@ public enum SharedMemory {
   }
 
   /// Segments whose creator is dead: regular files of this user named `cpipes-PID-HEX` in
-  /// `/dev/shm` and in the fallback directory (where it passes its checks) where no process PID exists, untouched for at least `olderThan` seconds (a pipeline's
-  /// segments wait for their consumer after the producer exits; the grace keeps a sweep from
-  /// taking them). Removed unless `dryRun`; returned either way.
+  /// `/dev/shm` and in the fallback directory (where it passes its checks) where no process PID
+  /// exists, untouched for at least `olderThan` seconds (a pipeline's segments wait for their
+  /// consumer after the producer exits; the grace keeps a sweep from taking them). Removed
+  /// unless `dryRun`; returned either way.
   public static func sweep(dryRun: Bool, olderThan: Double = 0) -> [String] {
     var found: [String] = []
     var now = timespec()
