@@ -28,7 +28,9 @@ let package = Package(
       resources: [.embedInCode("inspect_env.py"), .embedInCode("verify_env.py")]),
     .executableTarget(
       name: "node-run", dependencies: ["PipeKit"],
-      resources: [.embedInCode("node_run_worker.py"), .embedInCode("comfy_pipes_host.py")]),
+      resources: [
+        .embedInCode("node_run_worker.py"), .embedInCode("comfy_pipes_host.py"), .embedInCode("comfy_pipes_segment.py"),
+      ]),
     .target(name: "ComfyRemote", dependencies: ["PipeKit", "PipeHTTP"]),
     .target(name: "RemoteQueue", dependencies: ["ComfyRemote", "PipeKit", "PipeHTTP"]),
     .executableTarget(name: "remote-queue", dependencies: ["RemoteQueue", "PipeKit"]),
@@ -45,7 +47,7 @@ let package = Package(
       name: "tensor-packTests", dependencies: ["tensor-pack", "PipeKit", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "FuzzTests",
-      dependencies: ["PipeKit", "PipeHTTP", "WheelURL", "tensor-pack", "ComfyRemote", "remote-fetch"],
+      dependencies: ["PipeKit", "PipeHTTP", "WheelURL", "tensor-pack", "ComfyRemote", "remote-fetch", "node-run"],
       exclude: ["corpus", "regressions"]),
     .testTarget(
       name: "venv-makeTests", dependencies: ["venv-make", "wheel-url", "cuda-detect", "PipeKit", "TestSupport"]),

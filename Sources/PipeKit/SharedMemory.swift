@@ -89,26 +89,9 @@ public final class MappedRegion: @unchecked Sendable {
 public enum SharedMemory {
   public static let prefix = "cpipes"
 
-  /// Names this kit creates and reads: `/cpipes-` and then letters, digits, `.`, `_`, `-` only.
-  /// A consumer unlinks what a record names, so a record cannot make it remove another
-  /// program's segment.
-  public static func isValidName(_ name: String) -> Bool {
-    let body = name.utf8.dropFirst()
-    return name.hasPrefix("/\(prefix)-") && body.count > prefix.utf8.count + 1 && body.count < 250
-      && body.allSatisfy { c in
-        (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
-      }
-  }
-
   static func freshName() -> String {
     let hex = String(UInt64.random(in: .min ... .max), radix: 16)
     return "\(prefix)-\(getpid())-\(String(repeating: "0", count: 16 - hex.count) + hex)"
-  }
-
-  /// The directory for file-backed segments: `$TMPDIR`, else `/tmp`.
-  public static var fallbackDirectory: String {
-    let dir = Environment.current["TMPDIR"] ?? ""
-    return dir.isEmpty ? "/tmp" : dir
   }
 
   /// Whether `/dev/shm` can hold `nbytes` more.
@@ -186,7 +169,7 @@ public enum SharedMemory {
     case .shm(let name, _, _):
       FileDescriptor(rawValue: try valueOrErrno("shm_open \(name)") { shm_open(name, O_RDWR, 0) })
     case .shmFile(let path, _, _), .file(let path, _, _):
-      try FileDescriptor.open(path, O_RDWR)
+      try FileDescriptor.open(path, O_RDWR | O_NOFOLLOW)
     case .inline:
       throw TensorError("an inline tensor has no segment")
     }
@@ -204,8 +187,8 @@ public enum SharedMemory {
         rawValue: try valueOrErrno("shm_open") { shm_open("/" + name, O_CREAT | O_EXCL | O_RDWR, 0o600) })
       storage = .shm(name: "/" + name, offset: 0, nbytes: nbytes)
     } else {
-      let path = "\(fallbackDirectory)/\(name)"
-      fd = try FileDescriptor.open(path, O_CREAT | O_EXCL | O_RDWR, mode: 0o600)
+      let path = "\(try checkedFallbackDirectory(create: true))/\(name)"
+      fd = try FileDescriptor.open(path, O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW, mode: 0o600)
       storage = .shmFile(path: path, offset: 0, nbytes: nbytes)
     }
     defer { fd.close() }
@@ -239,10 +222,8 @@ public enum SharedMemory {
       let (_, region) = try anonymous(bytes.count)
       bytes.withUnsafeBytes { region.mutableBytes.copyMemory(from: $0) }
       return region
-    case .shm(let name, let o, let n):
-      fd = try openSegment(name, consume: consume) { shm_open(name, $0, 0) }
-      (offset, nbytes) = (o, n)
-    case .shmFile(let path, let o, let n):
+    case .shm(_, let o, let n), .shmFile(_, let o, let n):
+      let path = try segmentPath(storage)
       fd = try openSegment(path, consume: consume) { Glibc.open(path, $0 | O_CLOEXEC) }
       (offset, nbytes) = (o, n)
     case .file(let path, let o, let n):
@@ -254,12 +235,13 @@ public enum SharedMemory {
     var info = stat()
     _ = try valueOrErrno("fstat") { fstat(fd.rawValue, &info) }
     guard (info.st_mode & S_IFMT) == S_IFREG else { throw TensorError("tensor storage is not a regular file") }
+    if storage.isConsumable { try checkOwnedSegment(info, (try? segmentPath(storage)) ?? "") }
     guard offset <= Int(info.st_size), nbytes <= Int(info.st_size) - offset else {
       throw TensorError("tensor bytes \(offset)..<\(offset + nbytes) lie outside the \(info.st_size)-byte segment")
     }
     let region = try MappedRegion.map(fd, offset: offset, count: nbytes, writable: false)
     if consume {
-      release(storage)
+      if storage.isConsumable, let path = try? segmentPath(storage) { unlinkSegment(path, opened: info) }
       keptOpen = region.keepForDiscard(fd, offset: offset)
     }
     return region
@@ -272,18 +254,25 @@ public enum SharedMemory {
     if consume {
       let fd = open(O_RDWR | O_NOFOLLOW | O_NONBLOCK)
       if fd >= 0 { return FileDescriptor(rawValue: fd) }
-      guard errno == EACCES || errno == EROFS || errno == EPERM else { throw SystemError("open \(name)", errno: errno) }
+      guard errno == EACCES || errno == EROFS || errno == EPERM else { throw openFailure(name, errno) }
     }
-    return FileDescriptor(rawValue: try valueOrErrno("open \(name)") { open(O_RDONLY | O_NOFOLLOW | O_NONBLOCK) })
+    let fd = open(O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+    guard fd >= 0 else { throw openFailure(name, errno) }
+    return FileDescriptor(rawValue: fd)
   }
 
-  /// Unlinks a consumable segment (nothing for `file` and `inline`).
+  /// Why a segment did not open: a symbolic link is a bad record, anything else a system error.
+  static func openFailure(_ name: String, _ code: Int32) -> Error {
+    code == ELOOP
+      ? TensorError("tensor storage \(name) is a symbolic link; segments are opened only as regular files")
+      : SystemError("open \(name)", errno: code)
+  }
+
+  /// Unlinks a consumable segment (nothing for `file` and `inline`), only where the rule allows:
+  /// a valid name or fallback path that links to a regular file of this user.
   public static func release(_ storage: TensorStorage) {
-    switch storage {
-    case .shm(let name, _, _): shm_unlink(name)
-    case .shmFile(let path, _, _): unlink(path)
-    case .file, .inline: break
-    }
+    guard storage.isConsumable, let path = try? segmentPath(storage) else { return }
+    unlinkSegment(path)
   }
 
   static func anonymous(_ count: Int) throws -> (Int, MappedRegion) {
@@ -293,28 +282,29 @@ public enum SharedMemory {
     return (count, MappedRegion(mapping: pointer, mappingLength: count, skip: 0, count: count))
   }
 
-  /// Segments whose creator is dead: `cpipes-PID-…` in `/dev/shm` and in the fallback directory
-  /// where no process PID exists, untouched for at least `olderThan` seconds (a pipeline's
-  /// segments wait for their consumer after the producer exits; the grace keeps a sweep from
-  /// taking them). Removed unless `dryRun`; returned either way.
+  /// Segments whose creator is dead: regular files of this user named `cpipes-PID-HEX` in
+  /// `/dev/shm` and in the fallback directory (where it passes its checks) where no process PID
+  /// exists, untouched for at least `olderThan` seconds (a pipeline's segments wait for their
+  /// consumer after the producer exits; the grace keeps a sweep from taking them). Removed
+  /// unless `dryRun`; returned either way.
   public static func sweep(dryRun: Bool, olderThan: Double = 0) -> [String] {
     var found: [String] = []
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
-    for (dir, isShm) in [("/dev/shm", true), (fallbackDirectory, false)] {
+    for dir in ["/dev/shm"] + [try? checkedFallbackDirectory(create: false)].compactMap({ $0 }) {
       guard let names = listDirectoryNames(dir) else { continue }
-      for name in names where name.hasPrefix(prefix + "-") {
+      for name in names where isValidName("/" + name) {
         let parts = name.split(separator: "-")
         guard parts.count == 3, let pid = Int32(parts[1]), pid > 0 else { continue }
         guard kill(pid, 0) == -1 && errno == ESRCH else { continue }
-        let full = isShm ? "/dev/shm/\(name)" : "\(dir)/\(name)"
+        let full = "\(dir)/\(name)"
         var info = stat()
-        guard lstat(full, &info) == 0 else { continue }
+        guard lstat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == geteuid() else { continue }
         let age = Double(now.tv_sec - info.st_mtim.tv_sec) + Double(now.tv_nsec - info.st_mtim.tv_nsec) / 1e9
         guard age >= olderThan else { continue }
         found.append(full)
         if !dryRun {
-          if isShm { shm_unlink("/" + name) } else { unlink(full) }
+          unlink(full)
         }
       }
     }

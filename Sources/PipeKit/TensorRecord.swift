@@ -9,8 +9,8 @@ public struct TensorError: Error, Sendable, Equatable, CustomStringConvertible {
 public enum TensorStorage: Sendable, Equatable {
   /// A POSIX shared-memory segment; the consumer maps it and unlinks it.
   case shm(name: String, offset: Int, nbytes: Int)
-  /// A file-backed segment under `$TMPDIR` (where `/dev/shm` is missing or too small), with the
-  /// same lifetime rules as `shm`.
+  /// A file-backed segment in `SharedMemory.fallbackDirectory` (where `/dev/shm` is missing or
+  /// too small), with the same lifetime rules as `shm`.
   case shmFile(path: String, offset: Int, nbytes: Int)
   /// Raw bytes inside a file (a `.npy`, a `.safetensors`): mapped read-only, never removed.
   case file(path: String, offset: Int, nbytes: Int)
@@ -125,14 +125,7 @@ public struct TensorRecord: Sendable, Equatable {
       let nbytes = try count("nbytes")
       guard offset <= Int.max - nbytes else { throw TensorError("storage offset + nbytes overflows") }
       if let path = s["path"]?.stringValue {
-        let parts = path.split(separator: "/")
-        guard path.hasPrefix("/"), !parts.contains(".."), let last = parts.last,
-          SharedMemory.isValidName("/" + last)
-        else {
-          throw TensorError(
-            "a file-backed segment's path must be absolute, without '..', and end in a segment name like cpipes-PID-HEX"
-          )
-        }
+        guard SharedMemory.isValidFallbackPath(path) else { throw TensorError(SharedMemory.fallbackPathMessage) }
         return .shmFile(path: path, offset: offset, nbytes: nbytes)
       }
       guard let name = s["name"]?.stringValue, SharedMemory.isValidName(name) else {

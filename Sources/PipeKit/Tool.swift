@@ -64,7 +64,13 @@ public final class Tool: @unchecked Sendable {
     do {
       arguments = try Arguments.parse(Array(CommandLine.arguments.dropFirst()), spec: spec)
     } catch let early as EarlyExit {
-      try? FileDescriptor.standardOutput.writeAll(early.text)
+      // `--help` and `--version` write to stdout like any output: a failed write is exit 74.
+      do {
+        try FileDescriptor.standardOutput.writeAll(early.text)
+      } catch {
+        Diagnostics(tool: spec.name).error("error: writing output failed: \(error)")
+        exit(ExitCode.ioError.rawValue)
+      }
       exit(ExitCode.success.rawValue)
     } catch let usage as UsageError {
       try? FileDescriptor.standardError.writeAll(spec.usageErrorText(usage))

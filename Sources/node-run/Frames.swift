@@ -36,6 +36,8 @@ final class FrameReader {
   }
 
   let fd: FileDescriptor
+  /// The size of the last frame `next` returned, in bytes.
+  private(set) var lastFrameBytes = 0
   private var buffer: [UInt8] = []
   private var start = 0
   private var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -61,6 +63,7 @@ final class FrameReader {
         if n > Frame.maxBytes { return .malformed("a reply frame of \(n) bytes is over the limit") }
         if available >= 4 + n {
           let body = buffer[(start + 4)..<(start + 4 + n)]
+          lastFrameBytes = n
           start += 4 + n
           if start == buffer.count {
             buffer.removeAll(keepingCapacity: true)

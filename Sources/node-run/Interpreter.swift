@@ -16,7 +16,9 @@ enum Interpreter {
     for name in ["python", "python3"] where access("\(dir)/bin/\(name)", X_OK) == 0 {
       return .success("\(dir)/bin/\(name)")
     }
-    return .failure(missing("no Python in the venv \(dir) (looked for bin/python); build it with venv-make", dir))
+    return .failure(
+      missing(
+        "no Python in the venv \(dir) (looked for bin/python); build it with venv-make or comfy-pipes-install", dir))
   }
 
   /// An interpreter given by path or name. A script in front of Python (a pyenv shim, which

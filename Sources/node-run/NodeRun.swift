@@ -34,11 +34,24 @@ enum NodeRun {
 
   static func run(tool: Tool, arguments: Arguments) throws {
     if arguments.flag("--print-host-module") {
-      try? FileDescriptor.standardOutput.writeAll(PackageResources.comfy_pipes_host_py)
+      do {
+        try FileDescriptor.standardOutput.writeAll(PythonSources.hostModule)
+      } catch {
+        tool.diagnostics.error("error: writing output failed: \(error)")
+        tool.note(.ioError)
+      }
       return
     }
     let options = try RunOptions(arguments)
-    let interpreter = try options.interpreterFromFlags()
+    // A venv without Python still gets every record answered: calls get this error, by id.
+    var missing: ErrorRecord? = nil
+    var interpreter: String? = nil
+    do {
+      interpreter = try options.interpreterFromFlags()
+    } catch let error as ErrorRecord {
+      missing = error
+      tool.diagnose(error)
+    }
     let pool = WorkerPool(tool: tool, options: options, interpreter: interpreter)
     var current = interpreter
     // Between calls, stdin is polled briefly before a blocking read: a caller waiting on each
@@ -56,11 +69,11 @@ enum NodeRun {
         switch record.type {
         case "call":
           submit(
-            tool: tool, pool: pool,
+            tool: tool, pool: pool, missing: missing,
             Result { () throws(ErrorRecord) in try CallRequest(call: record, line: line, options: options) })
         case "tensor" where options.inputName != nil:
           submit(
-            tool: tool, pool: pool,
+            tool: tool, pool: pool, missing: missing,
             Result { () throws(ErrorRecord) in try CallRequest(tensor: record, line: line, options: options) })
         case "venv":
           tool.emit(record)
@@ -82,8 +95,14 @@ enum NodeRun {
     pool.finish()
   }
 
-  static func submit(tool: Tool, pool: WorkerPool, _ call: Result<CallRequest, ErrorRecord>) {
+  static func submit(tool: Tool, pool: WorkerPool, missing: ErrorRecord?, _ call: Result<CallRequest, ErrorRecord>) {
     switch call {
+    case .success(let call) where missing != nil:
+      call.releaseInputs()
+      var error = missing!
+      error.id = call.id
+      tool.emit(error.record(tool: tool.name))
+      tool.note(error.exit)
     case .success(let call): pool.submit(call)
     case .failure(let error): tool.report(error, at: error.detail?["line"]?.intValue.map { "<stdin>:\($0)" })
     }

@@ -27,6 +27,28 @@ enum Replies {
     return .success(record)
   }
 
+  /// The longest line a record may be: the limit of PipeKit's `RecordReader`, which drops (as
+  /// a bad record) a longer line in whatever tool reads node-run's output.
+  static let maxRecordBytes = 64 << 20
+
+  /// The error for a result whose record would be a line over `maxRecordBytes`, or `nil`. A reply
+  /// frame well below the limit is not measured (the record is its frame plus a few members).
+  static func tooLarge(_ record: JSONObject, reply: JSONObject, frameBytes: Int, for call: CallRequest)
+    -> ErrorRecord?
+  {
+    guard frameBytes > maxRecordBytes - (1 << 20) else { return nil }
+    var line: [UInt8] = []
+    JSON.object(record).write(to: &line)
+    guard line.count + 1 > maxRecordBytes else { return nil }
+    for storage in CallRequest.storages(in: .object(reply)) { SharedMemory.release(storage) }
+    return ErrorRecord(
+      code: "record-too-large",
+      message:
+        "the result of \(call.label) would be a \(line.count)-byte line, over the 64 MiB a record may have; "
+        + "return large data as numpy arrays or torch tensors (they travel in shared memory), not as JSON values",
+      id: call.id, detail: ["node": .string(call.label), "bytes": .int(line.count), "limit": .int(maxRecordBytes)])
+  }
+
   /// The `error` record for a worker's error frame: its code, and for an exception the type,
   /// message and traceback.
   static func error(_ reply: JSONObject, for call: CallRequest, pid: Int32) -> ErrorRecord {

@@ -58,7 +58,7 @@ final class WorkerProcess: @unchecked Sendable {
       throw WorkerFailure(message: "cannot start \(python): \(error)", stderr: "")
     }
     do {
-      try worker.requests.writeAll(Frame.encode(Array(PackageResources.node_run_worker_py)))
+      try worker.requests.writeAll(Frame.encode(PythonSources.worker))
       try worker.requests.writeAll(Frame.encode(config))
     } catch {
       // The worker died before reading; its exit and stderr say why.

@@ -37,7 +37,14 @@ final class WorkerSlot: @unchecked Sendable {
           continue
         case "result":
           switch Replies.result(reply, for: call) {
-          case .success(let record): tool.emit(record)
+          case .success(let record):
+            if let error = Replies.tooLarge(
+              record, reply: reply, frameBytes: worker.replies.lastFrameBytes, for: call)
+            {
+              tool.report(error)
+            } else {
+              tool.emit(record)
+            }
           case .failure(let error): tool.report(error)
           }
         case "error":

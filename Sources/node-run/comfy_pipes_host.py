@@ -32,7 +32,6 @@ import json
 import math
 import mmap
 import os
-import re
 import shutil
 import stat
 import subprocess
@@ -50,7 +49,8 @@ NUMPY_DTYPE = {
     "int16": "<i2", "int32": "<i4", "int64": "<i8", "bool": "|b1",
 }
 DTYPE_NAME = {v: k for k, v in NUMPY_DTYPE.items()}
-SEGMENT_NAME = re.compile(r"^/cpipes-[A-Za-z0-9_.-]{1,242}$")
+
+# -- comfy_pipes_segment.py: node-run --print-host-module puts its code here ----------------------
 
 
 class IsolatedNodeError(RuntimeError):
@@ -239,7 +239,10 @@ def _to_wire(value, name, created, allow_pickle):
     if value is None or isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        if not math.isfinite(value):
+            raise ValueError("an isolated node cannot take %r for %r: JSON has no NaN or infinity; pass it inside "
+                             "a tensor or numpy array" % (value, name))
+        return value
     if isinstance(value, dict):
         return {str(k): _to_wire(v, str(k), created, allow_pickle) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -285,20 +288,16 @@ def _tensor_record(array, dtype_name, name, created):
     return record
 
 
-def _segment_name():
-    return "cpipes-%d-%s" % (os.getpid(), os.urandom(8).hex())
-
-
 def _new_segment(array, created):
     """A new segment holding `array`, written with write(): new tmpfs pages filled that way are
     not zeroed first, as pages faulted in through a mapping are."""
-    segment = _segment_name()
+    segment = segment_name()
     path = "/dev/shm/" + segment
     storage = {"kind": "shm", "name": "/" + segment}
     if not os.path.isdir("/dev/shm"):
-        path = os.path.join(os.environ.get("TMPDIR") or "/tmp", segment)
+        path = os.path.join(checked_fallback_directory(create=True), segment)
         storage = {"kind": "shm", "path": path}
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     created.append(path)
     try:
         _write_all(fd, array)
@@ -361,7 +360,7 @@ class _SegmentPool:
                 self.held += size
         try:
             if entry[0] is None:
-                entry[0] = "/dev/shm/" + _segment_name()
+                entry[0] = "/dev/shm/" + segment_name()
                 fd = os.open(entry[0], os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
                 try:
                     os.ftruncate(fd, size)
@@ -371,7 +370,7 @@ class _SegmentPool:
             target = np.frombuffer(entry[1], array.dtype, array.size).reshape(array.shape)
             np.copyto(target, array, casting="no")
             del target
-            name = "/" + _segment_name()
+            name = "/" + segment_name()
             os.link(entry[0], "/dev/shm" + name)
         except BaseException:
             with self.lock:
@@ -444,23 +443,15 @@ def _load_tensor(record):
     else:
         if storage.get("nbytes") != nbytes:
             raise IsolatedNodeError({"code": "bad-output", "message": "tensor bytes do not match its shape"})
-        consumable = storage.get("kind") == "shm"
-        if consumable and "name" in storage:
-            if not SEGMENT_NAME.fullmatch(storage["name"]):
-                raise IsolatedNodeError({"code": "bad-output", "message": "bad segment name %r" % storage["name"]})
-            path = "/dev/shm" + storage["name"]
-        else:
-            path = storage.get("path")
-            if not isinstance(path, str) or not path.startswith("/") or (consumable and (
-                    ".." in path.split("/") or not SEGMENT_NAME.fullmatch("/" + path.rsplit("/", 1)[1]))):
-                raise IsolatedNodeError({"code": "bad-output", "message": "bad tensor storage path %r" % path})
         offset = storage.get("offset", 0)
-        fd = os.open(path, (os.O_RDWR if consumable else os.O_RDONLY) | os.O_CLOEXEC | os.O_NONBLOCK)
         try:
-            info = os.fstat(fd)
+            path, fd, info, _, consumable = open_storage(storage)
+        except SegmentError as error:
+            raise IsolatedNodeError({"code": "bad-output", "message": "a bad tensor record came back: %s" % error})
+        try:
             if not stat.S_ISREG(info.st_mode):
                 raise IsolatedNodeError({"code": "bad-output", "message": "tensor storage is not a regular file"})
-            if offset + nbytes > info.st_size:
+            if type(offset) is not int or offset < 0 or offset + nbytes > info.st_size:
                 raise IsolatedNodeError({"code": "bad-output", "message": "tensor bytes lie outside the segment"})
             start = offset - offset % mmap.ALLOCATIONGRANULARITY
             skip = offset - start
@@ -475,7 +466,7 @@ def _load_tensor(record):
         finally:
             os.close(fd)
             if consumable:
-                _unlink(path)
+                unlink_segment(path, info)
     torch = _torch()
     if dtype == "bfloat16":
         array = np.frombuffer(buffer, "<i2", count, skip).reshape(shape)

@@ -13,8 +13,10 @@ worker -> node-run: {"kind": "ready", ...} once, then for each call any number o
 
 Tensor records follow comfy-pipes(7), mirroring PipeKit's TensorRecord rules: dtype, a shape of
 non-negative integers, nbytes == product(shape) * itemsize, offsets inside the segment, checked
-before anything is mapped. The consumer maps a shm segment and unlinks it. Outputs go to new
-segments /cpipes-<pid>-<hex> (O_EXCL, 0600), one copy.
+before anything is mapped. The consumer maps a shm segment and unlinks it; which segments a record
+may name is comfy_pipes_segment.py's rule (segment_path, open_segment, unlink_segment), whose code
+node-run sends in front of this file. Outputs go to new segments /cpipes-<pid>-<hex> (O_EXCL,
+0600), one copy.
 """
 
 import importlib
@@ -22,7 +24,6 @@ import importlib.util
 import math
 import mmap
 import os
-import re
 import stat
 import sys
 import threading
@@ -44,7 +45,6 @@ DTYPE_NAME = {v: k for k, v in NUMPY_DTYPE.items()}
 LAYOUTS = ("image", "mask", "latent")
 OUTPUT_LAYOUT = {"IMAGE": "image", "MASK": "mask", "LATENT": "latent"}
 PLAIN = frozenset((str, int, bool))
-SEGMENT_NAME = re.compile(r"^/cpipes-[A-Za-z0-9_.-]{1,242}$")
 
 
 class CallError(Exception):
@@ -182,29 +182,11 @@ class Tensors:
             raise CallError("bad-tensor", "storage offset and nbytes must be non-negative integers")
         if nbytes != expected:
             raise CallError("bad-tensor", "storage holds %d bytes but the shape needs %d" % (nbytes, expected))
-        consumable = kind == "shm"
-        if kind == "shm" and "path" not in storage:
-            name = storage.get("name")
-            if not isinstance(name, str) or not SEGMENT_NAME.fullmatch(name) or name[1] == ".":
-                raise CallError("bad-tensor", 'shm storage needs a "name" like /cpipes-PID-HEX')
-            path = "/dev/shm" + name
-        else:
-            path = storage.get("path")
-            if not isinstance(path, str) or not path.startswith("/"):
-                raise CallError("bad-tensor", "storage path must be absolute")
-            if consumable and (".." in path.split("/") or not SEGMENT_NAME.fullmatch("/" + path.rsplit("/", 1)[1])):
-                raise CallError("bad-tensor", "a file-backed segment's path must be absolute, without '..', "
-                                "and end in a segment name like cpipes-PID-HEX")
-        writable = consumable
-        flags = os.O_CLOEXEC | os.O_NONBLOCK  # a FIFO named as storage must not hang the worker
         try:
-            fd = os.open(path, (os.O_RDWR if writable else os.O_RDONLY) | flags)
-        except PermissionError:
-            writable, fd = False, os.open(path, os.O_RDONLY | flags)
-        except OSError as error:
-            raise CallError("bad-tensor", "cannot open tensor storage %s: %s" % (path, error.strerror))
+            path, fd, info, writable, consumable = open_storage(storage)
+        except SegmentError as error:
+            raise CallError("bad-tensor", str(error))
         try:
-            info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 raise CallError("bad-tensor", "tensor storage %s is not a regular file" % path)
             size = info.st_size
@@ -230,19 +212,13 @@ class Tensors:
             if fd >= 0:
                 os.close(fd)
         if consumable:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+            unlink_segment(path, info)
         return mapped, skip
 
     def _pooled(self, fd, path, info):
         """The kept mapping of a pool segment (whole file), made on first sight; None when the
         segment turns out to be an ordinary one (no other name left after unlinking ours)."""
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+        unlink_segment(path, info)
         if os.fstat(fd).st_nlink == 0:
             return None
         key = (info.st_dev, info.st_ino)
@@ -297,7 +273,7 @@ class Tensors:
         return rec
 
     def _segment(self, array, nbytes):
-        name = "cpipes-%d-%s" % (os.getpid(), os.urandom(8).hex())
+        name = segment_name()
         path, storage = "/dev/shm/" + name, {"kind": "shm", "name": "/" + name}
         try:
             info = os.statvfs("/dev/shm")
@@ -305,9 +281,12 @@ class Tensors:
         except OSError:
             room = False
         if not room:
-            path = os.path.join(os.environ.get("TMPDIR") or "/tmp", name)
+            try:
+                path = os.path.join(checked_fallback_directory(create=True), name)
+            except SegmentError as error:
+                raise CallError("no-segment", str(error))
             storage = {"kind": "shm", "path": path}
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
         self.created.append(path)
         try:
             # write() fills new tmpfs pages without zeroing them first (a mapping would fault in
@@ -388,7 +367,10 @@ class Worker:
         if value is None or isinstance(value, (bool, str, int)):
             return value
         if isinstance(value, float):
-            return value if math.isfinite(value) else None
+            if not math.isfinite(value):
+                raise CallError("not-finite", "%s is %r, which JSON cannot hold (it has no NaN or infinity); return "
+                                "it inside a numpy array or torch tensor, or replace it" % (where, value))
+            return value
         if isinstance(value, dict):
             out = {}
             for key, item in value.items():

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 out=$root/.build/fuzz
 seconds=${FUZZ_SECONDS:-60}
-targets=${*:-"records toml wheel-filename pep440 index-pages npy npz safetensors png websocket-frames comfy-answers"}
+targets=${*:-"records toml wheel-filename pep440 index-pages npy npz safetensors png websocket-frames comfy-answers shm-names worker-frames"}
 flags="-sanitize=fuzzer,address -parse-as-library -enable-testing -Onone -g -I $out/modules -I $out"
 mkdir -p "$out/modules/CPipeShims" "$out/modules/CPipeCurl" "$out/modules/CZlib" "$out/derived"
 
@@ -42,9 +42,10 @@ module tensor_pack $(ls Sources/tensor-pack/*.swift | grep -v '/main.swift$')
 module ComfyRemote Sources/ComfyRemote/*.swift
 module RemoteQueue Sources/RemoteQueue/*.swift
 module remote_fetch $(ls Sources/remote-fetch/*.swift | grep -v '/main.swift$')
+module node_run Sources/node-run/Frames.swift
 echo "fuzz: linking $out/fuzz-targets"
-swiftc $flags -module-name FuzzTargets Tests/FuzzTests/FuzzTargets.swift Tests/Fuzz/Entry.swift \
-  -L "$out" -lremote_fetch -lRemoteQueue -lComfyRemote -ltensor_pack -lWheelURL -lPipeHTTP -lPipeKit "$out/CPipeShims.o" "$out/CPipeCurl.o" -lz -ldl -lm \
+swiftc $flags -module-name FuzzTargets Tests/FuzzTests/FuzzTargets*.swift Tests/Fuzz/Entry.swift \
+  -L "$out" -lnode_run -lremote_fetch -lRemoteQueue -lComfyRemote -ltensor_pack -lWheelURL -lPipeHTTP -lPipeKit "$out/CPipeShims.o" "$out/CPipeCurl.o" -lz -ldl -lm \
   -o "$out/fuzz-targets" 2>&1 | grep -v "Cannot export local symbol" || true
 test -x "$out/fuzz-targets"
 

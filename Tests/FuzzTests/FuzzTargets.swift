@@ -26,6 +26,8 @@ enum FuzzTargets {
     ("png", { tensorFile($0, ext: "png") }),
     ("websocket-frames", webSocketFrames),
     ("comfy-answers", comfyAnswers),
+    ("shm-names", shmNames),  // FuzzTargetsShm.swift
+    ("worker-frames", workerFrames),  // FuzzTargetsShm.swift
   ]
 
   static func named(_ name: String) -> (@Sendable (UnsafeRawBufferPointer) -> Void)? {

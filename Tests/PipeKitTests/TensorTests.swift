@@ -65,11 +65,19 @@ import Testing
     ),
     (
       #"{"type":"tensor","dtype":"uint8","shape":[1],"storage":{"kind":"shm","path":"/home/u/notes.txt","offset":0,"nbytes":1}}"#,
-      "end in a segment name"
+      "this user's fallback directory"
     ),
     (
-      #"{"type":"tensor","dtype":"uint8","shape":[1],"storage":{"kind":"shm","path":"/tmp/../cpipes-1-ab","offset":0,"nbytes":1}}"#,
-      "without '..'"
+      #"{"type":"tensor","dtype":"uint8","shape":[1],"storage":{"kind":"shm","path":"/tmp/../cpipes-1-00000000000000ab","offset":0,"nbytes":1}}"#,
+      "this user's fallback directory"
+    ),
+    (
+      #"{"type":"tensor","dtype":"uint8","shape":[1],"storage":{"kind":"shm","path":"/home/u/cpipes-1-00000000000000ab","offset":0,"nbytes":1}}"#,
+      "this user's fallback directory"
+    ),
+    (
+      #"{"type":"tensor","dtype":"uint8","shape":[1],"storage":{"kind":"shm","name":"/cpipes-1-ab","offset":0,"nbytes":1}}"#,
+      "needs a \"name\""
     ),
     (
       #"{"type":"tensor","dtype":"uint8","shape":[1],"storage":{"kind":"shm","name":"/x","offset":9223372036854775807,"nbytes":1}}"#,

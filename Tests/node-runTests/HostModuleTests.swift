@@ -6,11 +6,19 @@ import Testing
 /// custom node, runs the decorated classes through node-run.
 @Suite(.enabled(if: NodeVenv.enabled, NodeVenv.skipReason))
 struct HostModuleTests {
-  @Test func printedModuleIsTheEmbeddedFile() throws {
+  /// The printed module is `comfy_pipes_host.py` with the segment rule the worker also runs
+  /// (`comfy_pipes_segment.py`) in place of its marker line: one file, the rule written once.
+  @Test func printedModuleIsTheHostFileWithTheSharedSegmentRule() throws {
     let run = try Products.run("node-run", ["--print-host-module"])
     #expect(run.exit == .exited(0))
-    let source = try #require(readTextFileIfPresent("\(Products.root)/Sources/node-run/comfy_pipes_host.py"))
-    #expect(run.stdoutText == source)
+    let host = try #require(readTextFileIfPresent("\(Products.root)/Sources/node-run/comfy_pipes_host.py"))
+    let rule = try #require(readTextFileIfPresent("\(Products.root)/Sources/node-run/comfy_pipes_segment.py"))
+    let marker = try #require(host.split(separator: "\n").first { $0.hasPrefix("# -- comfy_pipes_segment.py:") })
+    let parts = host.split(separator: marker + "\n", omittingEmptySubsequences: false)
+    #expect(parts.count == 2)
+    #expect(run.stdoutText.hasPrefix(String(parts[0])) && run.stdoutText.hasSuffix(String(parts[1])))
+    #expect(run.stdoutText.contains(rule))
+    #expect(!run.stdoutText.contains(marker))
   }
 
   @Test func aHostScriptRunsIsolatedNodes() throws {

@@ -104,3 +104,13 @@ def torch_bfloat16(x):
 
     assert x.dtype is torch.bfloat16, x.dtype
     return x
+
+
+def huge_text(n):
+    """A JSON string of n bytes: too large for one record when n is over 64 MiB."""
+    return "x" * n
+
+
+def not_finite(text="nan"):
+    """A float JSON cannot hold (NaN, inf, -inf), inside a dict."""
+    return {"value": float(text)}
