@@ -36,13 +36,8 @@ struct Unpacker {
   }
 
   func run() throws {
-    do {
-      try makeDirectories(directory)
-    } catch {
-      throw ErrorRecord(
-        code: "cannot-write-tensor", message: "cannot create the output directory \(directory): \(error)",
-        detail: ["path": .string(directory)], exit: .ioError)
-    }
+    // A directory that cannot be made fails each tensor as an item (`open` tries again), not the run.
+    try? makeDirectories(directory)
     for path in OutputFile.sweep(directory) {
       tool.diagnostics.note("removed \(path), left by a tensor-pack that was killed")
     }
@@ -165,7 +160,8 @@ struct Unpacker {
 
   func open(_ stem: String, _ ext: String) throws -> OutputFile {
     try withErrorContext(directory) {
-      try OutputFile(directory: directory, stem: stem, ext: ext, overwrite: overwrite)
+      try systemCall("cannot create the directory") { try makeDirectories(directory) }
+      return try OutputFile(directory: directory, stem: stem, ext: ext, overwrite: overwrite)
     }
   }
 
