@@ -37,7 +37,8 @@ struct Packer {
       for path in files where tool.output.failure == nil { pack(path, id: nil) }
       return
     }
-    for item in tool.records() where tool.output.failure == nil {
+    for item in tool.records() {
+      if tool.output.failure != nil { break }
       switch item {
       case .record(let record, let line):
         guard record.type == "file" else {

@@ -42,6 +42,8 @@ struct Unpacker {
       tool.diagnostics.note("removed \(path), left by a tensor-pack that was killed")
     }
     for item in tool.records() {
+      // Once stdout fails no file record can be handed on: the rest stay in their segments.
+      if tool.output.failure != nil { break }
       switch item {
       case .record(let record, let line):
         let found = TensorRecord.findAll(in: .object(record))
