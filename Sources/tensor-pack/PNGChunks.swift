@@ -66,11 +66,14 @@ struct PNGChunks {
   /// Small tEXt and uncompressed iTXt chunks, in file order (compressed text is skipped).
   var text: [(key: String, value: String)] = []
 
-  init(_ bytes: [UInt8]) throws { try self.init(MemoryBytes(bytes: bytes)) }
+  init(_ bytes: [UInt8], maxImageData: Int = .max) throws {
+    try self.init(MemoryBytes(bytes: bytes), maxImageData: maxImageData)
+  }
 
   /// Reads `source` chunk by chunk, checking every CRC, the chunk order that matters, and IHDR.
-  /// Only the chunks the image needs are held in memory (IHDR, PLTE, tRNS, IDAT, small text).
-  init(_ source: some ByteSource) throws {
+  /// Only the chunks the image needs are held in memory (IHDR, PLTE, tRNS, IDAT, small text);
+  /// IDAT chunks of more than `maxImageData` bytes in all are refused.
+  init(_ source: some ByteSource, maxImageData: Int = .max) throws {
     guard source.size >= 8, try source.read(at: 0, count: 8, what: "the signature") == PNGChunks.signature else {
       throw TensorFormatError.malformed("not a PNG file (bad signature)")
     }
@@ -88,6 +91,10 @@ struct PNGChunks {
       }
       let type = String(decoding: head[4..<8], as: UTF8.self)
       let ancillary = head[4] & 0x20 != 0
+      if type == "IDAT" && length > maxImageData - imageData.count {
+        throw TensorFormatError.unsupported(
+          "PNG image data is larger than the \(maxImageData) bytes one file may expand to (see --max-bytes)")
+      }
       let kept = !ancillary || ((type == "tEXt" || type == "iTXt") && length <= PNGChunks.textLimit) || type == "tRNS"
       var crc = Array(head[4..<8]).withUnsafeBytes { CRC32.update(0, $0) }
       var data: [UInt8] = []

@@ -22,8 +22,8 @@ struct PNGDecodeOptions {
   var greyToRGB = false
   /// Images with more pixels are refused before anything is allocated.
   var maxPixels = 1 << 28
-  /// What the decoded tensors (image and mask, float32) may hold in all; a larger image is
-  /// refused before anything is allocated (`--max-bytes`).
+  /// What the decoded tensors (image and mask, float32) may hold in all, and the compressed
+  /// image data too; a larger image is refused before anything is allocated (`--max-bytes`).
   var maxBytes = Npz.defaultLimit
 }
 
@@ -38,13 +38,15 @@ struct DecodedPNG {
 
 enum PNGDecoder {
   static func decode(path: String, name: String = "image", options: PNGDecodeOptions = .init()) throws -> DecodedPNG {
-    try withErrorContext(path) { try decode(PNGChunks(InputFile(path: path)), name: name, options: options) }
+    try withErrorContext(path) {
+      try decode(PNGChunks(InputFile(path: path), maxImageData: options.maxBytes), name: name, options: options)
+    }
   }
 
   static func decode(
     _ bytes: [UInt8], name: String = "image", options: PNGDecodeOptions = .init()
   ) throws -> DecodedPNG {
-    try decode(PNGChunks(bytes), name: name, options: options)
+    try decode(PNGChunks(bytes, maxImageData: options.maxBytes), name: name, options: options)
   }
 
   static func decode(_ chunks: PNGChunks, name: String, options: PNGDecodeOptions) throws -> DecodedPNG {

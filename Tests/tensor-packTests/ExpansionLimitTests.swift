@@ -157,5 +157,10 @@ import Testing
     let enough = try Products.run("tensor-pack", ["--max-bytes", "2M", path])
     defer { releaseAll(enough) }
     #expect(enough.exit == .exited(0), "\(enough.stderrText)")
+    let bytes = try readFile(path)
+    #expect(throws: TensorFormatError.self, "the compressed image data is capped too") {
+      try PNGChunks(bytes, maxImageData: 1000)
+    }
+    #expect(try PNGChunks(bytes, maxImageData: bytes.count).header.width == 300)
   }
 }
