@@ -36,9 +36,9 @@ struct Unpacker {
     self.keep = arguments.flag("--keep")
   }
 
-  /// Segments are released here, behind the records and the next tensor's write: freeing a
-  /// gigabyte of pages takes about a third of a second, which nothing needs to wait for once the
-  /// file is final. `run` waits for it before it returns.
+  /// A released segment's pages are freed here, behind the records and the next tensor's write:
+  /// freeing a gigabyte of pages takes about a third of a second, which nothing needs to wait
+  /// for once the file is final and the segment unlinked. `run` waits for it before it returns.
   static let releasing = DispatchQueue(label: "tensor-pack.release")
 
   func run() throws {
@@ -106,8 +106,7 @@ struct Unpacker {
       }
       let tensor = try LocatedTensor(name: name, dtype: record.dtype, shape: record.shape, bytes: .mapped(region))
       let written = try write(tensor, layout: record.layout)
-      let storage = record.storage
-      Unpacker.releasing.async { region.release(storage) }
+      if region.unlinkSegment(record.storage) { Unpacker.releasing.async { region.discard(through: region.count) } }
       kept = ("", nil)
       return try written.map { try fileRecord($0, name: name, id: id) }
     } catch let error as TensorFormatError {

@@ -71,4 +71,22 @@ import Testing
     #expect(item.records.first?["code"] == "io-error")
     #expect(access("/dev/shm" + (Unpacker.segmentLocation(kept) ?? ""), F_OK) == 0, "and keeps the segment")
   }
+
+  /// A segment is unlinked as soon as its file is final (its pages are freed afterwards, on a
+  /// queue of their own): the same record again finds nothing, and is an error, never a file of
+  /// the zeros that freed pages read as.
+  @Test func aRepeatedRecordIsAnErrorNotAFileOfZeros() throws {
+    let count = 8 << 20
+    let (storage, writer) = try SharedMemory.create(nbytes: count)
+    defer { SharedMemory.release(storage) }
+    writer.mutableBytes.initializeMemory(as: UInt8.self, repeating: 0xA5)
+    let line = JSON.object(TensorRecord(name: "twice", dtype: .uint8, shape: [count], storage: storage).record)
+      .serialized
+    let out = try scratch.directory("twice")
+    let run = try Products.run("tensor-pack", ["-u", "-o", out], input: line + "\n" + line + "\n")
+    #expect(run.exit == .exited(1))
+    #expect(run.records.map(\.type) == ["file", "error"], "\(run.stdoutText)")
+    #expect(try Npy.read(path: "\(out)/twice.npy").loadBytes().allSatisfy { $0 == 0xA5 })
+    #expect(listDirectoryNames(out) == ["twice.npy"])
+  }
 }
