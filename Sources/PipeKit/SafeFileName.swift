@@ -21,6 +21,16 @@ public enum SafeFileName {
     return out.isEmpty ? fallback : out
   }
 
+  /// How many names `create` tries: `stem.ext`, then `stem-1.ext` … `stem-9999.ext`.
+  public static let candidateCount = 10_000
+
+  /// The name `create` tries at `attempt` (0: `stem.ext`, then `stem-1.ext`, …) for a stem that
+  /// `make` already made safe.
+  public static func candidate(_ safeStem: String, ext: String, attempt: Int) -> String {
+    let suffix = ext.isEmpty ? "" : "." + ext
+    return attempt == 0 ? safeStem + suffix : "\(safeStem)-\(attempt)\(suffix)"
+  }
+
   /// Creates `dir/stem.ext` exclusively (O_EXCL, never following a link). When the name is
   /// taken and `overwrite` is false, tries `stem-1.ext`, `stem-2.ext`, …; with `overwrite` it
   /// replaces the file. Returns the open descriptor and the path.
@@ -29,9 +39,8 @@ public enum SafeFileName {
   ) {
     let safeStem = make(stem)
     let suffix = ext.isEmpty ? "" : "." + ext
-    for attempt in 0..<10_000 {
-      let name = attempt == 0 ? safeStem + suffix : "\(safeStem)-\(attempt)\(suffix)"
-      let path = "\(dir)/\(name)"
+    for attempt in 0..<candidateCount {
+      let path = "\(dir)/\(candidate(safeStem, ext: ext, attempt: attempt))"
       if overwrite {
         unlink(path)
       }

@@ -13,11 +13,11 @@ struct DirectWriter {
 
   /// Writes `tail` (the bytes of the block that `position` is in, up to `position`) and then
   /// `bytes` at `position`; `before` sees every source chunk before it is copied or written (for
-  /// hashing), `after` once the writer is done with it. Returns the new tail. `fd` is the file's
+  /// hashing). Returns the new tail. `fd` is the file's
   /// ordinary descriptor, for the final size.
   static func write(
     _ bytes: UnsafeRawBufferPointer, at position: Int, tail: [UInt8], direct: FileDescriptor, fd: FileDescriptor,
-    before: (UnsafeRawBufferPointer) -> Void, after: (UnsafeRawBufferPointer) -> Void
+    before: (UnsafeRawBufferPointer) -> Void
   ) throws -> [UInt8] {
     var raw: UnsafeMutableRawPointer?
     guard posix_memalign(&raw, block, chunk) == 0, let bounce = raw else {
@@ -35,13 +35,11 @@ struct DirectWriter {
       if fill == 0 && n == chunk && Int(bitPattern: piece.baseAddress) % block == 0 {
         // Aligned in the file and in memory: straight from the source, no copy.
         try writeAligned(direct, UnsafeMutableRawPointer(mutating: piece.baseAddress!), chunk, at: fileOffset)
-        after(piece)
         fileOffset += chunk
         start += n
         continue
       }
       (bounce + fill).copyMemory(from: piece.baseAddress!, byteCount: n)
-      after(piece)
       fill += n
       start += n
       if fill == chunk {

@@ -90,11 +90,9 @@ struct LocatedTensor: Sendable, Equatable {
     }
   }
 
-  /// Writes the tensor's bytes to `out`. Bytes in a consumed segment are freed as they are
-  /// written (`OutputFile.write(_:freeing:)`): such a tensor is written once and not read again.
+  /// Writes the tensor's bytes to `out`.
   func writeBytes(into out: OutputFile) throws {
-    let source: MappedRegion? = if case .mapped(let region) = bytes { region } else { nil }
-    try withBytes { try out.write($0, freeing: source) }
+    try withBytes { try out.write($0) }
   }
 
   /// The tensor's bytes as an array (a copy unless they are owned).

@@ -4,14 +4,28 @@ import PipeKit
 ///
 /// Each `NAME.npy` member becomes a tensor named `NAME`; other members are ignored. A stored
 /// member that needs no conversion comes back as `file` storage pointing into the archive
-/// (zero-copy; its CRC is not checked because its bytes are not read). Deflated members are
-/// inflated into owned bytes, checked against their size and CRC-32.
+/// (zero-copy, though its bytes are read once for the CRC-32); deflated members are inflated into
+/// owned bytes. Every member is checked against its size and CRC-32. Members that overlap are
+/// refused, and so is an archive whose members hold more than `limit` bytes in all.
 enum Npz {
-  static func read(path: String) throws -> [LocatedTensor] {
+  /// What the `.npy` members of one archive may hold in all, unless told otherwise (`--max-bytes`).
+  static let defaultLimit = 16 << 30
+
+  static func read(path: String, limit: Int = defaultLimit) throws -> [LocatedTensor] {
     try withErrorContext(path) {
       let archive = try ZipArchive(file: InputFile(path: path))
+      try archive.checkMembersApart()
+      let members = archive.entries.filter { $0.name.hasSuffix(".npy") }
+      var total = 0
+      for entry in members {
+        guard let sum = Checked.add(total, entry.uncompressedSize), sum <= limit else {
+          throw TensorFormatError.unsupported(
+            "the archive's members hold more than the \(limit) bytes one file may expand to (see --max-bytes)")
+        }
+        total = sum
+      }
       var tensors: [LocatedTensor] = []
-      for entry in archive.entries where entry.name.hasSuffix(".npy") {
+      for entry in members {
         let name = String(entry.name.dropLast(4))
         tensors.append(
           try withErrorContext("member '\(entry.name)'") { try readMember(entry, name: name, in: archive) })
@@ -29,6 +43,8 @@ enum Npz {
           + "\(header.dataOffset) + \(header.nbytes)")
     }
     if entry.method == 0 && !header.needsConversion {
+      try reader.skipToEnd()
+      try reader.finish()
       return try LocatedTensor(
         name: name, dtype: header.dtype, shape: header.shape,
         bytes: .file(path: archive.file.path, offset: reader.dataOffset + header.dataOffset, nbytes: header.nbytes))

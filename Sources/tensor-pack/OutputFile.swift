@@ -2,20 +2,24 @@ import Dispatch
 import Glibc
 import PipeKit
 
-/// A file being written. Made from a path, bytes go to a temporary `<path>.partial-<pid>` beside
-/// it, which `commit()` renames onto `path`; made from a descriptor the caller opened (e.g. with
-/// PipeKit's `SafeFileName.create`), bytes go straight to that file. Released without a commit,
-/// the partial file is removed, so a failed write never leaves a half-written file behind.
+/// A file being written, atomically: bytes go to a temporary `.NAME.tensor-pack-PID.part` in
+/// the destination directory, and `commit()` flushes it to the disk (`fdatasync`) and only then
+/// gives it its name. Released without a commit, or when the tool is stopped (SIGINT, SIGTERM,
+/// SIGHUP), the temporary file is removed; a killed process leaves at most a `.part` file, which
+/// `OutputFile.sweep` removes later. So a file under its final name is always complete.
 /// Errors do not repeat the path: writers put it in front with `withErrorContext`.
-/// The corresponding C functions are `write`, `pwrite`, `lseek` and `rename`.
+/// The corresponding C functions are `write`, `pwrite`, `lseek`, `fdatasync`, `link` and `rename`.
 final class OutputFile {
-  let path: String
+  /// The final path; for a file that must not replace another, the name `commit()` took.
+  private(set) var path: String
   /// Bytes written so far, which is the offset of the next write.
   private(set) var position = 0
   private let writingPath: String
+  private let naming: Naming
   private let fd: FileDescriptor
   private var closed = false
   private var committed = false
+  private var stopToken: Int?
   /// The SHA-256 of the bytes written, kept while they are written front to back; a hole or a
   /// patch ends it (`sha256` is then `nil` and the file must be read back).
   private var digest: SHA256? = SHA256()
@@ -28,36 +32,80 @@ final class OutputFile {
   /// `nil` once a hole or a patch makes them unknown.
   private var tail: [UInt8]? = []
 
+  /// How `commit()` names the file.
+  private enum Naming {
+    /// Renamed onto `path`, replacing any file there.
+    case replace
+    /// The first of `stem.ext`, `stem-1.ext`, … in `directory` that is free, taken atomically.
+    case newName(directory: String, stem: String, ext: String)
+  }
+
   /// A new file at `path`, replacing any file there on `commit()`.
   convenience init(path: String) throws {
-    let temporary = "\(path).partial-\(getpid())"
-    let fd = try systemCall("cannot create") {
-      try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644)
+    try self.init(path: path, naming: .replace)
+  }
+
+  /// A new file `directory/stem.ext` (the stem made safe with PipeKit's `SafeFileName`); with
+  /// `overwrite` it replaces a file of that name on `commit()`, else it takes the first free name
+  /// of `stem.ext`, `stem-1.ext`, ….
+  convenience init(directory: String, stem: String, ext: String, overwrite: Bool) throws {
+    let safe = SafeFileName.make(stem)
+    try self.init(
+      path: "\(directory)/\(SafeFileName.candidate(safe, ext: ext, attempt: 0))",
+      naming: overwrite ? .replace : .newName(directory: directory, stem: safe, ext: ext))
+  }
+
+  private init(path: String, naming: Naming) throws {
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[...$0]) } ?? ""
+    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    let temporary = "\(directory)\(OutputFile.partialName(base, pid: getpid()))"
+    unlink(temporary)  // a dead run's, under a reused pid; never written through (a link's target)
+    fd = try systemCall("cannot create") {
+      try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644)
     }
-    self.init(adopting: fd, path: path, writingPath: temporary)
-  }
-
-  /// Writes into `fd`, an empty file just created at `path`; the file takes over the descriptor.
-  convenience init(adopting fd: FileDescriptor, path: String) {
-    self.init(adopting: fd, path: path, writingPath: path)
-  }
-
-  private init(adopting fd: FileDescriptor, path: String, writingPath: String) {
-    self.fd = fd
     self.path = path
-    self.writingPath = writingPath
+    self.naming = naming
+    writingPath = temporary
+    stopToken = Termination.onStop { unlink(temporary) }
   }
 
   deinit {
     if !closed { fd.close() }
     if !committed { unlink(writingPath) }
+    if let stopToken { Termination.cancel(stopToken) }
+  }
+
+  /// `.NAME.tensor-pack-PID.part`: hidden, and never a name a reader of the directory takes for
+  /// a finished file.
+  static func partialName(_ base: String, pid: pid_t) -> String { ".\(base)\(partialTag)\(pid).part" }
+  private static let partialTag = ".tensor-pack-"
+
+  /// Removes the `.part` files in `directory` that a tensor-pack killed before it could remove
+  /// them left behind: those whose process is gone and that have not been written for
+  /// `olderThan` seconds (another machine or container writing into a shared directory may
+  /// have the same pid). Returns the paths removed.
+  static func sweep(_ directory: String, olderThan: Double = 60) -> [String] {
+    var removed: [String] = []
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    for name in listDirectoryNames(directory) ?? [] where name.hasPrefix(".") && name.hasSuffix(".part") {
+      let body = name.dropLast(5)
+      guard let dash = body.lastIndex(of: "-"), body[...dash].hasSuffix(partialTag),
+        let pid = pid_t(body[body.index(after: dash)...]), pid > 0, kill(pid, 0) == -1 && errno == ESRCH
+      else { continue }
+      let full = "\(directory)/\(name)"
+      var info = stat()
+      guard lstat(full, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+      let age = Double(now.tv_sec - info.st_mtim.tv_sec) + Double(now.tv_nsec - info.st_mtim.tv_nsec) / 1e9
+      if age >= olderThan && unlink(full) == 0 { removed.append(full) }
+    }
+    return removed
   }
 
   /// Writes all of `bytes` (PipeKit's `writeAll`: short writes and `EINTR` retried), hashing
-  /// them on a second thread as they go, so a large tensor costs about one pass, not two. When
-  /// `bytes` lie in `source`, a consumed segment, its memory is freed behind the write: each
-  /// chunk once it is both written and hashed (`MappedRegion.discard`).
-  func write(_ bytes: UnsafeRawBufferPointer, freeing source: MappedRegion? = nil) throws {
+  /// them on a second thread as they go, so a large tensor costs about one pass, not two.
+  func write(_ bytes: UnsafeRawBufferPointer) throws {
     if bytes.count < 2 * Self.overlapChunk || digest == nil {
       digest?.update(bytes)
       try systemCall("write failed") { try fd.writeAll(bytes) }
@@ -65,36 +113,29 @@ final class OutputFile {
     } else {
       let hashed = DispatchGroup()
       let running = RunningDigest(digest!)
-      let freeing = source.flatMap { FreedBehind($0, bytes) }
       defer {
         hashed.wait()
         digest = running.digest
-        freeing?.finish()
       }
       let hash: (UnsafeRawBufferPointer) -> Void = { piece in
         nonisolated(unsafe) let piece = piece
-        Self.hashing.async(group: hashed) {
-          running.digest.update(piece)
-          freeing?.hashed(piece)
-        }
+        Self.hashing.async(group: hashed) { running.digest.update(piece) }
       }
-      let written: (UnsafeRawBufferPointer) -> Void = { freeing?.written($0) }
       if bytes.count >= Self.directThreshold, let tail, let direct = FileDescriptor.openForDirectWrites(writingPath) {
         defer { direct.close() }
         self.tail = try systemCall("write failed") {
-          try DirectWriter.write(bytes, at: position, tail: tail, direct: direct, fd: fd, before: hash, after: written)
+          try DirectWriter.write(bytes, at: position, tail: tail, direct: direct, fd: fd, before: hash)
         }
         _ = try systemCall("cannot seek") {
           try valueOrErrno("lseek") { lseek(fd.rawValue, off_t(position + bytes.count), SEEK_SET) }
         }
       } else {
-        keepTail(bytes)  // now: the source's pages may be freed as they are written
+        keepTail(bytes)
         var start = 0
         while start < bytes.count {
           let chunk = UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + Self.overlapChunk, bytes.count)])
           hash(chunk)
           try systemCall("write failed") { try fd.writeAll(chunk) }
-          written(chunk)
           start += chunk.count
         }
       }
@@ -151,16 +192,47 @@ final class OutputFile {
     }
   }
 
-  /// Closes the file and, when it was written beside its path, renames it into place.
+  /// Flushes the file to the disk, closes it and gives it its name: `rename` onto `path`, or
+  /// for a file that must not replace another, `link` to the first free name (atomic: a name
+  /// taken meanwhile is never overwritten) and then the temporary name removed.
   func commit() throws {
     closed = true
+    let synced = fdatasync(fd.rawValue) == 0 || errno == EINVAL || errno == EROFS
+    let syncError = errnoText()
     guard close(fd.rawValue) == 0 else { throw TensorFormatError.io("close failed: \(errnoText())") }
-    if writingPath != path {
+    guard synced else { throw TensorFormatError.io("cannot flush to the disk: \(syncError)") }
+    switch naming {
+    case .replace:
       guard rename(writingPath, path) == 0 else {
         throw TensorFormatError.io("cannot rename into place: \(errnoText())")
       }
+    case .newName(let directory, let stem, let ext):
+      path = try linkToFreeName(directory: directory, stem: stem, ext: ext)
+      unlink(writingPath)
     }
     committed = true
+    if let stopToken { Termination.cancel(stopToken) }
+    stopToken = nil
+  }
+
+  /// Links the written file to the first free name of `stem.ext`, `stem-1.ext`, … in `directory`.
+  /// Where the file system has no hard links, a name checked free is renamed onto instead.
+  private func linkToFreeName(directory: String, stem: String, ext: String) throws -> String {
+    for attempt in 0..<SafeFileName.candidateCount {
+      let candidate = "\(directory)/\(SafeFileName.candidate(stem, ext: ext, attempt: attempt))"
+      if link(writingPath, candidate) == 0 { return candidate }
+      switch errno {
+      case EEXIST: continue
+      case EPERM, EOPNOTSUPP, EMLINK, ENOSYS:
+        var info = stat()
+        if lstat(candidate, &info) == 0 { continue }
+        guard rename(writingPath, candidate) == 0 else { break }
+        return candidate
+      default: break
+      }
+      throw TensorFormatError.io("cannot name the file \(candidate): \(errnoText())")
+    }
+    throw TensorFormatError.io("cannot name the file: \(SafeFileName.candidateCount) names are taken")
   }
 }
 
@@ -168,35 +240,4 @@ final class OutputFile {
 private final class RunningDigest: @unchecked Sendable {
   var digest: SHA256
   init(_ digest: SHA256) { self.digest = digest }
-}
-
-/// Frees a consumed segment's memory behind a write: the bytes up to where they are both written
-/// and hashed. Progress comes from two threads; the state and the frees are on one queue.
-private final class FreedBehind: @unchecked Sendable {
-  private let region: MappedRegion
-  private let queue = DispatchQueue(label: "tensor-pack.free-behind")
-  private var writtenEnd = 0
-  private var hashedEnd = 0
-
-  /// Nil unless `bytes` lie in `region` and freeing its pages frees memory.
-  init?(_ region: MappedRegion, _ bytes: UnsafeRawBufferPointer) {
-    guard region.canDiscard, let base = region.base, let start = bytes.baseAddress,
-      start >= UnsafeRawPointer(base), start + bytes.count <= UnsafeRawPointer(base) + region.count
-    else { return nil }
-    self.region = region
-  }
-
-  func written(_ piece: UnsafeRawBufferPointer) { advance(piece) { $0.writtenEnd = $1 } }
-  func hashed(_ piece: UnsafeRawBufferPointer) { advance(piece) { $0.hashedEnd = $1 } }
-
-  /// Waits until the frees asked for so far are done.
-  func finish() { queue.sync {} }
-
-  private func advance(_ piece: UnsafeRawBufferPointer, _ update: @escaping @Sendable (FreedBehind, Int) -> Void) {
-    let end = UnsafeRawPointer(piece.baseAddress!) + piece.count - UnsafeRawPointer(region.base!)
-    queue.async {
-      update(self, end)
-      self.region.discard(through: min(self.writtenEnd, self.hashedEnd))
-    }
-  }
 }

@@ -25,8 +25,36 @@ struct PNGImageHeader: Equatable {
   func rowBytes(width: Int) -> Int { (width * bitsPerPixel + 7) / 8 }
 }
 
+/// Bytes read at offsets: a file (`InputFile`) or bytes already in memory.
+protocol ByteSource {
+  var size: Int { get }
+  /// Exactly `count` bytes at `offset`; a range outside the source is a `malformed` error.
+  func read(at offset: Int, count: Int, what: String) throws -> [UInt8]
+}
+
+extension InputFile: ByteSource {}
+
+/// Bytes in memory as a `ByteSource`.
+struct MemoryBytes: ByteSource {
+  let bytes: [UInt8]
+  var size: Int { bytes.count }
+
+  func read(at offset: Int, count: Int, what: String) throws -> [UInt8] {
+    guard offset >= 0, count >= 0, let end = Checked.add(offset, count), end <= bytes.count else {
+      throw TensorFormatError.malformed(
+        "\(what) (\(count) bytes at offset \(offset)) runs past the end (\(bytes.count) bytes)")
+    }
+    return Array(bytes[offset..<end])
+  }
+}
+
 struct PNGChunks {
   static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+  /// tEXt and iTXt chunks up to this size are kept; larger ones, like every other ancillary
+  /// chunk, are only read through for their CRC, a piece at a time, never held.
+  static let textLimit = 64 << 10
+  /// The size of the pieces a skipped chunk is read in.
+  static let skipPiece = 64 << 10
 
   var header: PNGImageHeader
   /// PLTE entries as RGB triples.
@@ -35,33 +63,55 @@ struct PNGChunks {
   var transparency: [UInt8]?
   /// All IDAT chunks, concatenated.
   var imageData: [UInt8] = []
-  /// tEXt and uncompressed iTXt chunks, in file order (compressed text is skipped).
+  /// Small tEXt and uncompressed iTXt chunks, in file order (compressed text is skipped).
   var text: [(key: String, value: String)] = []
 
-  /// Splits `bytes` into chunks, checking every CRC, the chunk order that matters, and IHDR.
-  init(_ bytes: [UInt8]) throws {
-    guard bytes.count >= 8, Array(bytes[0..<8]) == PNGChunks.signature else {
+  init(_ bytes: [UInt8], maxImageData: Int = .max) throws {
+    try self.init(MemoryBytes(bytes: bytes), maxImageData: maxImageData)
+  }
+
+  /// Reads `source` chunk by chunk, checking every CRC, the chunk order that matters, and IHDR.
+  /// Only the chunks the image needs are held in memory (IHDR, PLTE, tRNS, IDAT, small text);
+  /// IDAT chunks of more than `maxImageData` bytes in all are refused.
+  init(_ source: some ByteSource, maxImageData: Int = .max) throws {
+    guard source.size >= 8, try source.read(at: 0, count: 8, what: "the signature") == PNGChunks.signature else {
       throw TensorFormatError.malformed("not a PNG file (bad signature)")
     }
     var position = 8
     var parsedHeader: PNGImageHeader?
     var sawEnd = false
     while !sawEnd {
-      guard position + 12 <= bytes.count else {
-        throw TensorFormatError.malformed("PNG ends at byte \(bytes.count) before its IEND chunk (truncated?)")
+      guard position + 12 <= source.size else {
+        throw TensorFormatError.malformed("PNG ends at byte \(source.size) before its IEND chunk (truncated?)")
       }
-      let length = Int(try bytes.loadBE(UInt32.self, at: position))
-      guard length <= 0x7FFF_FFFF, length <= bytes.count - position - 12 else {
+      let head = try source.read(at: position, count: 8, what: "a chunk header")
+      let length = Int(try head.loadBE(UInt32.self, at: 0))
+      guard length <= 0x7FFF_FFFF, length <= source.size - position - 12 else {
         throw TensorFormatError.malformed("PNG chunk at \(position) claims \(length) bytes, past the end of the file")
       }
-      let type = String(decoding: bytes[position + 4..<position + 8], as: UTF8.self)
-      let data = Array(bytes[position + 8..<position + 8 + length])
-      let ancillary = bytes[position + 4] & 0x20 != 0
-      let stored = try bytes.loadBE(UInt32.self, at: position + 8 + length)
-      let computed = bytes.withUnsafeBytes {
-        CRC32.update(0, UnsafeRawBufferPointer(rebasing: $0[position + 4..<position + 8 + length]))
+      let type = String(decoding: head[4..<8], as: UTF8.self)
+      let ancillary = head[4] & 0x20 != 0
+      if type == "IDAT" && length > maxImageData - imageData.count {
+        throw TensorFormatError.unsupported(
+          "PNG image data is larger than the \(maxImageData) bytes one file may expand to (see --max-bytes)")
       }
-      guard stored == computed else {
+      let kept = !ancillary || ((type == "tEXt" || type == "iTXt") && length <= PNGChunks.textLimit) || type == "tRNS"
+      var crc = Array(head[4..<8]).withUnsafeBytes { CRC32.update(0, $0) }
+      var data: [UInt8] = []
+      if kept {
+        data = try source.read(at: position + 8, count: length, what: "chunk \(type)")
+        crc = data.withUnsafeBytes { CRC32.update(crc, $0) }
+      } else {
+        var done = 0
+        while done < length {
+          let piece = try source.read(
+            at: position + 8 + done, count: min(PNGChunks.skipPiece, length - done), what: "chunk \(type)")
+          crc = piece.withUnsafeBytes { CRC32.update(crc, $0) }
+          done += piece.count
+        }
+      }
+      let stored = try source.read(at: position + 8 + length, count: 4, what: "a chunk CRC").loadBE(UInt32.self, at: 0)
+      guard stored == crc else {
         throw TensorFormatError.malformed("PNG chunk \(type) at \(position) fails its CRC check")
       }
       position += 12 + length
@@ -73,12 +123,14 @@ struct PNGChunks {
           throw TensorFormatError.malformed("PNG palette has \(data.count) bytes, not 1–256 RGB entries")
         }
         palette = data
-      case "tRNS": transparency = data
+      case "tRNS":
+        guard data.count <= 256 else { throw TensorFormatError.malformed("PNG tRNS has \(data.count) bytes") }
+        transparency = data
       case "IDAT": imageData += data
       case "IEND": sawEnd = true
-      case "tEXt":
+      case "tEXt" where kept:
         if let zero = data.firstIndex(of: 0) { text.append((latin1(data[..<zero]), latin1(data[(zero + 1)...]))) }
-      case "iTXt": if let pair = PNGChunks.internationalText(data) { text.append(pair) }
+      case "iTXt" where kept: if let pair = PNGChunks.internationalText(data) { text.append(pair) }
       default:
         guard ancillary else {
           throw TensorFormatError.unsupported("PNG has an unknown critical chunk \(type)")

@@ -22,6 +22,9 @@ struct PNGDecodeOptions {
   var greyToRGB = false
   /// Images with more pixels are refused before anything is allocated.
   var maxPixels = 1 << 28
+  /// What the decoded tensors (image and mask, float32) may hold in all, and the compressed
+  /// image data too; a larger image is refused before anything is allocated (`--max-bytes`).
+  var maxBytes = Npz.defaultLimit
 }
 
 struct DecodedPNG {
@@ -35,13 +38,18 @@ struct DecodedPNG {
 
 enum PNGDecoder {
   static func decode(path: String, name: String = "image", options: PNGDecodeOptions = .init()) throws -> DecodedPNG {
-    try withErrorContext(path) { try decode(InputFile(path: path).readAll(), name: name, options: options) }
+    try withErrorContext(path) {
+      try decode(PNGChunks(InputFile(path: path), maxImageData: options.maxBytes), name: name, options: options)
+    }
   }
 
   static func decode(
     _ bytes: [UInt8], name: String = "image", options: PNGDecodeOptions = .init()
   ) throws -> DecodedPNG {
-    let chunks = try PNGChunks(bytes)
+    try decode(PNGChunks(bytes, maxImageData: options.maxBytes), name: name, options: options)
+  }
+
+  static func decode(_ chunks: PNGChunks, name: String, options: PNGDecodeOptions) throws -> DecodedPNG {
     let header = chunks.header
     guard let pixels = Checked.multiply(header.width, header.height), pixels <= options.maxPixels else {
       throw TensorFormatError.unsupported(
@@ -61,11 +69,18 @@ enum PNGDecoder {
     let colour = isGrey && !options.greyToRGB ? 1 : 3
     let splitAlpha = source.hasAlpha && options.alpha != .keep
     let channels = source.hasAlpha && !splitAlpha ? 4 : colour
-    var image = [Float](repeating: 0, count: pixels * channels)
-    var mask = [Float](repeating: 0, count: splitAlpha ? pixels : 0)
+    guard pixels * (channels + (splitAlpha ? 1 : 0)) * 4 <= options.maxBytes else {
+      throw TensorFormatError.unsupported(
+        "PNG of \(header.width)×\(header.height) pixels decodes to more than the \(options.maxBytes) bytes one file may expand to (see --max-bytes)"
+      )
+    }
+    var image = [UInt8](repeating: 0, count: pixels * channels * 4)
+    var mask = [UInt8](repeating: 0, count: splitAlpha ? pixels * 4 : 0)
     let invert = options.alpha == .invertedMask
-    try image.withUnsafeMutableBufferPointer { out in
-      try mask.withUnsafeMutableBufferPointer { maskOut in
+    try image.withUnsafeMutableBytes { imageBytes in
+      try mask.withUnsafeMutableBytes { maskBytes in
+        let out = imageBytes.bindMemory(to: Float.self)
+        let maskOut = maskBytes.bindMemory(to: Float.self)
         try PNGScanlines.unfilter(&data, header: header, passes: passes) { pass, y, row in
           let imageY = pass.yStart + y * pass.yStep
           for x in 0..<pass.width {
@@ -86,11 +101,11 @@ enum PNGDecoder {
       }
     }
     let imageTensor = try LocatedTensor(
-      name: name, dtype: .float32, shape: [1, header.height, header.width, channels], owned: floatBytes(image))
+      name: name, dtype: .float32, shape: [1, header.height, header.width, channels], owned: image)
     let maskTensor =
       splitAlpha
       ? try LocatedTensor(
-        name: name + "_mask", dtype: .float32, shape: [1, header.height, header.width], owned: floatBytes(mask))
+        name: name + "_mask", dtype: .float32, shape: [1, header.height, header.width], owned: mask)
       : nil
     return DecodedPNG(image: imageTensor, mask: maskTensor, text: chunks.text)
   }

@@ -16,6 +16,8 @@ struct Packer {
   let destination: Destination
   let splitMask: Bool
   let files: [String]
+  /// `--max-bytes`: what one file may expand to (npz members in all, a PNG's image).
+  let limit: Int
 
   init(tool: Tool, arguments: Arguments) throws {
     let to = arguments.value("--to") ?? "shm"
@@ -25,15 +27,18 @@ struct Packer {
     self.tool = tool
     self.destination = destination
     self.splitMask = arguments.flag("--mask")
+    self.limit = try Packer.byteCount(arguments.value("--max-bytes")) ?? Npz.defaultLimit
     self.files = arguments.positionals
   }
 
   func run() throws {
     if !files.isEmpty {
-      for path in files { pack(path, id: nil) }
+      // Once stdout fails nothing more can be handed on: stop rather than make segments for nobody.
+      for path in files where tool.output.failure == nil { pack(path, id: nil) }
       return
     }
     for item in tool.records() {
+      if tool.output.failure != nil { break }
       switch item {
       case .record(let record, let line):
         guard record.type == "file" else {
@@ -64,7 +69,7 @@ struct Packer {
       return
     }
     do {
-      for tensor in try TensorFiles.read(path, splitMask: splitMask) {
+      for tensor in try TensorFiles.read(path, splitMask: splitMask, limit: limit) {
         try emit(tensor, id: id)
       }
     } catch let error as TensorFormatError {
@@ -96,13 +101,32 @@ struct Packer {
     }
   }
 
+  /// A byte count with an optional binary suffix: `512`, `64K`, `100M`, `16G`, `1T`.
+  static func byteCount(_ text: String?) throws -> Int? {
+    guard let text else { return nil }
+    let units: [Character: Int] = ["K": 10, "M": 20, "G": 30, "T": 40]
+    let shift = text.last.flatMap { units[Character($0.uppercased())] }
+    let digits = shift == nil ? Substring(text) : text.dropLast()
+    guard let value = Int(digits), value >= 0, let count = Checked.multiply(value, 1 << (shift ?? 0)) else {
+      throw UsageError("--max-bytes wants a byte count such as 16G, not '\(text)'")
+    }
+    return count
+  }
+
+  /// `file` storage with its path made absolute: records travel to other processes, started in
+  /// other directories (node-run's worker refuses a relative path).
+  static func absolute(_ storage: TensorStorage) -> TensorStorage {
+    guard case .file(let path, let offset, let nbytes) = storage else { return storage }
+    return .file(path: absolutePath(path), offset: offset, nbytes: nbytes)
+  }
+
   func emit(_ found: TensorFiles.Found, id: JSON?) throws {
     let tensor = found.tensor
     var storage: TensorStorage
     var token: Int?
     switch destination {
     case .file where tensor.bytes.storage != nil:
-      storage = tensor.bytes.storage!
+      storage = Packer.absolute(tensor.bytes.storage!)
     case .inline:
       guard tensor.nbytes <= Packer.inlineLimit else {
         throw TensorFormatError.unwritable(
@@ -125,6 +149,9 @@ struct Packer {
     for (key, value) in found.extra { record.extra[key] = value }
     tool.emit(record.record)
     tool.output.flush()
-    if let token { Termination.cancel(token) }
+    guard let token else { return }
+    Termination.cancel(token)
+    // A record that could not be written was not handed on: nobody will consume its segment.
+    if tool.output.failure != nil { SharedMemory.release(storage) }
   }
 }

@@ -20,16 +20,18 @@ enum TensorFiles {
   }
 
   /// The tensors of one file, named by the file (npy, png), member (npz) or key (safetensors).
-  static func read(_ path: String, splitMask: Bool) throws -> [Found] {
+  /// `limit` caps what a file may expand to in memory: the members of an npz in all, a PNG's
+  /// decoded image (npy and safetensors tensors lie in the file and need no cap).
+  static func read(_ path: String, splitMask: Bool, limit: Int = Npz.defaultLimit) throws -> [Found] {
     let stem = stemName(path)
     switch kind(of: path) {
     case .npy:
       return [Found(tensor: try Npy.read(path: path, name: stem))]
     case .npz:
-      return try Npz.read(path: path).map { Found(tensor: $0) }
+      return try Npz.read(path: path, limit: limit).map { Found(tensor: $0) }
     case .png:
       let decoded = try PNGDecoder.decode(
-        path: path, name: stem, options: PNGDecodeOptions(alpha: splitMask ? .invertedMask : .keep))
+        path: path, name: stem, options: PNGDecodeOptions(alpha: splitMask ? .invertedMask : .keep, maxBytes: limit))
       var found = [Found(tensor: decoded.image, layout: "image")]
       if let mask = decoded.mask { found.append(Found(tensor: mask, layout: "mask")) }
       return found

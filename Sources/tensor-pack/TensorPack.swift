@@ -7,7 +7,7 @@ enum TensorPack {
     name: "tensor-pack", version: pipeKitVersion,
     overview: "Move tensors between npy, npz, safetensors, latent and PNG files and shared memory.",
     usage: [
-      "[--to shm|file|inline] [--mask] [FILE...]",
+      "[--to shm|file|inline] [--mask] [--max-bytes SIZE] [FILE...]",
       "--unpack -o DIR [--format npy|safetensors|latent|png] [--force] [--keep]",
       "--gc [--dry-run] [--older-than SECONDS]",
     ],
@@ -17,6 +17,9 @@ enum TensorPack {
     options: [
       OptionSpec(["--to"], value: "KIND", help: "Where packed tensors live: shm (default), file (in place), inline."),
       OptionSpec(["--mask"], help: "Split a PNG's alpha into a MASK tensor (1 - alpha, as ComfyUI's LoadImage)."),
+      OptionSpec(
+        ["--max-bytes"], value: "SIZE",
+        help: "What one file may expand to in memory: npz members in all, a PNG's image (default 16G)."),
       OptionSpec(["--unpack", "-u"], help: "Write every tensor found in the input records to a file in DIR."),
       OptionSpec(
         ["--output", "-o"], value: "DIR", help: "With --unpack: the directory to write (created if missing)."),

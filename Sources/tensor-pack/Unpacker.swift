@@ -1,3 +1,4 @@
+import Dispatch
 import PipeKit
 
 #if canImport(Glibc)
@@ -5,7 +6,9 @@ import PipeKit
 #endif
 
 /// Tensor records (at any depth of any input record) → files in a directory → `file` records.
-/// Shared-memory segments are released once read. Records without tensors pass through; a record
+/// A shared-memory segment is released only once its file is complete, on the disk and under its
+/// name (`OutputFile.commit`): a failed or killed unpack leaves the segment whole for a retry.
+/// Records without tensors pass through; a record
 /// whose tensors were written is answered by their file records, which carry its `id`, or with
 /// `--keep` by itself with each tensor replaced by its file record.
 struct Unpacker {
@@ -28,20 +31,29 @@ struct Unpacker {
       self.format = nil
     }
     self.tool = tool
-    self.directory = directory
+    self.directory = absolutePath(directory)
     self.overwrite = arguments.flag("--force")
     self.keep = arguments.flag("--keep")
   }
 
+  /// A released segment's pages are freed here, behind the records and the next tensor's write:
+  /// freeing a gigabyte of pages takes about a third of a second, which nothing needs to wait
+  /// for once the file is final and the segment unlinked. `run` waits for it before it returns.
+  static let releasing = DispatchQueue(label: "tensor-pack.release")
+
   func run() throws {
-    do {
-      try makeDirectories(directory)
-    } catch {
-      throw ErrorRecord(
-        code: "cannot-write-tensor", message: "cannot create the output directory \(directory): \(error)",
-        detail: ["path": .string(directory)], exit: .ioError)
+    defer {
+      tool.output.flush()
+      Unpacker.releasing.sync {}
+    }
+    // A directory that cannot be made fails each tensor as an item (`open` tries again), not the run.
+    try? makeDirectories(directory)
+    for path in OutputFile.sweep(directory) {
+      tool.diagnostics.note("removed \(path), left by a tensor-pack that was killed")
     }
     for item in tool.records() {
+      // Once stdout fails no file record can be handed on: the rest stay in their segments.
+      if tool.output.failure != nil { break }
       switch item {
       case .record(let record, let line):
         let found = TensorRecord.findAll(in: .object(record))
@@ -84,16 +96,31 @@ struct Unpacker {
         at: "<stdin>:\(line)")
     }
     let name = record.name ?? "tensor"
+    // A failure after the segment was mapped leaves it whole: the error record says where, with
+    // the tensor record to retry with.
+    var kept: (note: String, detail: JSON?) = ("", nil)
     do {
-      let region = try SharedMemory.map(record.storage, consume: true)
+      let region = try SharedMemory.map(record.storage, consume: false)
+      if let segment = Unpacker.segmentLocation(record.storage) {
+        kept = ("; its segment \(segment) is kept for a retry", ["segment": .string(segment), "tensor": .object(json)])
+      }
       let tensor = try LocatedTensor(name: name, dtype: record.dtype, shape: record.shape, bytes: .mapped(region))
-      return try write(tensor, layout: record.layout).map { try fileRecord($0, name: name, id: id) }
+      let written = try write(tensor, layout: record.layout)
+      if region.unlinkSegment(record.storage) { Unpacker.releasing.async { region.discard(through: region.count) } }
+      kept = ("", nil)
+      return try written.map { try fileRecord($0, name: name, id: id) }
     } catch let error as TensorFormatError {
-      return failed(error.record(id: id, file: nil))
+      var failure = error.record(id: id, file: nil)
+      failure.message += kept.note
+      failure.detail = kept.detail ?? failure.detail
+      return failed(failure)
     } catch let error as TensorError {
-      return failed(ErrorRecord(code: "bad-tensor", message: "tensor '\(name)': \(error.message)", id: id))
+      return failed(
+        ErrorRecord(
+          code: "bad-tensor", message: "tensor '\(name)': \(error.message)\(kept.note)", id: id, detail: kept.detail))
     } catch {
-      return failed(ErrorRecord(code: "io-error", message: "tensor '\(name)': \(error)", id: id))
+      return failed(
+        ErrorRecord(code: "io-error", message: "tensor '\(name)': \(error)\(kept.note)", id: id, detail: kept.detail))
     }
   }
 
@@ -126,6 +153,15 @@ struct Unpacker {
     }
   }
 
+  /// A consumable segment's name or path; `nil` for other storage.
+  static func segmentLocation(_ storage: TensorStorage) -> String? {
+    switch storage {
+    case .shm(let name, _, _): name
+    case .shmFile(let path, _, _): path
+    case .file, .inline: nil
+    }
+  }
+
   static func defaultFormat(layout: String?) -> Format {
     switch layout {
     case "image", "mask": .png
@@ -135,10 +171,10 @@ struct Unpacker {
   }
 
   func open(_ stem: String, _ ext: String) throws -> OutputFile {
-    let (fd, path) = try systemCall("cannot create a file in \(directory)") {
-      try SafeFileName.create(in: directory, stem: stem, ext: ext, overwrite: overwrite)
+    try withErrorContext(directory) {
+      try systemCall("cannot create the directory") { try makeDirectories(directory) }
+      return try OutputFile(directory: directory, stem: stem, ext: ext, overwrite: overwrite)
     }
-    return OutputFile(adopting: fd, path: path)
   }
 
   /// The `file` record of a written file; its hash is the one taken while writing, or read back.

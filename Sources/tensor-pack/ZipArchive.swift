@@ -152,6 +152,21 @@ struct ZipArchive {
     }
   }
 
+  /// Refuses an archive in which two members share bytes: each member's local header and data
+  /// must lie apart from every other's. Otherwise one member named by many central directory
+  /// entries (a "zip bomb" that needs no compression) would be read, and copied, many times.
+  func checkMembersApart() throws {
+    var spans: [(start: Int, end: Int, name: String)] = []
+    for entry in entries {
+      let start = try dataOffset(of: entry)
+      spans.append((entry.localHeaderOffset, start + entry.compressedSize, entry.name))
+    }
+    spans.sort { $0.start < $1.start }
+    for (a, b) in zip(spans, spans.dropFirst()) where b.start < a.end {
+      throw TensorFormatError.malformed("zip members '\(a.name)' and '\(b.name)' overlap in the archive")
+    }
+  }
+
   /// Where `entry`'s data starts, from its local header, checked to lie inside the file.
   func dataOffset(of entry: ZipEntry) throws -> Int {
     let header = try file.read(at: entry.localHeaderOffset, count: 30, what: "the local header of '\(entry.name)'")

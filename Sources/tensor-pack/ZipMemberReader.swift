@@ -86,6 +86,17 @@ final class ZipMemberReader {
     }
   }
 
+  /// Reads the rest of the member without keeping it, a piece at a time (its CRC-32 counted).
+  func skipToEnd() throws {
+    var piece = [UInt8](repeating: 0, count: min(1 << 20, entry.uncompressedSize - produced))
+    while produced < entry.uncompressedSize {
+      let count = min(piece.count, entry.uncompressedSize - produced)
+      try piece.withUnsafeMutableBytes {
+        try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<count]), what: "the member's data")
+      }
+    }
+  }
+
   /// Checks that every byte has been read, that a deflated stream ends exactly there, and that
   /// the CRC-32 matches the central directory's.
   func finish() throws {

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 out=$root/.build/fuzz
 seconds=${FUZZ_SECONDS:-60}
-targets=${*:-"records toml wheel-filename pep440 index-pages npy npz safetensors png websocket-frames comfy-answers shm-names worker-frames"}
+targets=${*:-"records toml wheel-filename pep440 index-pages npy npz safetensors png tensor-record unpack-writer websocket-frames comfy-answers shm-names worker-frames"}
 flags="-sanitize=fuzzer,address -parse-as-library -enable-testing -Onone -g -I $out/modules -I $out"
 mkdir -p "$out/modules/CPipeShims" "$out/modules/CPipeCurl" "$out/modules/CZlib" "$out/derived"
 
@@ -55,8 +55,14 @@ for target in $targets; do
   rm -rf "$work" && mkdir -p "$work/corpus" "$work/crashes"
   cp Tests/FuzzTests/corpus/$target/* "$work/corpus/" 2>/dev/null || true
   log=$work/log
+  # Inputs as large as the readers' own limits (PNG text and skip pieces of 64 KiB, npz pieces
+  # of 1 MiB, inline tensors of 64 KiB): 4 MiB, tried from the start for the file readers.
+  case $target in
+    npy|npz|safetensors|png|unpack-writer) length="-max_len=4194304 -len_control=0" ;;
+    *) length="-max_len=4194304" ;;
+  esac
   FUZZ_TARGET=$target ASAN_OPTIONS=detect_leaks=0 "$out/fuzz-targets" -max_total_time="$seconds" \
-    -max_len=65536 -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$work/crashes/" -print_final_stats=1 \
+    $length -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$work/crashes/" -print_final_stats=1 \
     "$work/corpus" > "$log" 2>&1 || true
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   if ls "$work/crashes/"* > /dev/null 2>&1; then

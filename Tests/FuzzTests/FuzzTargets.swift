@@ -24,6 +24,8 @@ enum FuzzTargets {
     ("npz", { tensorFile($0, ext: "npz") }),
     ("safetensors", { tensorFile($0, ext: "safetensors") }),
     ("png", { tensorFile($0, ext: "png") }),
+    ("tensor-record", tensorRecord),
+    ("unpack-writer", unpackWriter),
     ("websocket-frames", webSocketFrames),
     ("comfy-answers", comfyAnswers),
     ("shm-names", shmNames),  // FuzzTargetsShm.swift
@@ -79,6 +81,84 @@ enum FuzzTargets {
     fd.close()
     guard let found = try? TensorFiles.read(path, splitMask: true) else { return }
     for item in found { _ = try? item.tensor.loadBytes() }
+  }
+
+  /// A line read as a tensor record, the way every consumer checks one before it maps anything
+  /// (nothing is mapped here): a record accepted must be consistent and must round-trip.
+  static func tensorRecord(_ bytes: UnsafeRawBufferPointer) {
+    guard case .object(let object)? = try? JSON.parse(String(decoding: bytes, as: UTF8.self)) else { return }
+    for (_, found) in TensorRecord.findAll(in: .object(object)) {
+      if let storage = found["storage"]?.objectValue, let parsed = try? TensorRecord.parseStorage(storage) {
+        if case .shm(let name, _, _) = parsed, !SharedMemory.isValidName(name) {
+          fatalError("storage names something other than a segment: \(name)")
+        }
+        _ = Unpacker.segmentLocation(parsed)
+        _ = Packer.absolute(parsed)
+      }
+      guard let record = try? TensorRecord(record: found) else { continue }
+      guard TensorRecord.byteCount(shape: record.shape, dtype: record.dtype) == record.storage.nbytes else {
+        fatalError("a record accepted with the wrong byte count: \(JSON.object(found).serialized)")
+      }
+      guard (try? TensorRecord(record: record.record)) == record else {
+        fatalError("a tensor record does not round-trip: \(JSON.object(found).serialized)")
+      }
+    }
+  }
+
+  /// Arbitrary tensor bytes written by the unpack writer (`Unpacker.write`, into a directory of
+  /// its own) and read back: the first byte picks the format, the second the dtype, the third
+  /// the rank; the rest are the tensor's bytes. A file written must hold exactly those bytes
+  /// and its record's hash must be the file's; a write that fails must leave nothing behind.
+  static func unpackWriter(_ bytes: UnsafeRawBufferPointer) {
+    guard bytes.count >= 3 else { return }
+    let formats: [Unpacker.Format] = [.npy, .safetensors, .latent, .png]
+    let format = formats[Int(bytes[0]) % formats.count]
+    let dtype = DType.allCases[Int(bytes[1]) % DType.allCases.count]
+    let rank = Int(bytes[2]) % 5
+    let payload = Array(bytes.dropFirst(3))
+    let count = payload.count / dtype.itemSize
+    var shape: [Int]
+    switch (format, rank) {
+    case (.png, _): shape = [1, count / 3 > 0 ? 1 : 0, count / 3, 3]
+    case (.latent, _): shape = [1, 1, 1, count]
+    case (_, 0): shape = count > 0 ? [] : [0]
+    case (_, 1): shape = [count]
+    case (_, 2): shape = [count % 7 == 0 && count > 0 ? 7 : 1, count % 7 == 0 && count > 0 ? count / 7 : count]
+    default: shape = Array(repeating: 1, count: rank - 1) + [count]
+    }
+    let nbytes = (TensorRecord.byteCount(shape: shape, dtype: dtype) ?? 0)
+    var data = Array(payload.prefix(nbytes))
+    if dtype == .bool { data = data.map { $0 & 1 } }
+    guard let region = try? SharedMemory.map(.inline(data), consume: false),
+      let tensor = try? LocatedTensor(name: "fuzz", dtype: dtype, shape: shape, bytes: .mapped(region))
+    else { return }
+    let dir = "\(scratch)/unpack"
+    mkdir(dir, 0o700)
+    defer {
+      for name in listDirectoryNames(dir) ?? [] { unlink("\(dir)/\(name)") }
+    }
+    let tool = Tool(spec: TensorPack.spec)
+    guard let arguments = try? Arguments.parse(["-u", "-o", dir, "-f", format.rawValue], spec: TensorPack.spec),
+      let unpacker = try? Unpacker(tool: tool, arguments: arguments)
+    else { fatalError("the unpack arguments do not parse") }
+    guard let written = try? unpacker.write(tensor, layout: format == .png ? "image" : nil) else {
+      if let left = listDirectoryNames(dir), !left.isEmpty { fatalError("a failed write left \(left)") }
+      return
+    }
+    let names = listDirectoryNames(dir) ?? []
+    guard names.count == written.count, names.allSatisfy({ !$0.hasPrefix(".") }) else {
+      fatalError("the writer left \(names) for \(written.count) files")
+    }
+    for out in written {
+      guard let record = try? unpacker.fileRecord(out, name: "fuzz", id: nil),
+        let fd = try? FileDescriptor.open(out.path, O_RDONLY),
+        let hash = try? fd.closeAfter({ try SHA256.hex(of: $0) }), record["sha256"]?.stringValue == hash
+      else { fatalError("the file record's hash is not the file's: \(out.path)") }
+      guard format != .png else { continue }
+      guard let back = try? TensorFiles.read(out.path, splitMask: false).first?.tensor,
+        back.shape == shape, back.dtype == dtype, (try? back.loadBytes()) == data
+      else { fatalError("\(format) does not round-trip \(dtype) \(shape)") }
+    }
   }
 
   /// Bytes from a server's side of a WebSocket: frames decoded one after another and assembled
@@ -145,6 +225,7 @@ enum FuzzTargets {
     mkdir(dir, 0o700)
     atexit {
       for ext in ["npy", "npz", "safetensors", "png"] { unlink("\(FuzzTargets.scratch)/input.\(ext)") }
+      rmdir("\(FuzzTargets.scratch)/unpack")
       rmdir(FuzzTargets.scratch)
     }
     return dir

@@ -32,9 +32,9 @@ import Testing
     #expect(try LocatedTensor(name: "b", dtype: .uint8, shape: [1], owned: [1]).bytes.storage == nil)
   }
 
-  /// The unpack direction: a record's shared-memory segment, mapped by PipeKit, written to a file
-  /// that PipeKit's `SafeFileName.create` opened.
-  @Test func writesMappedSegmentsIntoAdoptedFiles() throws {
+  /// The unpack direction: a record's shared-memory segment, mapped by PipeKit, written to a new
+  /// file in a directory, which takes the first free name only when it is complete.
+  @Test func writesMappedSegmentsIntoNewFiles() throws {
     let dir = try ScratchDirectory()
     let source = try randomTensor("s", .float32, [4, 8], seed: 31)
     let (storage, writable) = try SharedMemory.create(nbytes: source.nbytes)
@@ -43,10 +43,13 @@ import Testing
     let region = try SharedMemory.map(storage, consume: false)
     let mapped = try LocatedTensor(name: "s", dtype: .float32, shape: [4, 8], bytes: .mapped(region))
     #expect(mapped.bytes == .mapped(region))
-    let (fd, path) = try SafeFileName.create(in: dir.path, stem: "s", ext: "npy", overwrite: false)
-    try Npy.write(mapped, into: OutputFile(adopting: fd, path: path))
-    #expect(path == dir.file("s.npy"))
-    #expect(try Npy.read(path: path).loadBytes() == source.loadBytes())
+    try writeFile(dir.file("s.npy"), [1])
+    let out = try OutputFile(directory: dir.path, stem: "s", ext: "npy", overwrite: false)
+    try Npy.write(mapped, into: out)
+    #expect(out.path == dir.file("s-1.npy"), "a name taken is never written over")
+    #expect(try Npy.read(path: out.path).loadBytes() == source.loadBytes())
+    #expect(try readFile(dir.file("s.npy")) == [1])
+    #expect(listDirectoryNames(dir.path) == ["s-1.npy", "s.npy"], "no temporary file is left")
   }
 
   @Test func abandonedOutputFilesLeaveNothingBehind() throws {
@@ -55,10 +58,10 @@ import Testing
       let out = try OutputFile(path: dir.file("x.bin"))
       try out.write([1, 2, 3])
     }
-    let (fd, path) = try SafeFileName.create(in: dir.path, stem: "y", ext: "bin", overwrite: false)
     do {
-      let out = OutputFile(adopting: fd, path: path)
+      let out = try OutputFile(directory: dir.path, stem: "y", ext: "bin", overwrite: false)
       try out.write([1])
+      #expect(listDirectoryNames(dir.path) == [".y.bin.tensor-pack-\(getpid()).part"], "nothing under the name")
     }
     #expect(listDirectoryNames(dir.path) == [])
     #expect(throws: TensorFormatError.self) {

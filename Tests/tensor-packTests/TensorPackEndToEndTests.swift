@@ -86,10 +86,10 @@ import Testing
     }
   }
 
-  /// The consumer gives a large segment's memory back while it writes, not at exit: here the
-  /// test is the producer and keeps its own mapping, which would hold every page if tensor-pack
-  /// only unlinked the segment. The file must still hold every byte.
-  @Test func aLargeConsumedSegmentIsFreedAsItIsWritten() throws {
+  /// The consumer gives a large segment's memory back as soon as its file is final, not when the
+  /// last mapping goes: here the test is the producer and keeps its own mapping, which would
+  /// hold every page if tensor-pack only unlinked the segment. The file must hold every byte.
+  @Test func aLargeConsumedSegmentIsFreedOnceItsFileIsFinal() throws {
     let count = 80 << 20
     let (storage, writer) = try SharedMemory.create(nbytes: count)
     let words = writer.mutableBytes.bindMemory(to: UInt32.self)
