@@ -28,8 +28,9 @@ let package = Package(
       resources: [.embedInCode("inspect_env.py"), .embedInCode("verify_env.py")]),
     .executableTarget(
       name: "node-run", dependencies: ["PipeKit"],
+      exclude: ["comfy_pipes/__init__.py", "comfy_pipes/install.py"],
       resources: [
-        .embedInCode("node_run_worker.py"), .embedInCode("comfy_pipes_host.py"), .embedInCode("comfy_pipes_segment.py"),
+        .embedInCode("node_run_worker.py"), .embedInCode("comfy_pipes/host.py"), .embedInCode("comfy_pipes/segment.py"),
       ]),
     .target(name: "ComfyRemote", dependencies: ["PipeKit", "PipeHTTP"]),
     .target(name: "RemoteQueue", dependencies: ["ComfyRemote", "PipeKit", "PipeHTTP"]),

@@ -36,9 +36,14 @@ PACKAGE_DIR = os.path.join(ROOT, "Sources", "node-run", "comfy_pipes")
 ELF_MACHINES = {62: "x86_64", 183: "aarch64"}
 
 
+def read(path, mode="rb"):
+    with open(path, mode) as handle:
+        return handle.read()
+
+
 def project_version():
     """The one place the version lives: Sources/PipeKit/Version.swift."""
-    text = open(os.path.join(ROOT, "Sources", "PipeKit", "Version.swift")).read()
+    text = read(os.path.join(ROOT, "Sources", "PipeKit", "Version.swift"), "r")
     match = re.search(r'pipeKitVersion\s*=\s*"([^"]+)"', text)
     if not match:
         sys.exit("release: no pipeKitVersion in Sources/PipeKit/Version.swift")
@@ -82,7 +87,7 @@ def elf_glibc_needs(data):
 def platform_tag(binaries):
     arches, newest = set(), (2, 17)
     for path in binaries:
-        arch, needs = elf_glibc_needs(open(path, "rb").read())
+        arch, needs = elf_glibc_needs(read(path))
         arches.add(arch)
         if needs and needs > newest:
             newest = needs
@@ -92,7 +97,7 @@ def platform_tag(binaries):
 
 
 def metadata(version):
-    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    readme = read(os.path.join(ROOT, "README.md")).decode("utf-8")
     head = [
         "Metadata-Version: 2.1",
         "Name: comfy-pipes",
@@ -132,13 +137,13 @@ def release_files(bin_dir):
         path = os.path.join(bin_dir, tool)
         if not os.path.isfile(path):
             sys.exit("release: %s is missing; build the kit first (make)" % path)
-        files.append(("bin/" + tool, open(path, "rb").read(), 0o755))
+        files.append(("bin/" + tool, read(path), 0o755))
     for hook in HOOKS:
-        files.append(("bin/" + hook, open(os.path.join(ROOT, "bin", hook), "rb").read(), 0o755))
+        files.append(("bin/" + hook, read(os.path.join(ROOT, "bin", hook)), 0o755))
     for section in ("man1", "man7"):
         folder = os.path.join(ROOT, "man", section)
         for name in sorted(os.listdir(folder)):
-            files.append(("share/man/%s/%s" % (section, name), open(os.path.join(folder, name), "rb").read(), 0o644))
+            files.append(("share/man/%s/%s" % (section, name), read(os.path.join(folder, name)), 0o644))
     return files
 
 
@@ -155,7 +160,7 @@ def package_files():
             if name.endswith((".py", ".typed")):
                 path = os.path.join(folder, name)
                 rel = os.path.relpath(path, os.path.dirname(PACKAGE_DIR)).replace(os.sep, "/")
-                out.append((rel, open(path, "rb").read(), 0o644))
+                out.append((rel, read(path), 0o644))
     return out
 
 

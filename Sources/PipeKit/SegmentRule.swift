@@ -5,7 +5,7 @@
 /// What a tensor record may make a consumer map and unlink (comfy-pipes(7), "Tensor records").
 /// A consumer removes what a record names, so a record must not be able to name anything but a
 /// segment this kit made for this user. The same rule is written once in Python, in
-/// `Sources/node-run/comfy_pipes_segment.py`, for node-run's worker and the host module.
+/// `Sources/node-run/comfy_pipes/segment.py`, for node-run's worker and the host module.
 ///
 /// - A segment's name is `/cpipes-PID-HEX`: PID the creator's process id in decimal (1 to 10
 ///   digits, no leading zero), HEX exactly 16 lowercase hexadecimal digits; nothing else.

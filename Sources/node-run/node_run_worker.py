@@ -14,7 +14,7 @@ worker -> node-run: {"kind": "ready", ...} once, then for each call any number o
 Tensor records follow comfy-pipes(7), mirroring PipeKit's TensorRecord rules: dtype, a shape of
 non-negative integers, nbytes == product(shape) * itemsize, offsets inside the segment, checked
 before anything is mapped. The consumer maps a shm segment and unlinks it; which segments a record
-may name is comfy_pipes_segment.py's rule (segment_path, open_segment, unlink_segment), whose code
+may name is comfy_pipes/segment.py's rule (segment_path, open_segment, unlink_segment), whose code
 node-run sends in front of this file. Outputs go to new segments /cpipes-<pid>-<hex> (O_EXCL,
 0600), one copy.
 """
@@ -33,15 +33,6 @@ import types
 
 IN_FD, OUT_FD = 3, 4
 perf_counter = time.perf_counter
-ITEMSIZE = {
-    "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1, "uint8": 1,
-    "int16": 2, "int32": 4, "int64": 8, "bool": 1,
-}
-NUMPY_DTYPE = {
-    "float16": "<f2", "float32": "<f4", "float64": "<f8", "int8": "|i1", "uint8": "|u1",
-    "int16": "<i2", "int32": "<i4", "int64": "<i8", "bool": "|b1",
-}
-DTYPE_NAME = {v: k for k, v in NUMPY_DTYPE.items()}
 LAYOUTS = ("image", "mask", "latent")
 OUTPUT_LAYOUT = {"IMAGE": "image", "MASK": "mask", "LATENT": "latent"}
 PLAIN = frozenset((str, int, bool))
@@ -123,7 +114,7 @@ class Tensors:
 
     `mappings` (the worker's, kept across calls) holds the mappings of pooled segments: a segment
     that still has another name after this worker unlinked the record's name is a host's pool
-    segment (comfy_pipes_host links a fresh name to it for each call). Keeping its mapping saves
+    segment (the host module links a fresh name to it for each call). Keeping its mapping saves
     mapping the same pages again next call; `released()` says which of this call's pooled inputs
     no Python object refers to any more, so the host may write new data into them.
     """
@@ -583,6 +574,15 @@ def install_stubs(folders):
         fp.get_annotated_filepath = lambda name, default_dir=None: os.path.join(
             default_dir or fp.input_directory, name)
         sys.modules["folder_paths"] = fp
+    if importlib.util.find_spec("comfy_pipes") is None:
+        # A pack that depends on the installed kit imports it at the top of the module the
+        # worker imports again; in the worker its decorators leave classes as they are.
+        kit = types.ModuleType("comfy_pipes")
+        kit.__doc__ = "node-run's stand-in for comfy_pipes inside a worker: the classes run here as written."
+        kit.isolated = lambda *args, **kwargs: (lambda cls: cls)
+        kit.IsolatedNodeError = type("IsolatedNodeError", (RuntimeError,), {})
+        kit.node_run_path = lambda: None
+        sys.modules["comfy_pipes"] = kit
     if importlib.util.find_spec("comfy") is None:
         comfy = types.ModuleType("comfy")
         comfy.__path__ = []

@@ -6,14 +6,14 @@ import Testing
 /// custom node, runs the decorated classes through node-run.
 @Suite(.enabled(if: NodeVenv.enabled, NodeVenv.skipReason))
 struct HostModuleTests {
-  /// The printed module is `comfy_pipes_host.py` with the segment rule the worker also runs
-  /// (`comfy_pipes_segment.py`) in place of its marker line: one file, the rule written once.
+  /// The printed module is the package's `comfy_pipes/host.py` with the segment rule the worker
+  /// also runs (`comfy_pipes/segment.py`) in place of its import line: one file, the rule written once.
   @Test func printedModuleIsTheHostFileWithTheSharedSegmentRule() throws {
     let run = try Products.run("node-run", ["--print-host-module"])
     #expect(run.exit == .exited(0))
-    let host = try #require(readTextFileIfPresent("\(Products.root)/Sources/node-run/comfy_pipes_host.py"))
-    let rule = try #require(readTextFileIfPresent("\(Products.root)/Sources/node-run/comfy_pipes_segment.py"))
-    let marker = try #require(host.split(separator: "\n").first { $0.hasPrefix("# -- comfy_pipes_segment.py:") })
+    let host = try #require(readTextFileIfPresent("\(Products.root)/Sources/node-run/comfy_pipes/host.py"))
+    let rule = try #require(readTextFileIfPresent("\(Products.root)/Sources/node-run/comfy_pipes/segment.py"))
+    let marker = try #require(host.split(separator: "\n").first { $0.hasPrefix("from .segment import *") })
     let parts = host.split(separator: marker + "\n", omittingEmptySubsequences: false)
     #expect(parts.count == 2)
     #expect(run.stdoutText.hasPrefix(String(parts[0])) && run.stdoutText.hasSuffix(String(parts[1])))

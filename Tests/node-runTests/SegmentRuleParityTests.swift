@@ -2,7 +2,7 @@ import PipeKit
 import TestSupport
 import Testing
 
-/// The Python rule (comfy_pipes_segment.py, run by the worker and the host module) accepts
+/// The Python rule (comfy_pipes/segment.py, run by the worker and the host module) accepts
 /// exactly the names and paths PipeKit's accepts.
 @Suite(.enabled(if: NodeVenv.enabled, NodeVenv.skipReason))
 struct SegmentRuleParityTests {
@@ -19,7 +19,7 @@ struct SegmentRuleParityTests {
     let script = """
       import json, sys
       sys.path.insert(0, sys.argv[1])
-      import comfy_pipes_segment as rule
+      import segment as rule
       for line in sys.stdin:
           kind, text = json.loads(line)
           accepted = rule.SEGMENT_NAME.fullmatch(text) if kind == "name" else rule.is_fallback_path(text)
@@ -31,7 +31,7 @@ struct SegmentRuleParityTests {
     let scriptPath = try TemporaryDirectory.shared.write("parity-\(tag).py", script)
     let inputPath = try TemporaryDirectory.shared.write("parity-\(tag).ndjson", input)
     let run = try Products.shell(
-      "'\(NodeVenv.hostPython)' '\(scriptPath)' '\(Products.root)/Sources/node-run' < '\(inputPath)'")
+      "'\(NodeVenv.hostPython)' '\(scriptPath)' '\(Products.root)/Sources/node-run/comfy_pipes' < '\(inputPath)'")
     #expect(run.exit == .exited(0), "\(run.stderrText)")
     let answers = run.stdoutText.split(separator: "\n").map { $0 == "true" }
     let expected = names.map(SharedMemory.isValidName) + paths.map(SharedMemory.isValidFallbackPath)

@@ -121,9 +121,19 @@ class IsolatedForge:
                  "storage": {"kind": "shm", "path": path, "offset": 0, "nbytes": nbytes}},)
 
 
+@isolated(venv=os.environ.get("NODE_RUN_TEST_VENV", ""))
+class IsolatedEcho:
+    """Returns its input as it came: every dtype must cross both ways."""
+    RETURN_TYPES = ("*",)
+    FUNCTION = "echo"
+
+    def echo(self, value):
+        return (value,)
+
+
 NODE_CLASS_MAPPINGS = {
     "Invert": Invert, "Noisy": Noisy, "MakeLatent": MakeLatent, "Counter": Counter,
     "IsolatedInvert": IsolatedInvert, "IsolatedFail": IsolatedFail, "IsolatedVersion": IsolatedVersion,
-    "IsolatedKeep": IsolatedKeep, "IsolatedForge": IsolatedForge,
+    "IsolatedKeep": IsolatedKeep, "IsolatedForge": IsolatedForge, "IsolatedEcho": IsolatedEcho,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {k: k for k in NODE_CLASS_MAPPINGS}

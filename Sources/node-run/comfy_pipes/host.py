@@ -1,11 +1,11 @@
-"""comfy_pipes_host: run a ComfyUI node class in its own venv, through node-run.
+"""comfy_pipes.host: run a ComfyUI node class in its own venv, through node-run.
 
-Save this file into a node pack (`node-run --print-host-module > comfy_pipes_host.py`) and
-decorate the node classes that need their own packages:
+With the kit installed in ComfyUI's python (`pip install comfy-pipes`), decorate the node classes
+that need their own packages:
 
-    from .comfy_pipes_host import isolated
+    from comfy_pipes import isolated
 
-    @isolated(venv="_env")          # a venv made by venv-make, relative to this pack
+    @isolated(venv="_env")          # a venv made by comfy-pipes-install, relative to this pack
     class Segment:
         @classmethod
         def INPUT_TYPES(cls): ...
@@ -13,16 +13,23 @@ decorate the node classes that need their own packages:
         FUNCTION = "segment"
         def segment(self, image): ...
 
+A pack that cannot depend on the package can vendor this module as one file instead
+(`node-run --print-host-module > comfy_pipes_host.py`, then `from .comfy_pipes_host import
+isolated`).
+
 In ComfyUI the class keeps INPUT_TYPES, RETURN_TYPES and everything else; only its FUNCTION is
-replaced by a proxy that sends the call to one long-lived `node-run` per venv (found on PATH, in
-COMFY_PIPES_NODE_RUN, or given as node_run=). torch tensors and numpy arrays go over as tensor
-records (one copy into a shared-memory segment); the result's tensors come back mapped from the
-worker's segments, as torch tensors when torch is importable here. Progress reported by the node
-(comfy.utils.ProgressBar) reaches ComfyUI's progress bar. An error in the worker raises
-IsolatedNodeError here with the worker's exception type, message and traceback.
+replaced by a proxy that sends the call to one long-lived `node-run` per venv: the one given as
+node_run=, else $COMFY_PIPES_NODE_RUN, else the one beside the interpreter (a venv's bin/, where
+pip puts it, even when that is not on PATH), else node-run on PATH. torch tensors and numpy
+arrays go over as tensor records (one copy into a shared-memory segment); the result's tensors
+come back mapped from the worker's segments, as torch tensors when torch is importable here.
+Progress reported by the node (comfy.utils.ProgressBar) reaches ComfyUI's progress bar. An error
+in the worker raises IsolatedNodeError here with the worker's exception type, message and
+traceback.
 
 Inside the worker (COMFY_PIPES_WORKER=1) the decorator returns the class unchanged, so the same
-module runs there as written.
+module runs there as written; node-run's worker also stands in for `comfy_pipes` itself when the
+env does not have it, so `from comfy_pipes import isolated` works there too.
 """
 
 import atexit
@@ -38,19 +45,9 @@ import subprocess
 import sys
 import threading
 
-__all__ = ["isolated", "IsolatedNodeError"]
+__all__ = ["isolated", "IsolatedNodeError", "node_run_path"]
 
-ITEMSIZE = {
-    "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1, "uint8": 1,
-    "int16": 2, "int32": 4, "int64": 8, "bool": 1,
-}
-NUMPY_DTYPE = {
-    "float16": "<f2", "float32": "<f4", "float64": "<f8", "int8": "i1", "uint8": "u1",
-    "int16": "<i2", "int32": "<i4", "int64": "<i8", "bool": "|b1",
-}
-DTYPE_NAME = {v: k for k, v in NUMPY_DTYPE.items()}
-
-# -- comfy_pipes_segment.py: node-run --print-host-module puts its code here ----------------------
+from .segment import *  # node-run --print-host-module puts segment.py's code here  # noqa: F401,F403
 
 
 class IsolatedNodeError(RuntimeError):
@@ -125,16 +122,31 @@ def _runner(options):
         return runner
 
 
+def node_run_path():
+    """The node-run a call would use: $COMFY_PIPES_NODE_RUN, else the one beside sys.executable
+    (where pip installs it, found even when that bin/ is not on PATH), else node-run on PATH;
+    None when there is none."""
+    given = os.environ.get("COMFY_PIPES_NODE_RUN")
+    if given:
+        return given
+    beside = os.path.join(os.path.dirname(sys.executable), "node-run")
+    if os.access(beside, os.X_OK) and os.path.isfile(beside):
+        return beside
+    return shutil.which("node-run")
+
+
 class _Runner:
     """A node-run process and the calls waiting for its answers, matched by id."""
 
     ids = itertools.count(1)
 
     def __init__(self, options):
-        executable = options["node_run"] or os.environ.get("COMFY_PIPES_NODE_RUN") or shutil.which("node-run")
+        executable = options["node_run"] or node_run_path()
         if not executable:
             raise IsolatedNodeError({"code": "no-node-run", "message":
-                                     "node-run is not on PATH; install comfy-pipes or set COMFY_PIPES_NODE_RUN"})
+                                     "node-run was found neither beside %s nor on PATH; install the kit into this "
+                                     "python (%s -m pip install comfy-pipes) or set COMFY_PIPES_NODE_RUN"
+                                     % (sys.executable, sys.executable)})
         command = [executable, "--progress-records", "--quiet", "--workers", "1"]
         if options["venv"]:
             command += ["--venv", options["venv"]]

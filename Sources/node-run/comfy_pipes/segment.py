@@ -1,4 +1,5 @@
-"""comfy_pipes_segment: which segments a tensor record may make a consumer map and unlink.
+"""comfy_pipes.segment: what a tensor record may hold: its dtypes (ITEMSIZE, NUMPY_DTYPE,
+DTYPE_NAME), and which segments it may make a consumer map and unlink.
 
 Written once for both Python sides: node-run sends this code to its worker in front of
 node_run_worker.py, and `node-run --print-host-module` puts it into the host module. PipeKit's
@@ -17,6 +18,16 @@ SegmentRule.swift is the same rule in Swift (comfy-pipes(7), "Tensor records"):
 import os
 import re
 import stat
+
+ITEMSIZE = {
+    "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1, "uint8": 1,
+    "int16": 2, "int32": 4, "int64": 8, "bool": 1,
+}
+NUMPY_DTYPE = {
+    "float16": "<f2", "float32": "<f4", "float64": "<f8", "int8": "|i1", "uint8": "|u1",
+    "int16": "<i2", "int32": "<i4", "int64": "<i8", "bool": "|b1",
+}
+DTYPE_NAME = {v: k for k, v in NUMPY_DTYPE.items()}
 
 SEGMENT_NAME = re.compile(r"/cpipes-[1-9][0-9]{0,9}-[0-9a-f]{16}")
 
