@@ -1,5 +1,7 @@
 # comfy-pipes: build, test, demo, lint and install the kit.
 SWIFT     ?= swift
+## swift build leaves an empty TemporaryDirectory.* in $TMPDIR per run; its own go under .build/tmp.
+SWIFT_BUILD := mkdir -p .build/tmp && TMPDIR="$(CURDIR)/.build/tmp" $(SWIFT) build
 PREFIX    ?= /usr/local
 TOOLS     := cuda-detect wheel-url tensor-pack venv-make node-run remote-queue remote-fetch
 ## The git commit that --version shows after the version, "-dirty" with uncommitted changes.
@@ -22,9 +24,9 @@ all: build
 ## Release build with the Swift runtime linked in, every product in one swift build; the tools
 ## land in bin/, stripped of their symbol tables (the unstripped ones stay in .build/release).
 build:
-	$(SWIFT) build $(RELEASE)
+	$(SWIFT_BUILD) $(RELEASE)
 	@mkdir -p bin
-	@dir=$$($(SWIFT) build $(RELEASE) --show-bin-path); \
+	@dir=$$($(SWIFT_BUILD) $(RELEASE) --show-bin-path); \
 	  for t in $(TOOLS); do strip -o "bin/$$t.tmp" "$$dir/$$t" && mv -f "bin/$$t.tmp" "bin/$$t" || exit 1; done
 	@echo "built: $(addprefix bin/,$(TOOLS))"
 
@@ -46,7 +48,7 @@ $(COMFYUI)/ok:
 ## Unit and end-to-end tests (debug build), plus the man-page lint. Interop tests use a venv
 ## with numpy, safetensors and Pillow from PyPI, made here once.
 test: lint-man test-fixtures test-uv $(TEST_VENV)/ok $(NODE_VENV)/ok build $(COMFYUI)/ok
-	$(SWIFT) build --build-tests
+	$(SWIFT_BUILD) --build-tests
 	PIPES_TEST_PYTHON="$(abspath $(TEST_VENV))/bin/python" PIPES_NODE_VENV="$(abspath $(NODE_VENV))" \
 	  $(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory test-packaging test-comfyui

@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -72,7 +73,7 @@ class Wheel(unittest.TestCase):
                 binary.write(self.bodies[scripts[0]])
                 binary.flush()
                 dump = run(["objdump", "-T", binary.name]).stdout
-            versions = {tuple(map(int, v.split(".")[:2])) for v in __import__("re").findall(r"GLIBC_([0-9.]+)", dump)}
+            versions = {tuple(map(int, v.split(".")[:2])) for v in re.findall(r"GLIBC_([0-9.]+)", dump)}
             self.assertEqual(max(versions), release.elf_glibc_needs(self.bodies[scripts[0]])[1])
 
     def test_record_lists_every_file_with_its_hash(self):
@@ -100,6 +101,38 @@ class Wheel(unittest.TestCase):
                               os.path.join(self.work, "again"), release.project_version())
         with open(self.wheel, "rb") as a, open(again, "rb") as b:
             self.assertEqual(hashlib.sha256(a.read()).hexdigest(), hashlib.sha256(b.read()).hexdigest())
+
+
+class Archive(unittest.TestCase):
+    """make dist's archive, for people without Python: a prefix that works as it is."""
+
+    def test_unpacks_to_a_prefix_that_works_as_it_is(self):
+        work = tempfile.mkdtemp(prefix="pipes-dist-")
+        self.addCleanup(shutil.rmtree, work, True)
+        bin_dir = os.environ.get("PIPES_BIN_DIR", os.path.join(ROOT, "bin"))
+        archive = release.build_archive(bin_dir, os.path.join(work, "dist"), release.project_version())
+        self.assertRegex(os.path.basename(archive), r"^comfy-pipes-[0-9][^-]*-linux-(x86_64|aarch64)\.tar\.gz$")
+        run(["tar", "xzf", archive, "-C", work])
+        prefix = os.path.join(work, "comfy-pipes-" + release.project_version())
+        for tool in TOOLS:
+            result = run([os.path.join(prefix, "bin", tool), "--version"], env=bare_env())
+            self.assertTrue(result.stdout.startswith(tool + " "), result.stdout)
+        for page in ("man1/node-run.1", "man1/comfy-pipes-install.1", "man7/comfy-pipes.7"):
+            self.assertTrue(os.path.isfile(os.path.join(prefix, "share", "man", page)), page)
+        again = release.build_archive(bin_dir, os.path.join(work, "again"), release.project_version())
+        with open(archive, "rb") as a, open(again, "rb") as b:
+            self.assertEqual(a.read(), b.read(), "the same tree gives the same bytes")
+
+    def test_version_comes_from_one_place_with_the_commit(self):
+        version = release.project_version()
+        bin_dir = os.environ.get("PIPES_BIN_DIR", os.path.join(ROOT, "bin"))
+        for tool in release.TOOLS:
+            line = run([os.path.join(bin_dir, tool), "--version"]).stdout.strip()
+            if os.path.isdir(os.path.join(ROOT, ".git")) and bin_dir == os.path.join(ROOT, "bin"):
+                # make builds from a checkout: the version, then the commit it was built from.
+                self.assertRegex(line, r"^%s %s \(git [0-9a-f]{12}(-dirty)?\)$" % (tool, re.escape(version)))
+            else:
+                self.assertTrue(line.startswith("%s %s" % (tool, version)), line)
 
 
 class Installed(unittest.TestCase):
