@@ -56,6 +56,7 @@ enum Replies {
     let message = reply["message"]?.stringValue ?? ""
     var detail: JSONObject = ["node": .string(call.label)]
     for key in ["type", "traceback"] { if let value = reply[key] { detail[key] = value } }
+    if code == "exception" { detail["message"] = .string(message) }  // the node's own words
     detail["worker_pid"] = .int(pid)
     let text: String
     if code == "exception", let type = reply["type"]?.stringValue {

@@ -24,6 +24,7 @@ import importlib.util
 import math
 import mmap
 import os
+import signal
 import stat
 import sys
 import threading
@@ -442,6 +443,8 @@ class Worker:
         return reply
 
     def run(self, message, tensors):
+        global INTERRUPTED
+        INTERRUPTED = False
         started = perf_counter()
         try:
             global CURRENT_NODE
@@ -506,6 +509,34 @@ def node_traceback(error):
 # -- ComfyUI stand-ins --------------------------------------------------------------------------
 CHANNEL = None
 CURRENT_NODE = None
+# Set by SIGUSR1, which the host module sends when ComfyUI's Cancel is pressed during a call;
+# cleared when a call starts. The stand-in comfy.model_management answers with it.
+INTERRUPTED = False
+
+
+class InterruptProcessingException(Exception):
+    """comfy.model_management's: raised at a node's next check after Cancel."""
+
+
+def on_interrupt(signum, frame):
+    global INTERRUPTED
+    INTERRUPTED = True
+
+
+def processing_interrupted():
+    return INTERRUPTED
+
+
+def interrupt_current_processing(value=True):
+    global INTERRUPTED
+    INTERRUPTED = bool(value)
+
+
+def throw_exception_if_processing_interrupted():
+    global INTERRUPTED
+    if INTERRUPTED:
+        INTERRUPTED = False
+        raise InterruptProcessingException()
 
 
 class ProgressBar:
@@ -516,6 +547,7 @@ class ProgressBar:
         self.last = 0.0
 
     def update_absolute(self, value, total=None, preview=None):
+        throw_exception_if_processing_interrupted()  # as ComfyUI's progress hook does
         if total is not None:
             self.total = total
         self.current = min(value, self.total) if self.total else value
@@ -594,8 +626,10 @@ def install_stubs(folders):
         management = types.ModuleType("comfy.model_management")
         management.get_torch_device = lambda: __import__("torch").device("cpu")
         management.intermediate_device = management.get_torch_device
-        management.throw_exception_if_processing_interrupted = lambda: None
-        management.processing_interrupted = lambda: False
+        management.InterruptProcessingException = InterruptProcessingException
+        management.throw_exception_if_processing_interrupted = throw_exception_if_processing_interrupted
+        management.processing_interrupted = processing_interrupted
+        management.interrupt_current_processing = interrupt_current_processing
         management.soft_empty_cache = lambda *a, **k: None
         comfy.utils, comfy.model_management = utils, management
         sys.modules.update({"comfy": comfy, "comfy.utils": utils, "comfy.model_management": management})
@@ -631,6 +665,7 @@ def main():
     if config is None:
         return
     die_with_parent()
+    signal.signal(signal.SIGUSR1, on_interrupt)
     for directory in reversed(config.get("paths") or []):
         sys.path.insert(0, directory)
     install_stubs(config.get("folders") or {})

@@ -170,3 +170,12 @@ class ComfyUI:
 def messages(entry, kind):
     """The history entry's status messages of one kind ("execution_error", …), as dicts."""
     return [data for name, data in entry.get("status", {}).get("messages", []) if name == kind]
+
+
+def pixels(path, mode="RGB"):
+    """The set of pixel values of an image file (Pillow, from the ComfyUI venv)."""
+    from PIL import Image
+    with Image.open(path) as image:
+        image = image.convert(mode)
+        data = image.get_flattened_data() if hasattr(image, "get_flattened_data") else image.getdata()
+        return set(data)

@@ -40,10 +40,12 @@ import math
 import mmap
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
 
 __all__ = ["isolated", "IsolatedNodeError", "node_run_path"]
 
@@ -60,9 +62,17 @@ class IsolatedNodeError(RuntimeError):
         self.code = record.get("code")
         self.type = detail.get("type")
         self.worker_traceback = detail.get("traceback") or detail.get("stderr_tail") or ""
-        text = record.get("message", "node-run failed")
-        if self.worker_traceback:
-            text += "\n\nWorker traceback:\n" + self.worker_traceback
+        if self.type and "message" in detail:
+            # The node's exception, under its own type name (see node_error): its own message;
+            # the worker's traceback goes with it as a note, which ComfyUI's log prints.
+            text = detail["message"]
+            if self.worker_traceback:
+                self.__notes__ = ["Worker traceback (%s, in its env):\n%s" % (detail.get("node", "node"),
+                                                                           self.worker_traceback)]
+        else:
+            text = record.get("message", "node-run failed")
+            if self.worker_traceback:
+                text += "\n\nWorker traceback:\n" + self.worker_traceback
         super().__init__(text)
 
 
@@ -173,7 +183,7 @@ class _Runner:
     def call(self, target, method, kwargs):
         call_id = "host-%d-%d" % (os.getpid(), next(self.ids))
         created = []
-        waiter = {"event": threading.Event(), "record": None, "bar": None}
+        waiter = {"event": threading.Event(), "record": None, "bar": None, "progress": None}
         try:
             args = {k: _to_wire(v, k, created, self.allow_pickle) for k, v in kwargs.items()}
             line = json.dumps({"type": "call", "id": call_id, "node": target, "method": method, "args": args},
@@ -187,7 +197,7 @@ class _Runner:
                 waiter["record"] = {"type": "error", "code": "node-run-ended",
                                     "message": "node-run ended (exit %s)" % self.process.poll()}
                 waiter["event"].set()
-            waiter["event"].wait()
+            interrupted = self._wait(waiter)
         finally:
             with self.lock:
                 self.pending.pop(call_id, None)
@@ -199,27 +209,72 @@ class _Runner:
                              released)
         record = waiter["record"]
         if record.get("type") == "error":
-            raise IsolatedNodeError(record)
+            if interrupted:
+                _raise_interrupted()
+            raise node_error(record)
         outputs = tuple(_from_wire(v, self.allow_pickle) for v in record.get("outputs", []))
         if "ui" in record:
             return {"ui": _from_wire(record["ui"], self.allow_pickle), "result": outputs}
         return outputs
 
+    def _wait(self, waiter):
+        """Waits for the call's answer in the calling thread (ComfyUI's), which also draws the
+        progress the reader thread saw, so a ComfyUI callback that raises (its progress hook does,
+        after Cancel) raises here, never in the reader. Cancel (ComfyUI's interrupt flag, or such
+        a raise) is passed to the worker as SIGUSR1: the stand-in comfy.model_management there
+        raises InterruptProcessingException at the node's next check. A worker still busy
+        INTERRUPT_GRACE seconds later is killed, and node-run starts a new one for the next call.
+        True when the call was interrupted."""
+        interrupted_at = None
+        killed = False
+        event = waiter["event"]
+        while True:
+            done = event.wait(0.05)
+            event.clear()
+            progress, waiter["progress"] = waiter["progress"], None
+            if progress is not None:
+                try:
+                    _progress(waiter, progress)
+                except Exception as error:
+                    if _is_interrupt(error) and interrupted_at is None:
+                        interrupted_at = time.monotonic()
+                        self._signal_workers(signal.SIGUSR1)
+            if waiter["record"] is not None:
+                return interrupted_at is not None
+            if done:
+                continue
+            if interrupted_at is None:
+                if _comfy_interrupted():
+                    interrupted_at = time.monotonic()
+                    self._signal_workers(signal.SIGUSR1)
+            elif not killed and time.monotonic() - interrupted_at >= INTERRUPT_GRACE:
+                killed = True
+                self._signal_workers(signal.SIGKILL)
+
+    def _signal_workers(self, signum):
+        """Sends `signum` to node-run's workers (its child processes)."""
+        for pid in _children(self.process.pid):
+            try:
+                os.kill(pid, signum)
+            except OSError:
+                pass
+
     def _read(self):
         for line in self.process.stdout:
             try:
                 record = json.loads(line)
-            except ValueError:
+                with self.lock:
+                    waiter = self.pending.get(record.get("id"))
+                if waiter is None:
+                    continue
+                if record.get("type") == "progress":
+                    waiter["progress"] = record
+                    waiter["event"].set()
+                elif record.get("type") in ("result", "error"):
+                    waiter["record"] = record
+                    waiter["event"].set()
+            except Exception:
                 continue
-            with self.lock:
-                waiter = self.pending.get(record.get("id"))
-            if waiter is None:
-                continue
-            if record.get("type") == "progress":
-                _progress(waiter, record)
-            elif record.get("type") in ("result", "error"):
-                waiter["record"] = record
-                waiter["event"].set()
         with self.lock:
             waiters = list(self.pending.values())
         for waiter in waiters:
@@ -234,6 +289,74 @@ class _Runner:
             self.process.wait(timeout=10)
         except Exception:
             self.process.kill()
+
+
+INTERRUPT_GRACE = float(os.environ.get("COMFY_PIPES_INTERRUPT_GRACE") or 3.0)
+
+
+def _comfy_interrupted():
+    """Whether ComfyUI's Cancel was pressed (its interrupt flag, read without clearing it)."""
+    management = sys.modules.get("comfy.model_management")
+    try:
+        return bool(management is not None and management.processing_interrupted())
+    except Exception:
+        return False
+
+
+def _is_interrupt(error):
+    return type(error).__name__ == "InterruptProcessingException"
+
+
+def _raise_interrupted():
+    """Ends the call as ComfyUI's own nodes end on Cancel: InterruptProcessingException."""
+    management = sys.modules.get("comfy.model_management")
+    if management is None:
+        raise IsolatedNodeError({"code": "interrupted", "message": "the call was interrupted"})
+    management.throw_exception_if_processing_interrupted()
+    raise management.InterruptProcessingException()
+
+
+def _children(pid):
+    """The pids of `pid`'s child processes, from /proc."""
+    found = []
+    try:
+        tasks = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, task)) as handle:
+                found += [int(child) for child in handle.read().split()]
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+_ERROR_TYPES = {}
+
+
+def node_error(record):
+    """The exception to raise for node-run's error record: an IsolatedNodeError whose class
+    carries the worker's exception type name (ComfyUI shows `ValueError`, not IsolatedNodeError),
+    and that is also that type when the host has it (so `except ValueError` still works)."""
+    qualified = (record.get("detail") or {}).get("type") or ""
+    if not qualified or not re.fullmatch(r"[A-Za-z_][\w.]*", qualified):
+        return IsolatedNodeError(record)
+    cls = _ERROR_TYPES.get(qualified)
+    if cls is None:
+        module, _, name = qualified.rpartition(".")
+        bases = (IsolatedNodeError,)
+        found = getattr(sys.modules.get(module or "builtins"), name, None)
+        if isinstance(found, type) and issubclass(found, Exception) and found is not IsolatedNodeError:
+            bases = (IsolatedNodeError, found)
+        try:
+            cls = type(name, bases, {"__module__": module or "builtins", "__qualname__": name})
+        except TypeError:  # a layout that cannot be mixed in: the name alone
+            cls = type(name, (IsolatedNodeError,), {"__module__": module or "builtins", "__qualname__": name})
+        _ERROR_TYPES[qualified] = cls
+    error = cls.__new__(cls)
+    IsolatedNodeError.__init__(error, record)
+    return error
 
 
 def _progress(waiter, record):

@@ -66,9 +66,11 @@ try:
     nodes["IsolatedFail"]().fail(image=given)
     check(False, "an error in the worker raises in the host")
 except Exception as error:
-    text = str(error)
-    check("KeyError" in text and "no such thing" in text and "Traceback" in text and "nodes.py" in text,
-          "the worker's exception type, message and traceback reach the host")
+    check(type(error).__name__ == "KeyError" and isinstance(error, KeyError) and type(error).__module__ == "builtins",
+          "the host raises the worker's exception type (a KeyError ComfyUI shows as KeyError)")
+    check("no such thing" in str(error) and "Worker traceback" not in str(error), "with the node's own message")
+    check("Traceback" in error.worker_traceback and "nodes.py" in error.worker_traceback,
+          "and the worker's traceback kept beside it")
     check(getattr(error, "type", None) == "KeyError", "the error names the type")
 
 kept = rng.random((1, 8, 8, 3), dtype=np.float32)

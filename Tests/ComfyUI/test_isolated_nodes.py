@@ -1,0 +1,132 @@
+"""Isolated nodes (comfy_pipes' @isolated) inside the real ComfyUI: every kind of value in and out,
+the node's own exception type and message in ComfyUI's error, Cancel during a node that checks
+and during one that never does, and a crashed worker replaced for the next prompt.
+
+ComfyUI imports comfy_pipes from the source tree (Sources/node-run, PYTHONPATH) and uses the
+built node-run (PIPES_BIN_DIR, default bin/); the pack's env is PIPES_NODE_VENV (numpy 1.26)."""
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import comfyui  # noqa: E402
+
+NODE_VENV = os.environ.get("PIPES_NODE_VENV", os.path.join(comfyui.ROOT, ".build", "node-venv"))
+BIN = os.environ.get("PIPES_BIN_DIR", os.path.join(comfyui.ROOT, "bin"))
+GRACE = 1.0
+
+
+def why_not():
+    if comfyui.available():
+        return comfyui.available()
+    if not os.path.isfile(os.path.join(NODE_VENV, "bin", "python")):
+        return "no node venv at %s (make test makes it)" % NODE_VENV
+    if not os.access(os.path.join(BIN, "node-run"), os.X_OK):
+        return "no node-run in %s (make)" % BIN
+    return None
+
+
+def image(width=8, height=8, color=0):
+    return {"class_type": "EmptyImage", "inputs": {"width": width, "height": height, "batch_size": 1, "color": color}}
+
+
+@unittest.skipIf(why_not(), why_not())
+class IsolatedNodes(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        env = dict(os.environ)
+        env.update(PYTHONPATH=os.path.join(comfyui.ROOT, "Sources", "node-run"),
+                   COMFY_PIPES_NODE_RUN=os.path.join(BIN, "node-run"), PIPES_NODE_VENV=NODE_VENV,
+                   COMFY_PIPES_INTERRUPT_GRACE=str(GRACE))
+        cls.server = comfyui.ComfyUI(packs=["iso_pack"], env=env).start()
+        info = cls.server.get("/object_info/IsoKinds")
+        assert "IsoKinds" in info, "the pack did not load:\n" + cls.server.tail()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def kinds(self, times, width=8):
+        entry = self.server.run({
+            "1": image(width=width),
+            "2": {"class_type": "IsoKinds", "inputs": {"image": ["1", 0], "times": times}},
+            "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "kinds"}},
+            "4": {"class_type": "MaskToImage", "inputs": {"mask": ["2", 1]}},
+            "5": {"class_type": "SaveImage", "inputs": {"images": ["4", 0], "filename_prefix": "mask"}},
+            "6": {"class_type": "SaveLatent", "inputs": {"samples": ["2", 2], "filename_prefix": "latents/kinds"}},
+            "7": {"class_type": "PreviewAny", "inputs": {"source": ["2", 3]}},
+            "8": {"class_type": "PreviewAny", "inputs": {"source": ["2", 4]}},
+        })
+        self.assertEqual(entry["status"]["status_str"], "success", "%s\n%s" % (entry["status"], self.server.tail()))
+        return entry
+
+    def test_every_kind_of_value_crosses(self):
+        entry = self.kinds(times=3)
+        self.assertEqual(comfyui.pixels(self.server.output_file(entry, "3")), {(255, 255, 255)},
+                         "IMAGE out: the black image inverted")
+        self.assertEqual(comfyui.pixels(self.server.output_file(entry, "5"), "L"), {0},
+                         "MASK out: channel 0 of the black input")
+        latents = os.path.join(self.server.base, "output", "latents")
+        self.assertTrue(any(name.endswith(".latent") for name in os.listdir(latents)), "LATENT out, saved")
+        self.assertRegex(entry["outputs"]["7"]["text"][0], r"^numpy 1\.26\.\d+ in " + NODE_VENV)
+        self.assertEqual(entry["outputs"]["8"]["text"][0], "6", "INT in and out")
+
+    def test_an_exception_reads_as_the_nodes_own(self):
+        entry = self.server.run({
+            "1": image(width=16),
+            "2": {"class_type": "IsoFail", "inputs": {"image": ["1", 0]}},
+            "3": {"class_type": "PreviewImage", "inputs": {"images": ["2", 0]}},
+        })
+        self.assertEqual(entry["status"]["status_str"], "error")
+        error = comfyui.messages(entry, "execution_error")[0]
+        self.assertEqual(error["exception_type"], "ValueError")
+        self.assertEqual(error["exception_message"].strip(), "the node's own words")  # ComfyUI adds tips after a newline
+        self.assertEqual(error["node_type"], "IsoFail")
+
+    def cancel(self, checks, seconds):
+        prompt_id = self.server.queue({
+            "1": image(width=24),
+            "2": {"class_type": "IsoSlow", "inputs": {"image": ["1", 0], "seconds": seconds, "checks": checks}},
+            "3": {"class_type": "PreviewImage", "inputs": {"images": ["2", 0]}},
+        })
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # running, and past the worker's start
+            running = self.server.get("/queue")["queue_running"]
+            if running and running[0][1] == prompt_id:
+                break
+            time.sleep(0.05)
+        time.sleep(1.5)
+        pressed = time.time()
+        self.server.post("/interrupt", {})
+        entry = self.server.wait(prompt_id, timeout=60)
+        interrupted = comfyui.messages(entry, "execution_interrupted")
+        self.assertTrue(interrupted, "%s\n%s" % (entry["status"], self.server.tail()))
+        self.assertEqual(interrupted[0]["node_type"], "IsoSlow")
+        return interrupted[0]["timestamp"] / 1000.0 - pressed
+
+    def test_cancel_stops_a_node_that_checks_within_a_second(self):
+        waited = self.cancel(checks=True, seconds=30.0)
+        self.assertLess(waited, 1.0)
+        self.kinds(times=5)  # the same worker answers the next prompt
+
+    def test_cancel_stops_a_node_that_never_checks_after_the_grace_period(self):
+        waited = self.cancel(checks=False, seconds=31.0)
+        self.assertGreaterEqual(waited, GRACE - 0.2)
+        self.assertLess(waited, GRACE + 2.0)
+        self.kinds(times=7, width=16)  # a new worker answers the next prompt
+
+    def test_a_crashed_worker_is_replaced(self):
+        entry = self.server.run({
+            "1": image(width=32),
+            "2": {"class_type": "IsoCrash", "inputs": {"image": ["1", 0]}},
+            "3": {"class_type": "PreviewImage", "inputs": {"images": ["2", 0]}},
+        })
+        error = comfyui.messages(entry, "execution_error")[0]
+        self.assertIn("died", error["exception_message"])
+        self.assertIn("exit", error["exception_message"])
+        self.kinds(times=9, width=24)
+
+
+if __name__ == "__main__":
+    unittest.main()

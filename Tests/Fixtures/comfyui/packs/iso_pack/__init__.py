@@ -1,0 +1,88 @@
+"""Isolated nodes for the real-ComfyUI tests: each runs through comfy_pipes' @isolated in the venv
+named by $PIPES_NODE_VENV (numpy 1.26 while ComfyUI has numpy 2)."""
+import os
+import sys
+import time
+
+import numpy
+from comfy_pipes import isolated
+
+VENV = os.environ.get("PIPES_NODE_VENV", "")
+
+
+@isolated(venv=VENV)
+class IsoKinds:
+    """IMAGE and INT in; IMAGE, MASK, LATENT, STRING and INT out."""
+
+    CATEGORY = "comfy-pipes/tests"
+    RETURN_TYPES = ("IMAGE", "MASK", "LATENT", "STRING", "INT")
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"image": ("IMAGE",), "times": ("INT", {"default": 2, "min": 0, "max": 100})}}
+
+    def run(self, image, times):
+        image = numpy.asarray(image, dtype=numpy.float32)
+        mask = numpy.ascontiguousarray(image[..., 0])
+        batch, height, width, _ = image.shape
+        latent = {"samples": numpy.full((batch, 4, height // 8 or 1, width // 8 or 1), 0.5, numpy.float32)}
+        return (numpy.ascontiguousarray(1.0 - image), mask, latent,
+                "numpy %s in %s" % (numpy.__version__, sys.prefix), times * 2)
+
+
+@isolated(venv=VENV)
+class IsoFail:
+    CATEGORY = "comfy-pipes/tests"
+    RETURN_TYPES = ("IMAGE",)
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"image": ("IMAGE",)}}
+
+    def run(self, image):
+        raise ValueError("the node's own words")
+
+
+@isolated(venv=VENV)
+class IsoSlow:
+    """Works for `seconds`; `checks` says whether it looks at ComfyUI's interrupt (through its
+    progress bar, as most nodes do) or never does."""
+
+    CATEGORY = "comfy-pipes/tests"
+    RETURN_TYPES = ("IMAGE",)
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"image": ("IMAGE",), "seconds": ("FLOAT", {"default": 20.0}),
+                             "checks": ("BOOLEAN", {"default": True})}}
+
+    def run(self, image, seconds, checks):
+        import comfy.utils
+        steps = int(seconds / 0.05)
+        bar = comfy.utils.ProgressBar(steps) if checks else None
+        for step in range(steps):
+            time.sleep(0.05)
+            if bar is not None:
+                bar.update_absolute(step + 1, steps)
+        return (image,)
+
+
+@isolated(venv=VENV)
+class IsoCrash:
+    CATEGORY = "comfy-pipes/tests"
+    RETURN_TYPES = ("IMAGE",)
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"image": ("IMAGE",)}}
+
+    def run(self, image):
+        print("about to crash", file=sys.stderr, flush=True)
+        os._exit(3)
+
+
+NODE_CLASS_MAPPINGS = {"IsoKinds": IsoKinds, "IsoFail": IsoFail, "IsoSlow": IsoSlow, "IsoCrash": IsoCrash}
