@@ -31,8 +31,9 @@ class IsoKinds:
                 "numpy %s in %s" % (numpy.__version__, sys.prefix), times * 2)
 
 
-@isolated(venv=VENV)
-class IsoFail:
+class ImageToImage:
+    """The shape of the nodes below: one IMAGE in, one out."""
+
     CATEGORY = "comfy-pipes/tests"
     RETURN_TYPES = ("IMAGE",)
     FUNCTION = "run"
@@ -41,18 +42,17 @@ class IsoFail:
     def INPUT_TYPES(cls):
         return {"required": {"image": ("IMAGE",)}}
 
+
+@isolated(venv=VENV)
+class IsoFail(ImageToImage):
     def run(self, image):
         raise ValueError("the node's own words")
 
 
 @isolated(venv=VENV)
-class IsoSlow:
+class IsoSlow(ImageToImage):
     """Works for `seconds`; `checks` says whether it looks at ComfyUI's interrupt (through its
     progress bar, as most nodes do) or never does."""
-
-    CATEGORY = "comfy-pipes/tests"
-    RETURN_TYPES = ("IMAGE",)
-    FUNCTION = "run"
 
     @classmethod
     def INPUT_TYPES(cls):
@@ -71,15 +71,7 @@ class IsoSlow:
 
 
 @isolated(venv=VENV)
-class IsoCrash:
-    CATEGORY = "comfy-pipes/tests"
-    RETURN_TYPES = ("IMAGE",)
-    FUNCTION = "run"
-
-    @classmethod
-    def INPUT_TYPES(cls):
-        return {"required": {"image": ("IMAGE",)}}
-
+class IsoCrash(ImageToImage):
     def run(self, image):
         print("about to crash", file=sys.stderr, flush=True)
         os._exit(3)
