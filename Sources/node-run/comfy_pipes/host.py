@@ -290,6 +290,14 @@ class _Runner:
         except Exception:
             self.process.kill()
 
+    def kill(self):
+        """Stops node-run and its workers at once (shutdown during a call)."""
+        self._signal_workers(signal.SIGKILL)
+        try:
+            self.process.kill()
+        except OSError:
+            pass
+
 
 INTERRUPT_GRACE = float(os.environ.get("COMFY_PIPES_INTERRUPT_GRACE") or 3.0)
 
@@ -548,6 +556,106 @@ class _SegmentPool:
 
 
 _POOL = _SegmentPool()
+
+
+# -- nothing left behind ------------------------------------------------------------------------------
+def _registry():
+    """/dev/shm/comfy-pipes-hosts-UID: one empty file per live host process, named by its pid,
+    so that a later host can tell which dead processes' segments were a host's (its pool). A
+    directory of this user's, mode 0700, not a link; None where it cannot be had."""
+    path = "/dev/shm/comfy-pipes-hosts-%d" % os.geteuid()
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        return None
+    return path
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def sweep_dead_hosts():
+    """Removes the segments of host processes that died without cleaning up (a ComfyUI stopped
+    by SIGKILL, or by SIGTERM before this module's handler was in place), then registers this
+    process. Only regular files of this user, named as the kit names segments, whose pid is that
+    of a registered host that is gone; returns how many were removed."""
+    registry = _registry()
+    if registry is None:
+        return 0
+    removed = 0
+    for entry in os.listdir(registry):
+        if not entry.isdigit() or _alive(int(entry)):
+            continue
+        prefix = "cpipes-%s-" % entry
+        for name in os.listdir("/dev/shm"):
+            if not name.startswith(prefix) or not SEGMENT_NAME.fullmatch("/" + name):
+                continue
+            path = "/dev/shm/" + name
+            try:
+                info = os.lstat(path)
+                if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
+                    os.unlink(path)
+                    removed += 1
+            except OSError:
+                pass
+        try:
+            os.unlink(os.path.join(registry, entry))
+        except OSError:
+            pass
+    try:
+        os.close(os.open(os.path.join(registry, str(os.getpid())), os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
+        atexit.register(_unregister, os.path.join(registry, str(os.getpid())))
+    except OSError:
+        pass
+    return removed
+
+
+def _unregister(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _stop_on_sigterm():
+    """On SIGTERM (how systemd and docker stop ComfyUI; Python runs no atexit for it) the pool's
+    segments and node-run processes go first, then the signal does what it did before."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stop(signum, frame):
+        _POOL.close()
+        for runner in list(_runners.values()):
+            runner.kill()
+        _unregister(os.path.join("/dev/shm/comfy-pipes-hosts-%d" % os.geteuid(), str(os.getpid())))
+        if callable(previous):
+            previous(signum, frame)
+        elif previous != signal.SIG_IGN:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+if os.environ.get("COMFY_PIPES_WORKER") != "1" and os.path.isdir("/dev/shm"):
+    try:
+        _swept = sweep_dead_hosts()
+        _stop_on_sigterm()
+    except Exception:  # never keep ComfyUI from loading a pack over a clean-up
+        pass
 
 
 def _from_wire(value, allow_pickle):
