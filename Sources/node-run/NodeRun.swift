@@ -28,6 +28,11 @@ enum NodeRun {
       OptionSpec(["--output-dir"], value: "DIR", help: "folder_paths' output directory."),
       OptionSpec(["--input-dir"], value: "DIR", help: "folder_paths' input directory."),
       OptionSpec(["--temp-dir"], value: "DIR", help: "folder_paths' temp directory."),
+      OptionSpec(
+        ["--folders"], value: "JSON",
+        help:
+          "ComfyUI's folders as the host module passes them: its folder_paths.py (file), base, models, output, input, temp, user, folder_names_and_paths."
+      ),
       OptionSpec(["--print-host-module"], help: "Print the ComfyUI host module (comfy_pipes_host.py) and exit."),
       OptionSpec(["--quiet", "-q"], help: "Print no notes on stderr."),
     ])

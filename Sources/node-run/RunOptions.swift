@@ -75,6 +75,12 @@ struct RunOptions: Sendable {
       workers = n
     }
     progressRecords = arguments.flag("--progress-records")
+    if let text = arguments.value("--folders") {
+      guard case .object(let given)? = try? JSON.parse(text) else {
+        throw UsageError("--folders takes a JSON object (e.g. {\"output\":\"/srv/comfy/output\"}), not '\(text)'")
+      }
+      folders = given
+    }
     for (flag, key) in [("--models-dir", "models"), ("--output-dir", "output"), ("--input-dir", "input")]
       + [("--temp-dir", "temp")]
     {

@@ -565,7 +565,37 @@ class ProgressBar:
 
 
 def install_stubs(folders):
-    if importlib.util.find_spec("folder_paths") is None:
+    if importlib.util.find_spec("comfy_pipes") is None:
+        # A pack that depends on the installed kit imports it at the top of the module the
+        # worker imports again; in the worker its decorators leave classes as they are.
+        kit = types.ModuleType("comfy_pipes")
+        kit.__doc__ = "node-run's stand-in for comfy_pipes inside a worker: the classes run here as written."
+        kit.isolated = lambda *args, **kwargs: (lambda cls: cls)
+        kit.IsolatedNodeError = type("IsolatedNodeError", (RuntimeError,), {})
+        kit.node_run_path = lambda: None
+        sys.modules["comfy_pipes"] = kit
+    if importlib.util.find_spec("comfy") is None:
+        comfy = types.ModuleType("comfy")
+        comfy.__path__ = []
+        utils = types.ModuleType("comfy.utils")
+        utils.ProgressBar = ProgressBar
+        utils.PROGRESS_BAR_ENABLED = True
+        utils.set_progress_bar_enabled = lambda enabled: None
+        utils.set_progress_bar_global_hook = lambda hook: None
+        management = types.ModuleType("comfy.model_management")
+        management.get_torch_device = lambda: __import__("torch").device("cpu")
+        management.intermediate_device = management.get_torch_device
+        management.InterruptProcessingException = InterruptProcessingException
+        management.throw_exception_if_processing_interrupted = throw_exception_if_processing_interrupted
+        management.processing_interrupted = processing_interrupted
+        management.interrupt_current_processing = interrupt_current_processing
+        management.soft_empty_cache = lambda *a, **k: None
+        cli = types.ModuleType("comfy.cli_args")
+        cli.args = types.SimpleNamespace(base_directory=folders.get("base"))
+        comfy.utils, comfy.model_management, comfy.cli_args = utils, management, cli
+        sys.modules.update({"comfy": comfy, "comfy.utils": utils, "comfy.model_management": management,
+                            "comfy.cli_args": cli})
+    if importlib.util.find_spec("folder_paths") is None and load_comfy_folder_paths(folders) is None:
         fp = types.ModuleType("folder_paths")
         fp.__doc__ = "node-run's stand-in for ComfyUI's folder_paths."
         base = folders.get("base") or os.getcwd()
@@ -606,33 +636,34 @@ def install_stubs(folders):
         fp.get_annotated_filepath = lambda name, default_dir=None: os.path.join(
             default_dir or fp.input_directory, name)
         sys.modules["folder_paths"] = fp
-    if importlib.util.find_spec("comfy_pipes") is None:
-        # A pack that depends on the installed kit imports it at the top of the module the
-        # worker imports again; in the worker its decorators leave classes as they are.
-        kit = types.ModuleType("comfy_pipes")
-        kit.__doc__ = "node-run's stand-in for comfy_pipes inside a worker: the classes run here as written."
-        kit.isolated = lambda *args, **kwargs: (lambda cls: cls)
-        kit.IsolatedNodeError = type("IsolatedNodeError", (RuntimeError,), {})
-        kit.node_run_path = lambda: None
-        sys.modules["comfy_pipes"] = kit
-    if importlib.util.find_spec("comfy") is None:
-        comfy = types.ModuleType("comfy")
-        comfy.__path__ = []
-        utils = types.ModuleType("comfy.utils")
-        utils.ProgressBar = ProgressBar
-        utils.PROGRESS_BAR_ENABLED = True
-        utils.set_progress_bar_enabled = lambda enabled: None
-        utils.set_progress_bar_global_hook = lambda hook: None
-        management = types.ModuleType("comfy.model_management")
-        management.get_torch_device = lambda: __import__("torch").device("cpu")
-        management.intermediate_device = management.get_torch_device
-        management.InterruptProcessingException = InterruptProcessingException
-        management.throw_exception_if_processing_interrupted = throw_exception_if_processing_interrupted
-        management.processing_interrupted = processing_interrupted
-        management.interrupt_current_processing = interrupt_current_processing
-        management.soft_empty_cache = lambda *a, **k: None
-        comfy.utils, comfy.model_management = utils, management
-        sys.modules.update({"comfy": comfy, "comfy.utils": utils, "comfy.model_management": management})
+
+
+def load_comfy_folder_paths(folders):
+    """The server's own folder_paths.py (the file the host passed), set to the server's folders,
+    so a node gets from it what it would get in ComfyUI; None when there is none or it does not
+    load (the stand-in then answers)."""
+    path = folders.get("file")
+    if not isinstance(path, str) or not os.path.isfile(path):
+        return None
+    spec = importlib.util.spec_from_file_location("folder_paths", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["folder_paths"] = module
+    try:
+        spec.loader.exec_module(module)
+        for key, name in (("base", "base_path"), ("models", "models_dir"), ("output", "output_directory"),
+                          ("input", "input_directory"), ("temp", "temp_directory"), ("user", "user_directory")):
+            if isinstance(folders.get(key), str):
+                setattr(module, name, folders[key])
+        given = folders.get("folder_names_and_paths")
+        if isinstance(given, dict):
+            module.folder_names_and_paths = {name: (list(paths), set(extensions))
+                                             for name, (paths, extensions) in given.items()}
+    except Exception as error:
+        del sys.modules["folder_paths"]
+        print("node-run worker: ComfyUI's folder_paths (%s) did not load here (%s); using the stand-in"
+              % (path, error), file=sys.stderr)
+        return None
+    return module
 
 
 def installed_version(name):

@@ -128,5 +128,49 @@ class IsolatedNodes(unittest.TestCase):
         self.kinds(times=9, width=24)
 
 
+@unittest.skipIf(why_not(), why_not())
+class RealFolderPaths(unittest.TestCase):
+    """folder_paths in the worker is the server's own, set to its folders: an --output-directory
+    elsewhere, a model folder from --extra-model-paths-config."""
+
+    def test_the_worker_sees_the_servers_folders(self):
+        import json
+        import tempfile
+        work = tempfile.mkdtemp(prefix="pipes-folders-")
+        self.addCleanup(__import__("shutil").rmtree, work, True)
+        output = os.path.join(work, "elsewhere", "output")
+        extra = os.path.join(work, "extra", "models", "checkpoints")
+        os.makedirs(extra)
+        with open(os.path.join(extra, "tiny.safetensors"), "wb") as handle:
+            handle.write(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+        config = os.path.join(work, "extra_model_paths.yaml")
+        with open(config, "w") as handle:
+            handle.write("comfy_pipes_test:\n    base_path: %s\n    checkpoints: models/checkpoints\n"
+                         % os.path.join(work, "extra"))
+        env = dict(os.environ)
+        env.update(PYTHONPATH=os.path.join(comfyui.ROOT, "Sources", "node-run"),
+                   COMFY_PIPES_NODE_RUN=os.path.join(BIN, "node-run"), PIPES_NODE_VENV=NODE_VENV)
+        server = comfyui.ComfyUI(packs=["iso_pack"], env=env,
+                                 args=["--output-directory", output, "--extra-model-paths-config", config])
+        self.addCleanup(server.close)
+        server.start()
+        entry = server.run({
+            "1": {"class_type": "IsoFolders", "inputs": {"model": "tiny.safetensors"}},
+            "2": {"class_type": "PreviewAny", "inputs": {"source": ["1", 0]}},
+        })
+        self.assertEqual(entry["status"]["status_str"], "success", server.tail())
+        seen = json.loads(entry["outputs"]["2"]["text"][0])
+        self.assertEqual(seen["module"], os.path.join(comfyui.SOURCE, "folder_paths.py"), "the server's own module")
+        self.assertEqual(seen["output"], output)
+        self.assertEqual(seen["input"], os.path.join(server.base, "input"))
+        self.assertEqual(seen["temp"], os.path.join(server.base, "temp"))
+        self.assertEqual(seen["user"], os.path.join(server.base, "user"))
+        self.assertEqual(seen["model"], os.path.join(extra, "tiny.safetensors"), "a model in an extra path")
+        self.assertIn("tiny.safetensors", seen["models"])
+        self.assertEqual(seen["save"][0], os.path.join(output, "iso"))
+        self.assertEqual(seen["save"][1], "pic")
+        self.assertEqual(seen["annotated"], os.path.join(output, "a.png"))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -163,6 +163,9 @@ class _Runner:
         elif options["python"]:
             command += ["--python", options["python"]]
         command += ["--path", options["path"]]
+        folders = _comfy_folders()
+        if folders:
+            command += ["--folders", folders]
         if options["timeout"]:
             command += ["--timeout", str(options["timeout"])]
         if options["tensors"]:
@@ -297,6 +300,26 @@ class _Runner:
             self.process.kill()
         except OSError:
             pass
+
+
+def _comfy_folders():
+    """ComfyUI's folders as node-run's --folders takes them (JSON), from the running server's
+    folder_paths: its file, the base, models, output, input, temp and user directories, and every
+    model folder's paths and extensions (extra model paths included); None outside ComfyUI."""
+    folder_paths = sys.modules.get("folder_paths")
+    if folder_paths is None or not getattr(folder_paths, "__file__", None):
+        return None
+    try:
+        return json.dumps({
+            "file": os.path.abspath(folder_paths.__file__), "base": folder_paths.base_path,
+            "models": folder_paths.models_dir, "output": folder_paths.get_output_directory(),
+            "input": folder_paths.get_input_directory(), "temp": folder_paths.get_temp_directory(),
+            "user": folder_paths.get_user_directory(),
+            "folder_names_and_paths": {name: [list(paths), sorted(extensions)]
+                                       for name, (paths, extensions) in folder_paths.folder_names_and_paths.items()},
+        })
+    except Exception:
+        return None
 
 
 INTERRUPT_GRACE = float(os.environ.get("COMFY_PIPES_INTERRUPT_GRACE") or 3.0)

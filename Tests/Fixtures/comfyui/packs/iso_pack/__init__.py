@@ -77,4 +77,32 @@ class IsoCrash(ImageToImage):
         os._exit(3)
 
 
-NODE_CLASS_MAPPINGS = {"IsoKinds": IsoKinds, "IsoFail": IsoFail, "IsoSlow": IsoSlow, "IsoCrash": IsoCrash}
+@isolated(venv=VENV)
+class IsoFolders:
+    """What folder_paths answers in the worker, as JSON."""
+
+    CATEGORY = "comfy-pipes/tests"
+    RETURN_TYPES = ("STRING",)
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"model": ("STRING", {"default": "tiny.safetensors"})}}
+
+    def run(self, model):
+        import json
+
+        import folder_paths
+        output = folder_paths.get_output_directory()
+        return (json.dumps({
+            "module": folder_paths.__file__, "output": output, "input": folder_paths.get_input_directory(),
+            "temp": folder_paths.get_temp_directory(), "user": folder_paths.get_user_directory(),
+            "model": folder_paths.get_full_path("checkpoints", model),
+            "models": folder_paths.get_filename_list("checkpoints"),
+            "save": list(folder_paths.get_save_image_path("iso/pic", output, 8, 8)[:3]),
+            "annotated": folder_paths.get_annotated_filepath("a.png [output]"),
+        }),)
+
+
+NODE_CLASS_MAPPINGS = {"IsoKinds": IsoKinds, "IsoFail": IsoFail, "IsoSlow": IsoSlow, "IsoCrash": IsoCrash,
+                       "IsoFolders": IsoFolders}
