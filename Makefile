@@ -58,8 +58,8 @@ test-packaging: build test-uv
 	PIPES_BIN_DIR="$(abspath bin)" python3 -m unittest discover -s Tests/Packaging -t Tests/Packaging
 
 ## What runs inside ComfyUI, in the real one (v0.3.64 from ../shared/comfyui, CPU torch).
-test-comfyui: build test-uv $(COMFYUI)/ok $(NODE_VENV)/ok
-	PIPES_BIN_DIR="$(abspath bin)" PIPES_NODE_VENV="$(abspath $(NODE_VENV))" \
+test-comfyui: build test-uv $(COMFYUI)/ok $(NODE_VENV)/ok $(TEST_VENV)/ok
+	PIPES_BIN_DIR="$(abspath bin)" PIPES_NODE_VENV="$(abspath $(NODE_VENV))" PIPES_NUMPY2_VENV="$(abspath $(TEST_VENV))" \
 	  "$(COMFYUI)/venv/bin/python" -m unittest discover -s Tests/ComfyUI -t Tests/ComfyUI
 
 $(TEST_VENV)/ok:

@@ -73,6 +73,30 @@ class NothingLeftBehind(unittest.TestCase):
         self.assertEqual([p for p in below if alive(p)], [], "no node-run or worker outlives ComfyUI")
         self.assertEqual(segments_of(pid), [])
 
+    def test_sigint_during_a_call_stops_comfyui_within_five_seconds(self):
+        server = self.server()
+        self.run_isolated(server, 5)  # the worker is up
+        server.queue({
+            "1": image(width=48),
+            "2": {"class_type": "IsoSlow", "inputs": {"image": ["1", 0], "seconds": 60.0, "checks": False}},
+            "3": {"class_type": "PreviewImage", "inputs": {"images": ["2", 0]}},
+        })
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not server.get("/queue")["queue_running"]:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        below = descendants(server.process.pid)
+        started = time.monotonic()
+        # SIGINT, as Ctrl-C in its terminal (a background process of a shell ignores SIGINT, so
+        # the harness starts ComfyUI in its own session, where it does not).
+        os.kill(server.process.pid, signal.SIGINT)
+        server.process.wait(timeout=30)
+        self.assertLess(time.monotonic() - started, 5.0, server.tail())
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(alive(p) for p in below):
+            time.sleep(0.05)
+        self.assertEqual([p for p in below if alive(p)], [], "no node-run or worker outlives ComfyUI")
+
     def test_the_next_start_removes_what_a_killed_comfyui_left(self):
         first = self.server()
         self.run_isolated(first, 3)

@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import comfyui  # noqa: E402
 
 NODE_VENV = os.environ.get("PIPES_NODE_VENV", os.path.join(comfyui.ROOT, ".build", "node-venv"))
+NUMPY2_VENV = os.environ.get("PIPES_NUMPY2_VENV", os.path.join(comfyui.ROOT, ".build", "test-venv"))
 BIN = os.environ.get("PIPES_BIN_DIR", os.path.join(comfyui.ROOT, "bin"))
 GRACE = 1.0
 
@@ -22,6 +23,8 @@ def why_not():
         return comfyui.available()
     if not os.path.isfile(os.path.join(NODE_VENV, "bin", "python")):
         return "no node venv at %s (make test makes it)" % NODE_VENV
+    if not os.path.isfile(os.path.join(NUMPY2_VENV, "bin", "python")):
+        return "no numpy 2 venv at %s (make test makes it)" % NUMPY2_VENV
     if not os.access(os.path.join(BIN, "node-run"), os.X_OK):
         return "no node-run in %s (make)" % BIN
     return None
@@ -38,8 +41,8 @@ class IsolatedNodes(unittest.TestCase):
         env = dict(os.environ)
         env.update(PYTHONPATH=os.path.join(comfyui.ROOT, "Sources", "node-run"),
                    COMFY_PIPES_NODE_RUN=os.path.join(BIN, "node-run"), PIPES_NODE_VENV=NODE_VENV,
-                   COMFY_PIPES_INTERRUPT_GRACE=str(GRACE))
-        cls.server = comfyui.ComfyUI(packs=["iso_pack"], env=env).start()
+                   COMFY_PIPES_INTERRUPT_GRACE=str(GRACE), PIPES_NUMPY2_VENV=NUMPY2_VENV)
+        cls.server = comfyui.ComfyUI(packs=["iso_pack", "np2_pack"], env=env).start()
         info = cls.server.get("/object_info/IsoKinds")
         assert "IsoKinds" in info, "the pack did not load:\n" + cls.server.tail()
 
@@ -71,6 +74,26 @@ class IsolatedNodes(unittest.TestCase):
         self.assertTrue(any(name.endswith(".latent") for name in os.listdir(latents)), "LATENT out, saved")
         self.assertRegex(entry["outputs"]["7"]["text"][0], r"^numpy 1\.26\.\d+ in " + NODE_VENV)
         self.assertEqual(entry["outputs"]["8"]["text"][0], "6", "INT in and out")
+
+    def test_an_output_node_shows_what_its_worker_returned(self):
+        entry = self.server.run({"1": {"class_type": "IsoShow", "inputs": {"text": "hi"}}})
+        self.assertEqual(entry["status"]["status_str"], "success", self.server.tail())
+        self.assertEqual(entry["outputs"]["1"]["text"], ["shown by the worker: hi"])
+        self.assertRegex(entry["outputs"]["1"]["numpy"][0], r"^1\.26\.")
+
+    def test_two_packs_with_conflicting_numpy_in_one_workflow(self):
+        entry = self.server.run({
+            "1": image(width=40),
+            "2": {"class_type": "IsoKinds", "inputs": {"image": ["1", 0], "times": 11}},
+            "3": {"class_type": "Np2Invert", "inputs": {"image": ["2", 0]}},
+            "4": {"class_type": "SaveImage", "inputs": {"images": ["3", 0], "filename_prefix": "twice"}},
+            "5": {"class_type": "PreviewAny", "inputs": {"source": ["2", 3]}},
+            "6": {"class_type": "PreviewAny", "inputs": {"source": ["3", 1]}},
+        })
+        self.assertEqual(entry["status"]["status_str"], "success", self.server.tail())
+        self.assertRegex(entry["outputs"]["5"]["text"][0], r"^numpy 1\.26\.\d+ in " + NODE_VENV)
+        self.assertRegex(entry["outputs"]["6"]["text"][0], r"^numpy 2\.\d+\.\d+ in " + NUMPY2_VENV)
+        self.assertEqual(comfyui.pixels(self.server.output_file(entry, "4")), {(0, 0, 0)}, "inverted twice")
 
     def test_an_exception_reads_as_the_nodes_own(self):
         entry = self.server.run({

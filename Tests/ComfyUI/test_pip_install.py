@@ -59,6 +59,8 @@ class PipInstalledPack(unittest.TestCase):
             "2": {"class_type": "PipInvert", "inputs": {"image": ["1", 0]}},
             "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "pip"}},
             "4": {"class_type": "PreviewAny", "inputs": {"source": ["2", 1]}},
+            "5": {"class_type": "PipWhere", "inputs": {}},
+            "6": {"class_type": "PreviewAny", "inputs": {"source": ["5", 0]}},
         })
         self.assertEqual(entry["status"]["status_str"], "success", self.server.tail())
         from PIL import Image
@@ -68,6 +70,8 @@ class PipInstalledPack(unittest.TestCase):
         where = entry["outputs"]["4"]["text"][0]
         self.assertRegex(where, r"^numpy 1\.")
         self.assertIn(os.path.join("pip_pack", "_env"), where)
+        self.assertEqual(entry["outputs"]["6"]["text"][0], os.path.join(self.server.custom_nodes, "pip_pack", "_env"),
+                         "a class in a subfolder finds the pack's _env, where the install hook built it")
 
 
 if __name__ == "__main__":

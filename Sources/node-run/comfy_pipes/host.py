@@ -86,8 +86,7 @@ def isolated(venv=None, python=None, node_run=None, path=None, timeout=None, ten
         if os.environ.get("COMFY_PIPES_WORKER") == "1":
             return cls
         module, root = _locate(cls)
-        base = os.path.dirname(os.path.abspath(inspect.getfile(cls)))
-        env = os.path.join(base, venv) if venv and not os.path.isabs(venv) else venv
+        env = os.path.join(_pack_root(cls, module, root), venv) if venv and not os.path.isabs(venv) else venv
         options = {"venv": env, "python": python, "node_run": node_run, "path": path or root,
                    "timeout": timeout, "tensors": tensors, "allow_pickle": allow_pickle}
         target = "%s:%s" % (module, cls.__qualname__)
@@ -105,6 +104,14 @@ def isolated(venv=None, python=None, node_run=None, path=None, timeout=None, ten
         cls._comfy_pipes_target = target
         return cls
     return decorate
+
+
+def _pack_root(cls, module, root):
+    """The pack's directory, which a relative venv= is relative to (where comfy-pipes-install
+    builds PACK/_env): the top package's directory, for a class in any of its subfolders; the
+    class's own directory for a module that is not in a package."""
+    top = os.path.join(root, module.split(".")[0])
+    return top if os.path.isdir(top) else os.path.dirname(os.path.abspath(inspect.getfile(cls)))
 
 
 def _locate(cls):
@@ -287,11 +294,16 @@ class _Runner:
             waiter["event"].set()
 
     def close(self):
+        """At exit: node-run ends when its input does; a call still running (ComfyUI stopped
+        during it) is not waited for, so shutdown takes no longer than a moment."""
+        if self.pending:
+            self.kill()
+            return
         try:
             self.process.stdin.close()
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=2)
         except Exception:
-            self.process.kill()
+            self.kill()
 
     def kill(self):
         """Stops node-run and its workers at once (shutdown during a call)."""

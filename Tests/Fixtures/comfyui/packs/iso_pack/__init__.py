@@ -104,5 +104,22 @@ class IsoFolders:
         }),)
 
 
+@isolated(venv=VENV)
+class IsoShow:
+    """An output node whose worker returns {"ui": ..., "result": ...}."""
+
+    CATEGORY = "comfy-pipes/tests"
+    RETURN_TYPES = ()
+    OUTPUT_NODE = True
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"text": ("STRING", {"default": "hello"})}}
+
+    def run(self, text):
+        return {"ui": {"text": ["shown by the worker: " + text], "numpy": [numpy.__version__]}, "result": ()}
+
+
 NODE_CLASS_MAPPINGS = {"IsoKinds": IsoKinds, "IsoFail": IsoFail, "IsoSlow": IsoSlow, "IsoCrash": IsoCrash,
-                       "IsoFolders": IsoFolders}
+                       "IsoFolders": IsoFolders, "IsoShow": IsoShow}

@@ -22,5 +22,7 @@ class PipInvert:
         return (numpy.ascontiguousarray(1.0 - array), "numpy %s in %s" % (numpy.__version__, sys.prefix))
 
 
-NODE_CLASS_MAPPINGS = {"PipInvert": PipInvert}
+from .sub.deep import PipWhere  # noqa: E402
+
+NODE_CLASS_MAPPINGS = {"PipInvert": PipInvert, "PipWhere": PipWhere}
 NODE_DISPLAY_NAME_MAPPINGS = {"PipInvert": "Invert (comfy-pipes pip pack)"}
