@@ -55,14 +55,32 @@ extension CapturedRun {
   }
 }
 
-/// A directory that lives as long as the test process; files in it are named by the caller.
+/// A directory under /tmp that goes when its owner does: a suite's own when the test that made
+/// it ends (pass or fail), `shared` when the test process exits. With `PIPES_KEEP_TEST_DIRS=1`
+/// they are kept, and each says where it is on stderr.
 public final class TemporaryDirectory: @unchecked Sendable {
-  public static let shared = TemporaryDirectory()
+  public static let shared: TemporaryDirectory = {
+    let shared = TemporaryDirectory()
+    atexit { TemporaryDirectory.shared.remove() }
+    return shared
+  }()
   public let path: String
 
   public init() {
     var template = Array("/tmp/pipes-test-XXXXXX".utf8CString)
     path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+  }
+
+  deinit { remove() }
+
+  static let keep = Environment.current["PIPES_KEEP_TEST_DIRS"].map { !$0.isEmpty && $0 != "0" } ?? false
+
+  private func remove() {
+    if Self.keep {
+      try? FileDescriptor.standardError.writeAll("test directory kept (PIPES_KEEP_TEST_DIRS): \(path)\n")
+    } else {
+      removeTestTree(path)
+    }
   }
 
   /// Writes `text` to `name` (creating parent directories) and returns the full path.
@@ -81,5 +99,18 @@ public final class TemporaryDirectory: @unchecked Sendable {
     let full = "\(path)/\(name)"
     try makeDirectories(full)
     return full
+  }
+}
+
+/// Removes a file or a directory tree without following links (`rm -rf`), for test directories.
+func removeTestTree(_ path: String) {
+  var info = stat()
+  guard lstat(path, &info) == 0 else { return }
+  if (info.st_mode & S_IFMT) == S_IFDIR {
+    chmod(path, 0o700)  // a test may have made it read-only
+    for name in listDirectoryNames(path) ?? [] { removeTestTree("\(path)/\(name)") }
+    rmdir(path)
+  } else {
+    unlink(path)
   }
 }
