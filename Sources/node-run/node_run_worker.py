@@ -571,6 +571,7 @@ def install_stubs(folders):
         kit = types.ModuleType("comfy_pipes")
         kit.__doc__ = "node-run's stand-in for comfy_pipes inside a worker: the classes run here as written."
         kit.isolated = lambda *args, **kwargs: (lambda cls: cls)
+        kit.wrap_nodes = lambda mappings, *args, **kwargs: mappings
         kit.IsolatedNodeError = type("IsolatedNodeError", (RuntimeError,), {})
         kit.node_run_path = lambda: None
         sys.modules["comfy_pipes"] = kit

@@ -42,7 +42,7 @@ class IsolatedNodes(unittest.TestCase):
         env.update(PYTHONPATH=os.path.join(comfyui.ROOT, "Sources", "node-run"),
                    COMFY_PIPES_NODE_RUN=os.path.join(BIN, "node-run"), PIPES_NODE_VENV=NODE_VENV,
                    COMFY_PIPES_INTERRUPT_GRACE=str(GRACE), PIPES_NUMPY2_VENV=NUMPY2_VENV)
-        cls.server = comfyui.ComfyUI(packs=["iso_pack", "np2_pack"], env=env).start()
+        cls.server = comfyui.ComfyUI(packs=["iso_pack", "np2_pack", "wrapped_pack"], env=env).start()
         info = cls.server.get("/object_info/IsoKinds")
         assert "IsoKinds" in info, "the pack did not load:\n" + cls.server.tail()
 
@@ -94,6 +94,18 @@ class IsolatedNodes(unittest.TestCase):
         self.assertRegex(entry["outputs"]["5"]["text"][0], r"^numpy 1\.26\.\d+ in " + NODE_VENV)
         self.assertRegex(entry["outputs"]["6"]["text"][0], r"^numpy 2\.\d+\.\d+ in " + NUMPY2_VENV)
         self.assertEqual(comfyui.pixels(self.server.output_file(entry, "4")), {(0, 0, 0)}, "inverted twice")
+
+    def test_a_whole_pack_wrapped_by_wrap_nodes(self):
+        entry = self.server.run({
+            "1": image(width=56),
+            "2": {"class_type": "WrappedInvert", "inputs": {"image": ["1", 0]}},
+            "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "wrapped"}},
+            "4": {"class_type": "WrappedWhere", "inputs": {}},
+            "5": {"class_type": "PreviewAny", "inputs": {"source": ["4", 0]}},
+        })
+        self.assertEqual(entry["status"]["status_str"], "success", self.server.tail())
+        self.assertEqual(comfyui.pixels(self.server.output_file(entry, "3")), {(255, 255, 255)})
+        self.assertRegex(entry["outputs"]["5"]["text"][0], r"^numpy 1\.26\.\d+ in " + NODE_VENV)
 
     def test_an_exception_reads_as_the_nodes_own(self):
         entry = self.server.run({

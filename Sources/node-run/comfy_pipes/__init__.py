@@ -11,6 +11,6 @@ then needs only `comfy-pipes` in its requirements.txt and
 
 See comfy-pipes(7) and node-run(1).
 """
-from .host import IsolatedNodeError, isolated, node_run_path
+from .host import IsolatedNodeError, isolated, node_run_path, wrap_nodes
 
-__all__ = ["isolated", "IsolatedNodeError", "node_run_path"]
+__all__ = ["isolated", "wrap_nodes", "IsolatedNodeError", "node_run_path"]

@@ -47,7 +47,7 @@ import sys
 import threading
 import time
 
-__all__ = ["isolated", "IsolatedNodeError", "node_run_path"]
+__all__ = ["isolated", "wrap_nodes", "IsolatedNodeError", "node_run_path"]
 
 from .segment import *  # node-run --print-host-module puts segment.py's code here  # noqa: F401,F403
 
@@ -104,6 +104,33 @@ def isolated(venv=None, python=None, node_run=None, path=None, timeout=None, ten
         cls._comfy_pipes_target = target
         return cls
     return decorate
+
+
+def wrap_nodes(mappings, venv=None, **options):
+    """Isolates a whole pack: every node class of `mappings` (its NODE_CLASS_MAPPINGS) that has a
+    FUNCTION runs through node-run in `venv`, as if each were decorated with
+    @isolated(venv=venv, **options). Changes the classes in place and returns `mappings`, so a
+    pack's __init__.py needs one line:
+
+        NODE_CLASS_MAPPINGS = wrap_nodes(NODE_CLASS_MAPPINGS, venv="_env")
+
+    Classes without a FUNCTION (V3 io.ComfyNode classes) are left to run in ComfyUI's process,
+    with a warning naming them."""
+    if os.environ.get("COMFY_PIPES_WORKER") == "1":
+        return mappings
+    decorate = isolated(venv=venv, **options)
+    left = []
+    for name, cls in mappings.items():
+        if not isinstance(cls, type) or getattr(cls, "_comfy_pipes_target", None):
+            continue
+        if isinstance(getattr(cls, "FUNCTION", None), str):
+            decorate(cls)
+        else:
+            left.append(name)
+    if left:
+        sys.stderr.write("comfy_pipes.wrap_nodes: %s not isolated (no FUNCTION: a V3 node?); they run in "
+                         "ComfyUI's process\n" % ", ".join(sorted(left)))
+    return mappings
 
 
 def _pack_root(cls, module, root):
