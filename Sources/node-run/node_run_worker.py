@@ -407,8 +407,14 @@ class Worker:
         except BaseException as error:
             if not isinstance(error, Exception):
                 raise
-            raise CallError("import-failed", "importing %s failed: %s: %s"
-                            % (module_name, qualified(type(error)), error)) from error
+            text = "importing %s failed: %s: %s" % (module_name, qualified(type(error)), error)
+            missing = getattr(error, "name", None) if isinstance(error, ImportError) else None
+            if missing:
+                text += (" (this ran in the worker, whose python is %s: it sees only the env's packages, so a "
+                         "module-level 'import %s' that only ComfyUI's python has fails here; move that import "
+                         "into the method that needs it, or add %s to the env's requirements)"
+                         % (sys.executable, missing, missing.split(".")[0]))
+            raise CallError("import-failed", text) from error
         obj = module
         for part in attribute.split("."):
             if not hasattr(obj, part):

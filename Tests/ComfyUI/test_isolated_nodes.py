@@ -42,7 +42,7 @@ class IsolatedNodes(unittest.TestCase):
         env.update(PYTHONPATH=os.path.join(comfyui.ROOT, "Sources", "node-run"),
                    COMFY_PIPES_NODE_RUN=os.path.join(BIN, "node-run"), PIPES_NODE_VENV=NODE_VENV,
                    COMFY_PIPES_INTERRUPT_GRACE=str(GRACE), PIPES_NUMPY2_VENV=NUMPY2_VENV)
-        cls.server = comfyui.ComfyUI(packs=["iso_pack", "np2_pack", "wrapped_pack"], env=env).start()
+        cls.server = comfyui.ComfyUI(packs=["iso_pack", "np2_pack", "wrapped_pack", "trouble_pack"], env=env).start()
         info = cls.server.get("/object_info/IsoKinds")
         assert "IsoKinds" in info, "the pack did not load:\n" + cls.server.tail()
 
@@ -106,6 +106,25 @@ class IsolatedNodes(unittest.TestCase):
         self.assertEqual(entry["status"]["status_str"], "success", self.server.tail())
         self.assertEqual(comfyui.pixels(self.server.output_file(entry, "3")), {(255, 255, 255)})
         self.assertRegex(entry["outputs"]["5"]["text"][0], r"^numpy 1\.26\.\d+ in " + NODE_VENV)
+
+    def error_of(self, class_type):
+        entry = self.server.run({
+            "1": {"class_type": class_type, "inputs": {}},
+            "2": {"class_type": "PreviewAny", "inputs": {"source": ["1", 0]}},
+        })
+        self.assertEqual(entry["status"]["status_str"], "error")
+        return comfyui.messages(entry, "execution_error")[0]["exception_message"]
+
+    def test_a_host_only_import_says_what_to_do(self):
+        message = self.error_of("HostOnlyImport")
+        self.assertIn("aiohttp", message)
+        self.assertIn("ran in the worker", message)
+        self.assertIn("move that import into the method", message)
+
+    def test_an_env_never_built_says_how_to_build_it(self):
+        message = self.error_of("NoEnv")
+        self.assertIn(os.path.join("trouble_pack", "_env_never_built"), message)
+        self.assertIn("comfy-pipes-install", message)
 
     def test_an_exception_reads_as_the_nodes_own(self):
         entry = self.server.run({
