@@ -92,13 +92,14 @@ demo: build test-uv
 	@sh bin/comfy-pipes-demo
 
 ## Benchmarks (DESIGN.md §4), side by side with their baselines; the table goes to bench/results.md.
-bench: build
+bench: build $(COMFYUI)/ok $(NODE_VENV)/ok
 	@command -v hyperfine >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq hyperfine; } >/dev/null 2>&1 || \
 	  { echo "bench: hyperfine is missing and apt-get could not install it; install it and run make bench again" >&2; exit 69; }
 	@{ echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ), $$(uname -sm), $$(nproc) cores"; echo; \
 	   echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
 	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; sh bench/venv-make.sh; sh bench/node-run.sh; \
-	   sh bench/remote.sh; sh bench/peers.sh; sh bench/size.sh; } | tee bench/results.md
+	   sh bench/remote.sh; sh bench/peers.sh; sh bench/size.sh; \
+	   PIPES_BIN_DIR="$(abspath bin)" PIPES_NODE_VENV="$(abspath $(NODE_VENV))" "$(COMFYUI)/venv/bin/python" bench/comfyui/run.py 30; } | tee bench/results.md
 
 ## libFuzzer + AddressSanitizer over every reader of untrusted input (Tests/FuzzTests/FuzzTargets.swift),
 ## FUZZ_SECONDS each (default 60); crashes land in Tests/FuzzTests/regressions/, which make test replays.
