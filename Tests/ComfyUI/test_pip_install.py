@@ -52,6 +52,16 @@ class PipInstalledPack(unittest.TestCase):
         self.assertEqual(self.install.stdout, "", "the hook keeps stdout quiet in an install.py")
         self.assertIn("comfy-pipes-install", self.install.stderr)
 
+    def test_the_hook_describes_comfyuis_own_python_and_torch(self):
+        pack = os.path.join(self.server.custom_nodes, "pip_pack")
+        run = subprocess.run([self.python, "-m", "comfy_pipes.install", "--dir", pack, "--dry-run", "--records"],
+                             env=self.env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        import json
+        machine = next(r for r in map(json.loads, run.stdout.splitlines()) if r["type"] == "env")
+        self.assertEqual(machine["python"]["executable"], self.python, "the interpreter that runs ComfyUI")
+        self.assertEqual(machine["torch"]["version"].split("+")[0], "2.13.0", "ComfyUI's torch, seen by cuda-detect")
+
     def test_the_isolated_node_runs_in_its_env_inside_comfyui(self):
         self.assertEqual(self.install.returncode, 0, self.install.stderr)
         entry = self.server.run({
