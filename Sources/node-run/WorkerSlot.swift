@@ -29,7 +29,10 @@ final class WorkerSlot: @unchecked Sendable {
         switch reply["kind"]?.stringValue {
         case "progress":
           let record = Replies.progress(reply, for: call)
-          if options.progressRecords { tool.emit(record) }
+          if options.progressRecords {
+            tool.emit(record)
+            tool.output.flush()  // progress is worth something only while the call runs
+          }
           if tool.diagnostics.showsProgress, let value = record["value"]?.intValue {
             tool.diagnostics.progress(call.label, value: value, of: record["max"]?.intValue)
             drewProgress = true

@@ -138,6 +138,40 @@ class IsolatedNodes(unittest.TestCase):
         self.assertEqual(error["exception_message"].strip(), "the node's own words")  # ComfyUI adds tips after a newline
         self.assertEqual(error["node_type"], "IsoFail")
 
+    def test_progress_reaches_comfyuis_websocket(self):
+        import asyncio
+        import json
+
+        import aiohttp
+
+        prompt = {
+            "1": image(width=64),
+            "2": {"class_type": "IsoSlow", "inputs": {"image": ["1", 0], "seconds": 1.0, "checks": True}},
+            "3": {"class_type": "PreviewImage", "inputs": {"images": ["2", 0]}},
+        }
+
+        async def listen():
+            url = self.server.url("/ws?clientId=" + self.server.client_id).replace("http://", "ws://")
+            async with aiohttp.ClientSession() as session, session.ws_connect(url) as socket:
+                prompt_id = await asyncio.get_running_loop().run_in_executor(None, self.server.queue, prompt)
+                events = []
+                async for message in socket:
+                    if message.type != aiohttp.WSMsgType.TEXT:
+                        continue
+                    event = json.loads(message.data)
+                    data = event.get("data") or {}
+                    if data.get("prompt_id") != prompt_id:
+                        continue
+                    if event["type"] == "progress":
+                        events.append(data)
+                    if event["type"] in ("executing", "execution_success") and data.get("node") is None:
+                        return events
+
+        events = asyncio.run(asyncio.wait_for(listen(), 60))
+        self.assertGreater(len(events), 3, events)
+        self.assertEqual({e["node"] for e in events}, {"2"}, "the isolated node's own id")
+        self.assertEqual((events[-1]["value"], events[-1]["max"]), (20, 20))
+
     def cancel(self, checks, seconds):
         prompt_id = self.server.queue({
             "1": image(width=24),
