@@ -107,6 +107,23 @@ class IsolatedNodes(unittest.TestCase):
         self.assertEqual(comfyui.pixels(self.server.output_file(entry, "3")), {(255, 255, 255)})
         self.assertRegex(entry["outputs"]["5"]["text"][0], r"^numpy 1\.26\.\d+ in " + NODE_VENV)
 
+    def test_is_changed_and_validate_inputs_run_in_the_worker(self):
+        import tempfile
+        note = tempfile.mktemp(prefix="pipes-is-changed-")
+        self.addCleanup(lambda: os.path.exists(note) and os.unlink(note))
+        prompt = {
+            "1": {"class_type": "IsoHooks", "inputs": {"text": "fine", "note": note}},
+            "2": {"class_type": "PreviewAny", "inputs": {"source": ["1", 0]}},
+        }
+        entry = self.server.run(prompt)
+        self.assertEqual(entry["status"]["status_str"], "success", self.server.tail())
+        with open(note) as handle:
+            self.assertEqual(handle.read(), NODE_VENV, "IS_CHANGED ran in the worker")
+        prompt["1"]["inputs"]["text"] = "bad"
+        with self.assertRaises(AssertionError) as refused:
+            self.server.queue(prompt)
+        self.assertIn("refused by numpy 1.26", str(refused.exception), "VALIDATE_INPUTS ran in the worker")
+
     def error_of(self, class_type):
         entry = self.server.run({
             "1": {"class_type": class_type, "inputs": {}},

@@ -101,9 +101,48 @@ def isolated(venv=None, python=None, node_run=None, path=None, timeout=None, ten
         proxy.__qualname__ = "%s.%s" % (cls.__qualname__, method)
         proxy.__doc__ = "Runs %s.%s in %s through node-run." % (cls.__name__, method, env or python)
         setattr(cls, method, proxy)
+        for hook in _HOOKS:
+            _forward_hook(cls, hook, target, options)
         cls._comfy_pipes_target = target
         return cls
     return decorate
+
+
+# What ComfyUI asks a node class besides FUNCTION; when the class defines one, it runs in the
+# worker too (with the env's packages), and only its answer comes back.
+_HOOKS = ("IS_CHANGED", "VALIDATE_INPUTS", "check_lazy_status")
+
+
+def _forward_hook(cls, name, target, options):
+    original = None
+    for klass in cls.__mro__[:-1]:
+        if name in klass.__dict__:
+            original = klass.__dict__[name]
+            break
+    if original is None:
+        return
+    is_class_method = isinstance(original, classmethod)
+    function = original.__func__ if is_class_method else original
+
+    def forward(self_or_cls, *args, **kwargs):
+        if args:
+            raise TypeError("%s.%s takes keyword arguments only (as ComfyUI calls it)" % (cls.__name__, name))
+        try:
+            answer = _runner(options).call(target, name, kwargs)
+        except IsolatedNodeError as error:
+            if name == "IS_CHANGED" and error.code == "not-finite":
+                return float("nan")  # "always changed", the usual IS_CHANGED answer JSON cannot carry
+            raise
+        return answer[0] if isinstance(answer, tuple) and len(answer) == 1 else answer
+
+    forward.__name__ = name
+    forward.__qualname__ = "%s.%s" % (cls.__qualname__, name)
+    forward.__doc__ = "Runs %s.%s in the worker through node-run." % (cls.__name__, name)
+    try:
+        forward.__signature__ = inspect.signature(function)  # ComfyUI reads which inputs it takes
+    except (TypeError, ValueError):
+        pass
+    setattr(cls, name, classmethod(forward) if is_class_method else forward)
 
 
 def wrap_nodes(mappings, venv=None, **options):

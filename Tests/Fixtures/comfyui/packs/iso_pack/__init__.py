@@ -121,5 +121,32 @@ class IsoShow:
         return {"ui": {"text": ["shown by the worker: " + text], "numpy": [numpy.__version__]}, "result": ()}
 
 
+@isolated(venv=VENV)
+class IsoHooks:
+    """IS_CHANGED and VALIDATE_INPUTS, which must run in the worker: IS_CHANGED leaves a note of
+    the interpreter that ran it in `note`; VALIDATE_INPUTS refuses "bad", naming its numpy."""
+
+    CATEGORY = "comfy-pipes/tests"
+    RETURN_TYPES = ("STRING",)
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"text": ("STRING", {"default": "ok"}), "note": ("STRING", {"default": ""})}}
+
+    @classmethod
+    def IS_CHANGED(cls, text, note):
+        with open(note, "w") as handle:
+            handle.write(sys.prefix)
+        return float("nan")
+
+    @classmethod
+    def VALIDATE_INPUTS(cls, text):
+        return True if text != "bad" else "refused by numpy %s in the worker" % numpy.__version__
+
+    def run(self, text, note):
+        return (text,)
+
+
 NODE_CLASS_MAPPINGS = {"IsoKinds": IsoKinds, "IsoFail": IsoFail, "IsoSlow": IsoSlow, "IsoCrash": IsoCrash,
-                       "IsoFolders": IsoFolders, "IsoShow": IsoShow}
+                       "IsoFolders": IsoFolders, "IsoShow": IsoShow, "IsoHooks": IsoHooks}
