@@ -11,6 +11,10 @@ MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 ## The tracked sh scripts installed beside the tools (the node-pack install hook).
 HOOKS     := bin/comfy-pipes-install
 TEST_VENV := .build/test-venv
+## uv for venv-make's tests and the demo: the one on PATH, else one installed into a private venv
+## under .build (never into the system's python, which PEP 668 forbids on Debian and Ubuntu).
+TOOLS_VENV := .build/tools
+export PATH := $(if $(shell command -v uv 2>/dev/null),,$(abspath $(TOOLS_VENV))/bin:)$(PATH)
 NODE_VENV := .build/node-venv
 
 COMFYUI   := .build/comfyui
@@ -68,16 +72,17 @@ $(TEST_VENV)/ok:
 	"$(TEST_VENV)/bin/python" -m pip install --quiet --disable-pip-version-check numpy safetensors pillow
 	touch "$@"
 
-## venv-make's tests need uv (on PATH or as python3 -m uv); install it when it is missing.
+## venv-make's tests need uv; without one on PATH it goes into .build/tools (on PATH for make).
 test-uv:
-	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@command -v uv >/dev/null 2>&1 || { rm -rf "$(TOOLS_VENV)" && python3 -m venv "$(TOOLS_VENV)" && \
+	  "$(TOOLS_VENV)/bin/python" -m pip install --quiet --disable-pip-version-check uv; }
 
 ## node-run's tests run nodes in a venv with numpy 1.26.4 while the test's own python has numpy 2.
 ## uv makes it from the real interpreter behind python3 (a pyenv shim is a script); uv comes from
 ## PyPI when it is missing.
-$(NODE_VENV)/ok:
+$(NODE_VENV)/ok: | test-uv
 	rm -rf "$(NODE_VENV)"
-	@uv=$$(command -v uv) || { python3 -m pip install --quiet --disable-pip-version-check uv && uv="python3 -m uv"; }; \
+	@uv=$$(command -v uv); \
 	  py=$$(python3 -c 'import sys; print(sys.executable)') && set -x && \
 	  UV_PYTHON_DOWNLOADS=never $$uv venv -q --python "$$py" "$(NODE_VENV)" && \
 	  UV_PYTHON_DOWNLOADS=never $$uv pip install -q --python "$(NODE_VENV)/bin/python" numpy==1.26.4
@@ -113,6 +118,8 @@ lint-swift:
 
 ## mandoc when it is installed, else groff's own warnings; either fails on any complaint.
 lint-man:
+	@command -v mandoc >/dev/null 2>&1 || command -v groff >/dev/null 2>&1 || \
+	  { echo "make: the man-page lint needs groff or mandoc: apt-get install groff (or mandoc), then run make again" >&2; exit 69; }
 	@for page in $(MANPAGES); do \
 	  if command -v mandoc >/dev/null 2>&1; then \
 	    out=$$(mandoc -Tlint -W warning "$$page" 2>&1); \
