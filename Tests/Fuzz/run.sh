@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 out=$root/.build/fuzz
 seconds=${FUZZ_SECONDS:-60}
-targets=${*:-"records toml wheel-filename pep440 index-pages npy npz safetensors png tensor-record unpack-writer websocket-frames comfy-answers shm-names worker-frames"}
+targets=${*:-"records toml wheel-filename pep440 requirement-specs index-pages npy npz safetensors png tensor-record unpack-writer websocket-frames comfy-answers shm-names worker-frames"}
 flags="-sanitize=fuzzer,address -parse-as-library -enable-testing -Onone -g -I $out/modules -I $out"
 mkdir -p "$out/modules/CPipeShims" "$out/modules/CPipeCurl" "$out/modules/CZlib" "$out/derived"
 

@@ -28,6 +28,7 @@ enum FuzzTargets {
     ("unpack-writer", unpackWriter),
     ("websocket-frames", webSocketFrames),
     ("comfy-answers", comfyAnswers),
+    ("requirement-specs", requirementSpecs),
     ("shm-names", shmNames),  // FuzzTargetsShm.swift
     ("worker-frames", workerFrames),  // FuzzTargetsShm.swift
   ]
@@ -45,6 +46,20 @@ enum FuzzTargets {
       if case .record(let object, _)? = RecordReader.item(from: ArraySlice(piece), lineNumber: line) {
         let text = JSON.object(object).serialized
         guard (try? JSON.parse(text)) == JSON.object(object) else { fatalError("record does not round-trip: \(text)") }
+      }
+    }
+  }
+
+  /// One requirement spec per line, as a `requirement` record or a requirements file carries
+  /// it to the installer: whatever is accepted must not be readable as an installer option.
+  static func requirementSpecs(_ bytes: UnsafeRawBufferPointer) {
+    for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+      let spec = String(line)
+      guard RequirementSpec.problem(spec) == nil else { continue }
+      let trimmed = spec.drop { $0 == " " || $0 == "\t" }
+      if trimmed.hasPrefix("-") { fatalError("an option accepted as a requirement: \(spec)") }
+      if spec.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" }) {
+        fatalError("a control character accepted in a requirement: \(spec.debugDescription)")
       }
     }
   }
