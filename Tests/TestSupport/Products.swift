@@ -59,24 +59,33 @@ extension CapturedRun {
 /// it ends (pass or fail), `shared` when the test process exits. With `PIPES_KEEP_TEST_DIRS=1`
 /// they are kept, and each says where it is on stderr.
 public final class TemporaryDirectory: @unchecked Sendable {
-  public static let shared: TemporaryDirectory = {
-    let shared = TemporaryDirectory()
-    atexit { TemporaryDirectory.shared.remove() }
-    return shared
-  }()
+  public static let shared = TemporaryDirectory()
   public let path: String
 
   public init() {
     var template = Array("/tmp/pipes-test-XXXXXX".utf8CString)
     path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    Self.live.add(path)
   }
 
-  deinit { remove() }
+  deinit {
+    Self.live.remove(path)
+    remove()
+  }
+
+  /// Every directory not yet removed (`shared`, those that suites keep in static properties):
+  /// removed when the test process exits.
+  static let live: LivePaths = {
+    atexit { TemporaryDirectory.live.removeAll() }
+    return LivePaths()
+  }()
 
   static let keep = Environment.current["PIPES_KEEP_TEST_DIRS"].map { !$0.isEmpty && $0 != "0" } ?? false
 
-  private func remove() {
-    if Self.keep {
+  private func remove() { Self.remove(path) }
+
+  static func remove(_ path: String) {
+    if keep {
       try? FileDescriptor.standardError.writeAll("test directory kept (PIPES_KEEP_TEST_DIRS): \(path)\n")
     } else {
       removeTestTree(path)
@@ -99,6 +108,18 @@ public final class TemporaryDirectory: @unchecked Sendable {
     let full = "\(path)/\(name)"
     try makeDirectories(full)
     return full
+  }
+}
+
+/// The paths of the test directories still there, for the clean-up at exit.
+final class LivePaths: @unchecked Sendable {
+  private let lock = Lock()
+  private var paths: Set<String> = []
+
+  func add(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+  func remove(_ path: String) { lock.withLock { _ = paths.remove(path) } }
+  func removeAll() {
+    for path in lock.withLock({ paths }) { TemporaryDirectory.remove(path) }
   }
 }
 
