@@ -88,7 +88,7 @@ $(NODE_VENV)/ok: | test-uv
 	  UV_PYTHON_DOWNLOADS=never $$uv pip install -q --python "$(NODE_VENV)/bin/python" numpy==1.26.4
 	touch "$@"
 
-## The fake ComfyUI server's own checks against reference/comfyui-api.md.
+## The stand-in ComfyUI server's own checks of the API it imitates (Tests/Fixtures/fake_comfyui/README.md).
 test-fixtures:
 	cd Tests/Fixtures/fake_comfyui && python3 -m unittest -q
 
@@ -96,7 +96,7 @@ test-fixtures:
 demo: build test-uv
 	@sh bin/comfy-pipes-demo
 
-## Benchmarks (DESIGN.md §4), side by side with their baselines; the table goes to bench/results.md.
+## Benchmarks, side by side with their baselines and the peers (README, Performance); the table goes to bench/results.md.
 bench: build $(COMFYUI)/ok $(NODE_VENV)/ok
 	@command -v hyperfine >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq hyperfine; } >/dev/null 2>&1 || \
 	  { echo "bench: hyperfine is missing and apt-get could not install it; install it and run make bench again" >&2; exit 69; }
