@@ -21,6 +21,8 @@ enum NodeRun {
       OptionSpec(["--arg"], value: "NAME=JSON", help: "An argument added to every call (repeatable)."),
       OptionSpec(["--tensors"], value: "KIND", help: "What tensor arguments become: numpy (default) or torch."),
       OptionSpec(["--allow-pickle"], help: "Pass values that are not JSON or tensors as pickles (trusted code only)."),
+      OptionSpec(
+        ["--keep-objects"], help: "Keep outputs that are not JSON or tensors in the worker; answer with handles."),
       OptionSpec(["--timeout"], value: "SECONDS", help: "Kill and replace a worker whose call takes longer."),
       OptionSpec(["--workers", "-j"], value: "N", help: "Run up to N workers at once (default 1)."),
       OptionSpec(["--progress-records"], help: "Write the node's progress as progress records on stdout."),

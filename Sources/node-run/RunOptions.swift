@@ -22,6 +22,8 @@ struct RunOptions: Sendable {
   var constants: JSONObject = [:]
   var torch = false
   var allowPickle = false
+  /// Keep outputs that are not tensors or JSON values in the worker, answering with handles.
+  var keepObjects = false
   var timeout: Double?
   var workers = 1
   var progressRecords = false
@@ -62,6 +64,7 @@ struct RunOptions: Sendable {
     case let other: throw UsageError("--tensors must be numpy or torch, not '\(other)'")
     }
     allowPickle = arguments.flag("--allow-pickle")
+    keepObjects = arguments.flag("--keep-objects")
     if let text = arguments.value("--timeout") {
       guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
         throw UsageError("--timeout must be a positive number of seconds, not '\(text)'")
@@ -116,7 +119,7 @@ struct RunOptions: Sendable {
   var workerConfig: JSON {
     [
       "paths": .array(paths.map { .string($0) }), "tensors": torch ? "torch" : "numpy",
-      "allow_pickle": .bool(allowPickle), "folders": .object(folders),
+      "allow_pickle": .bool(allowPickle), "keep_objects": .bool(keepObjects), "folders": .object(folders),
     ]
   }
 }

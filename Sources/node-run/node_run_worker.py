@@ -21,6 +21,7 @@ node-run sends in front of this file. Outputs go to new segments /cpipes-<pid>-<
 
 import importlib
 import importlib.util
+import itertools
 import math
 import mmap
 import os
@@ -324,6 +325,7 @@ class Worker:
         self.channel = channel
         self.torch_mode = config.get("tensors") == "torch"
         self.allow_pickle = bool(config.get("allow_pickle"))
+        self.keep_objects = bool(config.get("keep_objects"))
         self.targets = {}
         self.mappings = {}
 
@@ -339,20 +341,27 @@ class Worker:
                 entry.close()
 
     # -- values in and out --------------------------------------------------------------------
-    def decode(self, value, tensors):
+    def decode(self, value, tensors, where="args"):
         if isinstance(value, dict):
             kind = value.get("type")
             if kind == "tensor":
                 return tensors.load(value)
+            if kind == "handle" and "id" in value:
+                if value["id"] not in HANDLES:
+                    raise CallError("stale-handle", "%s names a %s that is no longer in this worker: the worker that "
+                                    "made it has ended (a crash, a timeout, a Cancel) or it was released; run the node "
+                                    "that made it again" % (where, value.get("class") or "object"))
+                return HANDLES[value["id"]]
             if kind == "pickle" and "base64" in value:
                 if not self.allow_pickle:
                     raise CallError("bad-call", "a pickled argument needs --allow-pickle")
                 import base64
                 import pickle
                 return pickle.loads(base64.b64decode(value["base64"]))
-            return {k: self.decode(v, tensors) for k, v in value.items()}
+            return {k: self.decode(v, tensors, k if where == "args" else "%s[%r]" % (where, k))
+                    for k, v in value.items()}
         if isinstance(value, list):
-            return [self.decode(v, tensors) for v in value]
+            return [self.decode(v, tensors, "%s[%d]" % (where, k)) for k, v in enumerate(value)]
         return value
 
     def encode(self, value, name, layout, where, tensors):
@@ -383,6 +392,8 @@ class Worker:
             return tensors.record(value, name, layout if fits.get(layout) == ndim else None)
         if np is not None and isinstance(value, np.generic):
             return self.encode(value.item(), name, layout, where, tensors)
+        if self.keep_objects:
+            return keep(value)
         if self.allow_pickle:
             import base64
             import pickle
@@ -456,6 +467,9 @@ class Worker:
             global CURRENT_NODE
             fn, is_node, return_types, names, CURRENT_NODE = self.resolve(message)
             args = message.get("args")
+            if isinstance(args, dict) and RELEASE_KEY in args:
+                for handle in args.pop(RELEASE_KEY) or ():
+                    HANDLES.pop(handle, None)
             if args:
                 args = self.decode(args, tensors)
             if isinstance(args, dict):
@@ -497,6 +511,21 @@ class Worker:
             tensors.abandon()
             return {"kind": "error", "code": "exception", "type": qualified(type(error)),
                     "message": str(error), "traceback": node_traceback(error)}
+
+
+# Objects kept in the worker (--keep-objects): a model a loader node made stays here, and the
+# caller gets a handle {"type": "handle", "id", "class"} that later calls pass back. Ids carry the
+# worker's pid, so a handle from a worker that has ended never finds another's object. The
+# caller releases handles by listing them under RELEASE_KEY in a later call's arguments.
+HANDLES = {}
+HANDLE_COUNTER = itertools.count(1)
+RELEASE_KEY = "__comfy_pipes_release__"
+
+
+def keep(value):
+    handle = "%d-%d" % (os.getpid(), next(HANDLE_COUNTER))
+    HANDLES[handle] = value
+    return {"type": "handle", "id": handle, "class": qualified(type(value))}
 
 
 def qualified(cls):

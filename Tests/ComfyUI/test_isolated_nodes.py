@@ -124,6 +124,67 @@ class IsolatedNodes(unittest.TestCase):
             self.server.queue(prompt)
         self.assertIn("refused by numpy 1.26", str(refused.exception), "VALIDATE_INPUTS ran in the worker")
 
+    @staticmethod
+    def prompt_using_model(scale, width):
+        return {
+            "1": {"class_type": "IsoLoad", "inputs": {"scale": scale}},
+            "2": image(width=width),
+            "3": {"class_type": "IsoUse", "inputs": {"model": ["1", 0], "image": ["2", 0]}},
+            "4": {"class_type": "PreviewAny", "inputs": {"source": ["3", 1]}},
+        }
+
+    def use_model(self, scale, width):
+        return self.server.run(self.prompt_using_model(scale, width))
+
+    def kept(self, nonce):
+        entry = self.server.run({
+            "1": {"class_type": "IsoKept", "inputs": {"nonce": nonce}},
+            "2": {"class_type": "PreviewAny", "inputs": {"source": ["1", 0]}},
+        })
+        return int(entry["outputs"]["2"]["text"][0])
+
+    def test_a_model_stays_in_its_worker_across_nodes_and_prompts(self):
+        first = self.use_model(0.25, 72)
+        second = self.use_model(0.25, 80)
+        for entry in (first, second):
+            self.assertEqual(entry["status"]["status_str"], "success", self.server.tail())
+        one, two = first["outputs"]["4"]["text"][0], second["outputs"]["4"]["text"][0]
+        self.assertRegex(one, r"^Model call 1 in \d+$")
+        self.assertEqual(two, one.replace("call 1", "call 2"), "the same object, in the same worker, no copy")
+        held = self.server.run(dict(self.prompt_using_model(0.25, 80), **{
+            "5": {"class_type": "IsoKept", "inputs": {"nonce": 1}},
+            "6": {"class_type": "PreviewAny", "inputs": {"source": ["5", 0]}},
+        }))
+        self.assertEqual(held["outputs"]["6"]["text"][0], "1", "the worker holds the model while ComfyUI does")
+        other = self.server.run({
+            "1": {"class_type": "IsoLoad", "inputs": {"scale": 0.25}},
+            "2": {"class_type": "Np2Use", "inputs": {"model": ["1", 0]}},
+            "3": {"class_type": "PreviewAny", "inputs": {"source": ["2", 0]}},
+        })
+        message = comfyui.messages(other, "execution_error")[0]["exception_message"]
+        self.assertIn("input 'model'", message)
+        self.assertIn("objects stay in the env that made them", message)
+        # A prompt without the loader: ComfyUI's cache lets go of its output, and the worker of
+        # the model at its next call.
+        self.assertEqual(self.kept(2), 0)
+
+    def test_a_worker_restart_invalidates_its_objects(self):
+        self.assertEqual(self.use_model(0.75, 88)["status"]["status_str"], "success", self.server.tail())
+        # The same prompt (its outputs stay in ComfyUI's cache, the model's handle with them), and
+        # a node that kills the worker.
+        self.server.run(dict(self.prompt_using_model(0.75, 88), **{
+            "5": image(width=96),
+            "6": {"class_type": "IsoCrash", "inputs": {"image": ["5", 0]}},
+            "7": {"class_type": "PreviewImage", "inputs": {"images": ["6", 0]}},
+        }))
+        entry = self.server.run(dict(self.prompt_using_model(0.75, 104), **{
+            "5": image(width=96),
+            "6": {"class_type": "IsoCrash", "inputs": {"image": ["5", 0]}},
+        }))
+        message = comfyui.messages(entry, "execution_error")[0]["exception_message"]
+        self.assertIn("no longer in this worker", message)
+        self.assertIn("run the node that made it again", message)
+
     def error_of(self, class_type):
         entry = self.server.run({
             "1": {"class_type": class_type, "inputs": {}},

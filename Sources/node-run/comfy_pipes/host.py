@@ -33,6 +33,7 @@ env does not have it, so `from comfy_pipes import isolated` works there too.
 """
 
 import atexit
+import collections
 import inspect
 import itertools
 import json
@@ -245,7 +246,10 @@ class _Runner:
             command += ["--tensors", options["tensors"]]
         if options["allow_pickle"]:
             command += ["--allow-pickle"]
+        command += ["--keep-objects"]
         self.allow_pickle = bool(options["allow_pickle"])
+        self.place = options["venv"] or options["python"] or "node-run"
+        self.released = collections.deque()  # handles whose WorkerObject ComfyUI dropped
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
         self.lock = threading.Lock()
         self.pending = {}
@@ -261,7 +265,10 @@ class _Runner:
         created = []
         waiter = {"event": threading.Event(), "record": None, "bar": None, "progress": None}
         try:
-            args = {k: _to_wire(v, k, created, self.allow_pickle) for k, v in kwargs.items()}
+            args = {k: _to_wire(v, k, created, self) for k, v in kwargs.items()}
+            released = self.drain_released()
+            if released:
+                args[RELEASE_KEY] = released
             line = json.dumps({"type": "call", "id": call_id, "node": target, "method": method, "args": args},
                               separators=(",", ":"), allow_nan=False)
             with self.lock:
@@ -288,9 +295,9 @@ class _Runner:
             if interrupted:
                 _raise_interrupted()
             raise node_error(record)
-        outputs = tuple(_from_wire(v, self.allow_pickle) for v in record.get("outputs", []))
+        outputs = tuple(_from_wire(v, self) for v in record.get("outputs", []))
         if "ui" in record:
-            return {"ui": _from_wire(record["ui"], self.allow_pickle), "result": outputs}
+            return {"ui": _from_wire(record["ui"], self), "result": outputs}
         return outputs
 
     def _wait(self, waiter):
@@ -326,6 +333,14 @@ class _Runner:
             elif not killed and time.monotonic() - interrupted_at >= INTERRUPT_GRACE:
                 killed = True
                 self._signal_workers(signal.SIGKILL)
+
+    def drain_released(self):
+        ids = []
+        while True:
+            try:
+                ids.append(self.released.popleft())
+            except IndexError:
+                return ids
 
     def _signal_workers(self, signum):
         """Sends `signum` to node-run's workers (its child processes)."""
@@ -468,6 +483,41 @@ def node_error(record):
     return error
 
 
+RELEASE_KEY = "__comfy_pipes_release__"
+
+
+class WorkerObject:
+    """An output that is neither a tensor nor a JSON value (a loaded model, a pipeline): it stays
+    in the worker that made it, and ComfyUI holds this handle. A later node of the same env that
+    takes it gets the real object there, with no copy and no pickle. When ComfyUI drops the
+    handle (its cache lets go of the output), the worker lets go of the object at the next call.
+    It cannot go to another env, nor outlive its worker: both are clear errors."""
+
+    __slots__ = ("runner", "id", "type_name")
+
+    def __init__(self, runner, record):
+        self.runner, self.id, self.type_name = runner, record["id"], record.get("class") or "object"
+
+    def __repr__(self):
+        return "<%s kept in the comfy-pipes worker of %s>" % (self.type_name, self.runner.place)
+
+    def wire(self, name, runner):
+        if runner is not self.runner:
+            if runner.place == self.runner.place:
+                why = "its worker has ended since (ComfyUI restarted node-run); run the node that made it again"
+            else:
+                why = "it lives in the worker of %s and objects stay in the env that made them" % self.runner.place
+            raise TypeError("input %r: a %s cannot go to a node that runs in %s: %s"
+                            % (name, self.type_name, runner.place, why))
+        return {"type": "handle", "id": self.id, "class": self.type_name}
+
+    def __del__(self):
+        try:
+            self.runner.released.append(self.id)
+        except Exception:
+            pass
+
+
 def _progress(waiter, record):
     try:
         import comfy.utils
@@ -479,7 +529,7 @@ def _progress(waiter, record):
 
 
 # -- tensors and values -------------------------------------------------------------------------------
-def _to_wire(value, name, created, allow_pickle):
+def _to_wire(value, name, created, runner):
     if value is None or isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, float):
@@ -488,9 +538,9 @@ def _to_wire(value, name, created, allow_pickle):
                              "a tensor or numpy array" % (value, name))
         return value
     if isinstance(value, dict):
-        return {str(k): _to_wire(v, str(k), created, allow_pickle) for k, v in value.items()}
+        return {str(k): _to_wire(v, str(k), created, runner) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_to_wire(v, "%s_%d" % (name, k), created, allow_pickle) for k, v in enumerate(value)]
+        return [_to_wire(v, "%s_%d" % (name, k), created, runner) for k, v in enumerate(value)]
     torch = sys.modules.get("torch")
     np = sys.modules.get("numpy")
     if torch is not None and isinstance(value, torch.Tensor):
@@ -501,8 +551,10 @@ def _to_wire(value, name, created, allow_pickle):
     if np is not None and isinstance(value, np.ndarray):
         return _tensor_record(value, None, name, created)
     if np is not None and isinstance(value, np.generic):
-        return _to_wire(value.item(), name, created, allow_pickle)
-    if allow_pickle:
+        return _to_wire(value.item(), name, created, runner)
+    if isinstance(value, WorkerObject):
+        return value.wire(name, runner)
+    if runner.allow_pickle:
         import base64
         import pickle
         return {"type": "pickle", "base64": base64.b64encode(pickle.dumps(value)).decode()}
@@ -759,18 +811,20 @@ if os.environ.get("COMFY_PIPES_WORKER") != "1" and os.path.isdir("/dev/shm"):
         pass
 
 
-def _from_wire(value, allow_pickle):
+def _from_wire(value, runner):
     if isinstance(value, list):
-        return [_from_wire(v, allow_pickle) for v in value]
+        return [_from_wire(v, runner) for v in value]
     if not isinstance(value, dict):
         return value
     if value.get("type") == "tensor":
         return _load_tensor(value)
-    if value.get("type") == "pickle" and "base64" in value and allow_pickle:
+    if value.get("type") == "handle" and "id" in value:
+        return WorkerObject(runner, value)
+    if value.get("type") == "pickle" and "base64" in value and runner.allow_pickle:
         import base64
         import pickle
         return pickle.loads(base64.b64decode(value["base64"]))
-    return {k: _from_wire(v, allow_pickle) for k, v in value.items()}
+    return {k: _from_wire(v, runner) for k, v in value.items()}
 
 
 def _load_tensor(record):

@@ -3,6 +3,7 @@ named by $PIPES_NODE_VENV (numpy 1.26 while ComfyUI has numpy 2)."""
 import os
 import sys
 import time
+import weakref
 
 import numpy
 from comfy_pipes import isolated
@@ -148,5 +149,65 @@ class IsoHooks:
         return (text,)
 
 
+class Model:
+    """Stands for a loaded model: an object that only the worker can hold. `alive` sees which
+    are still held by anything."""
+
+    alive = weakref.WeakSet()
+
+    def __init__(self, scale):
+        self.scale, self.calls = scale, 0
+        Model.alive.add(self)
+
+
+@isolated(venv=VENV)
+class IsoLoad:
+    CATEGORY = "comfy-pipes/tests"
+    RETURN_TYPES = ("ISO_MODEL",)
+    FUNCTION = "load"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"scale": ("FLOAT", {"default": 0.5})}}
+
+    def load(self, scale):
+        return (Model(scale),)
+
+
+@isolated(venv=VENV)
+class IsoUse:
+    CATEGORY = "comfy-pipes/tests"
+    RETURN_TYPES = ("IMAGE", "STRING")
+    FUNCTION = "use"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"model": ("ISO_MODEL",), "image": ("IMAGE",)}}
+
+    def use(self, model, image):
+        model.calls += 1
+        return (numpy.asarray(image) * model.scale + model.scale,
+                "%s call %d in %d" % (type(model).__name__, model.calls, os.getpid()))
+
+
+@isolated(venv=VENV)
+class IsoKept:
+    """How many models the worker still holds."""
+
+    CATEGORY = "comfy-pipes/tests"
+    RETURN_TYPES = ("INT",)
+    FUNCTION = "count"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"nonce": ("INT", {"default": 0})}}
+
+    def count(self, nonce):
+        import gc
+        gc.collect()
+        return (len(Model.alive),)
+
+
 NODE_CLASS_MAPPINGS = {"IsoKinds": IsoKinds, "IsoFail": IsoFail, "IsoSlow": IsoSlow, "IsoCrash": IsoCrash,
-                       "IsoFolders": IsoFolders, "IsoShow": IsoShow, "IsoHooks": IsoHooks}
+                       "IsoFolders": IsoFolders, "IsoShow": IsoShow, "IsoHooks": IsoHooks,
+                       "IsoLoad": IsoLoad, "IsoUse": IsoUse, "IsoKept": IsoKept}

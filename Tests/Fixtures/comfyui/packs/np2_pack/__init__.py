@@ -21,4 +21,20 @@ class Np2Invert:
         return (numpy.ascontiguousarray(1.0 - numpy.asarray(image)), "numpy %s in %s" % (numpy.__version__, sys.prefix))
 
 
-NODE_CLASS_MAPPINGS = {"Np2Invert": Np2Invert}
+@isolated(venv=os.environ.get("PIPES_NUMPY2_VENV", ""))
+class Np2Use:
+    """Takes iso_pack's worker-resident model: it cannot cross envs."""
+
+    CATEGORY = "comfy-pipes/tests"
+    RETURN_TYPES = ("STRING",)
+    FUNCTION = "use"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"model": ("ISO_MODEL",)}}
+
+    def use(self, model):
+        return ("never",)
+
+
+NODE_CLASS_MAPPINGS = {"Np2Invert": Np2Invert, "Np2Use": Np2Use}
