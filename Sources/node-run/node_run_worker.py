@@ -412,6 +412,10 @@ class Worker:
         spec, is_node = (key[0], True) if key[0] else (key[1], False)
         if not isinstance(spec, str) or spec.count(":") != 1:
             raise CallError("bad-call", "the target must be module:name, not %r" % (spec,))
+        if spec == "node-run:describe" and not is_node:
+            found = (describe_pack, False, (), (), spec)
+            self.targets[key] = found
+            return found
         module_name, attribute = spec.split(":")
         try:
             module = importlib.import_module(module_name)
@@ -526,6 +530,27 @@ def keep(value):
     handle = "%d-%d" % (os.getpid(), next(HANDLE_COUNTER))
     HANDLES[handle] = value
     return {"type": "handle", "id": handle, "class": qualified(type(value))}
+
+
+def describe_pack(module):
+    """What ComfyUI needs to register a pack's node classes without importing the pack in its own
+    process: for each V1 class of NODE_CLASS_MAPPINGS, its INPUT_TYPES() and its attributes."""
+    pack = importlib.import_module(module)
+    names = getattr(pack, "NODE_DISPLAY_NAME_MAPPINGS", {}) or {}
+    nodes, skipped = {}, []
+    for name, cls in (getattr(pack, "NODE_CLASS_MAPPINGS", {}) or {}).items():
+        if not isinstance(cls, type) or not isinstance(getattr(cls, "FUNCTION", None), str):
+            skipped.append(name)
+            continue
+        nodes[name] = {
+            "target": "%s:%s" % (cls.__module__, cls.__qualname__), "function": cls.FUNCTION,
+            "input_types": cls.INPUT_TYPES(), "return_types": list(getattr(cls, "RETURN_TYPES", ()) or ()),
+            "return_names": list(getattr(cls, "RETURN_NAMES", ()) or ()) or None,
+            "output_node": bool(getattr(cls, "OUTPUT_NODE", False)),
+            "category": getattr(cls, "CATEGORY", None), "display_name": names.get(name),
+            "hooks": [hook for hook in ("IS_CHANGED", "check_lazy_status") if hasattr(cls, hook)],
+        }
+    return {"nodes": nodes, "skipped": skipped}
 
 
 def qualified(cls):

@@ -338,5 +338,40 @@ class RealFolderPaths(unittest.TestCase):
         self.assertEqual(seen["annotated"], os.path.join(output, "a.png"))
 
 
+@unittest.skipIf(why_not(), why_not())
+class ZeroEdit(unittest.TestCase):
+    """An unmodified third-party pack in isolated_nodes/, registered by the loader that
+    `python -m comfy_pipes.install --loader` writes, runs in an env built from its own
+    requirements.txt."""
+
+    def test_an_unmodified_pack_runs_in_its_own_env(self):
+        import shutil
+        import subprocess
+        env = dict(os.environ)
+        env.update(PYTHONPATH=os.path.join(comfyui.ROOT, "Sources", "node-run"),
+                   COMFY_PIPES_NODE_RUN=os.path.join(BIN, "node-run"))
+        server = comfyui.ComfyUI(env=env)
+        self.addCleanup(server.close)
+        wrote = subprocess.run([comfyui.PYTHON, "-m", "comfy_pipes.install", "--loader", server.custom_nodes],
+                               env=env, capture_output=True, text=True)
+        self.assertEqual(wrote.returncode, 0, wrote.stderr)
+        pack = os.path.join(server.base, "isolated_nodes", "plain_pack")
+        shutil.copytree(os.path.join(comfyui.PACKS, "plain_pack"), pack)
+        server.start(timeout=300)
+        info = server.get("/object_info/PlainInvert")["PlainInvert"]
+        self.assertEqual(info["display_name"], "Plain Invert")
+        self.assertEqual(info["output_name"], ["image", "where"])
+        self.assertEqual(info["input"]["required"]["mode"][0], ["invert", "keep"])
+        entry = server.run({
+            "1": image(width=8),
+            "2": {"class_type": "PlainInvert", "inputs": {"image": ["1", 0], "mode": "invert"}},
+            "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "plain"}},
+            "4": {"class_type": "PreviewAny", "inputs": {"source": ["2", 1]}},
+        })
+        self.assertEqual(entry["status"]["status_str"], "success", server.tail())
+        self.assertEqual(comfyui.pixels(server.output_file(entry, "3")), {(255, 255, 255)})
+        self.assertRegex(entry["outputs"]["4"]["text"][0], r"^numpy 1\.\d+\.\d+ in " + os.path.join(pack, "_env"))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -90,23 +90,28 @@ def isolated(venv=None, python=None, node_run=None, path=None, timeout=None, ten
         env = os.path.join(_pack_root(cls, module, root), venv) if venv and not os.path.isabs(venv) else venv
         options = {"venv": env, "python": python, "node_run": node_run, "path": path or root,
                    "timeout": timeout, "tensors": tensors, "allow_pickle": allow_pickle}
-        target = "%s:%s" % (module, cls.__qualname__)
-        method = cls.FUNCTION
-
-        def proxy(self, *args, **kwargs):
-            if args:
-                raise TypeError("%s.%s takes keyword arguments only (as ComfyUI calls it)" % (cls.__name__, method))
-            return _runner(options).call(target, method, kwargs)
-
-        proxy.__name__ = method
-        proxy.__qualname__ = "%s.%s" % (cls.__qualname__, method)
-        proxy.__doc__ = "Runs %s.%s in %s through node-run." % (cls.__name__, method, env or python)
-        setattr(cls, method, proxy)
-        for hook in _HOOKS:
-            _forward_hook(cls, hook, target, options)
-        cls._comfy_pipes_target = target
-        return cls
+        return _isolate(cls, "%s:%s" % (module, cls.__qualname__), options)
     return decorate
+
+
+def _isolate(cls, target, options):
+    """Replaces `cls`'s FUNCTION (and the hooks it defines) by proxies that run `target` in the
+    worker node-run keeps for `options`."""
+    method = cls.FUNCTION
+
+    def proxy(self, *args, **kwargs):
+        if args:
+            raise TypeError("%s.%s takes keyword arguments only (as ComfyUI calls it)" % (cls.__name__, method))
+        return _runner(options).call(target, method, kwargs)
+
+    proxy.__name__ = method
+    proxy.__qualname__ = "%s.%s" % (cls.__qualname__, method)
+    proxy.__doc__ = "Runs %s.%s in %s through node-run." % (cls.__name__, method, options["venv"] or options["python"])
+    setattr(cls, method, proxy)
+    for hook in _HOOKS:
+        _forward_hook(cls, hook, target, options)
+    cls._comfy_pipes_target = target
+    return cls
 
 
 # What ComfyUI asks a node class besides FUNCTION; when the class defines one, it runs in the
@@ -260,7 +265,7 @@ class _Runner:
     def alive(self):
         return self.process.poll() is None
 
-    def call(self, target, method, kwargs):
+    def call(self, target, method, kwargs, kind="node"):
         call_id = "host-%d-%d" % (os.getpid(), next(self.ids))
         created = []
         waiter = {"event": threading.Event(), "record": None, "bar": None, "progress": None}
@@ -269,8 +274,10 @@ class _Runner:
             released = self.drain_released()
             if released:
                 args[RELEASE_KEY] = released
-            line = json.dumps({"type": "call", "id": call_id, "node": target, "method": method, "args": args},
-                              separators=(",", ":"), allow_nan=False)
+            request = {"type": "call", "id": call_id, kind: target, "args": args}
+            if method:
+                request["method"] = method
+            line = json.dumps(request, separators=(",", ":"), allow_nan=False)
             with self.lock:
                 self.pending[call_id] = waiter
             try:

@@ -22,8 +22,33 @@ def hook_path():
     return shutil.which("comfy-pipes-install")
 
 
+LOADER = """# Written by `python -m comfy_pipes.install --loader`: registers the node packs of
+# ComfyUI/isolated_nodes/ (a folder ComfyUI does not scan), each run in its own env by comfy-pipes.
+from comfy_pipes.packs import load_isolated_packs
+
+NODE_CLASS_MAPPINGS, NODE_DISPLAY_NAME_MAPPINGS = load_isolated_packs()
+"""
+
+
+def write_loader(custom_nodes):
+    """custom_nodes/comfy_pipes_isolated/__init__.py, the one file zero-edit isolation needs."""
+    folder = os.path.join(custom_nodes, "comfy_pipes_isolated")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "__init__.py"), "w") as handle:
+        handle.write(LOADER)
+    os.makedirs(os.path.join(os.path.dirname(os.path.abspath(custom_nodes)), "isolated_nodes"), exist_ok=True)
+    sys.stderr.write("comfy_pipes.install: wrote %s; put packs to isolate in %s\n" % (
+        folder, os.path.join(os.path.dirname(os.path.abspath(custom_nodes)), "isolated_nodes")))
+    return 0
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--loader"]:
+        if len(argv) != 2 or not os.path.isdir(argv[1]):
+            sys.stderr.write("usage: python -m comfy_pipes.install --loader COMFYUI/custom_nodes\n")
+            return 64
+        return write_loader(argv[1])
     hook = hook_path()
     if hook is None:
         sys.stderr.write("comfy_pipes.install: comfy-pipes-install was found neither beside %s nor on PATH; "
