@@ -90,6 +90,15 @@ enum Replies {
   }
 
   /// A `progress` record for a worker's progress frame.
+  /// A `message` record (`event`, `data`) for a worker's message frame.
+  static func message(_ reply: JSONObject, for call: CallRequest) -> JSONObject {
+    var record: JSONObject = ["type": "message"]
+    if let id = call.id { record["id"] = id }
+    record["event"] = reply["event"] ?? .string("")
+    record["data"] = reply["data"] ?? .null
+    return record
+  }
+
   static func progress(_ reply: JSONObject, for call: CallRequest) -> JSONObject {
     var record: JSONObject = ["type": "progress"]
     if let id = call.id { record["id"] = id }

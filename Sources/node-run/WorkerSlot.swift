@@ -38,6 +38,12 @@ final class WorkerSlot: @unchecked Sendable {
             drewProgress = true
           }
           continue
+        case "message":
+          // A node's message for ComfyUI's WebSocket clients (PromptServer.send_sync in the
+          // worker): a record for the caller, while the call runs.
+          tool.emit(Replies.message(reply, for: call))
+          tool.output.flush()
+          continue
         case "result":
           switch Replies.result(reply, for: call) {
           case .success(let record):

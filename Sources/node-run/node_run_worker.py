@@ -587,6 +587,13 @@ def processing_interrupted():
     return INTERRUPTED
 
 
+def send_sync(event, data, sid=None):
+    """PromptServer.instance.send_sync in the worker: the message goes to node-run, which hands it
+    to its caller (the host module sends it on from ComfyUI's own server)."""
+    import json
+    CHANNEL.send({"kind": "message", "event": str(event), "data": json.loads(json.dumps(data, default=str))})
+
+
 def interrupt_current_processing(value=True):
     global INTERRUPTED
     INTERRUPTED = bool(value)
@@ -635,6 +642,12 @@ def install_stubs(folders):
         kit.IsolatedNodeError = type("IsolatedNodeError", (RuntimeError,), {})
         kit.node_run_path = lambda: None
         sys.modules["comfy_pipes"] = kit
+    if importlib.util.find_spec("server") is None:
+        server = types.ModuleType("server")
+        server.__doc__ = "node-run's stand-in for ComfyUI's server: send_sync reaches ComfyUI's clients."
+        server.PromptServer = type("PromptServer", (), {"send_sync": staticmethod(send_sync), "client_id": None})
+        server.PromptServer.instance = server.PromptServer()
+        sys.modules["server"] = server
     if importlib.util.find_spec("comfy") is None:
         comfy = types.ModuleType("comfy")
         comfy.__path__ = []

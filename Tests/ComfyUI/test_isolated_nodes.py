@@ -204,6 +204,38 @@ class IsolatedNodes(unittest.TestCase):
         self.assertIn(os.path.join("trouble_pack", "_env_never_built"), message)
         self.assertIn("comfy-pipes-install", message)
 
+    def test_send_sync_in_the_worker_reaches_comfyuis_websocket(self):
+        events = self.listen({"1": {"class_type": "IsoShow", "inputs": {"text": "over the socket"}}},
+                             "comfy_pipes.test")
+        self.assertEqual(len(events), 1, events)
+        self.assertEqual(events[0]["said"], "over the socket")
+        self.assertRegex(events[0]["numpy"], r"^1\.26\.")
+
+    def listen(self, prompt, kind):
+        """The `kind` events the WebSocket gets while `prompt` runs."""
+        import asyncio
+        import json
+
+        import aiohttp
+
+        async def go():
+            url = self.server.url("/ws?clientId=" + self.server.client_id).replace("http://", "ws://")
+            async with aiohttp.ClientSession() as session, session.ws_connect(url) as socket:
+                prompt_id = await asyncio.get_running_loop().run_in_executor(None, self.server.queue, prompt)
+                seen = []
+                async for message in socket:
+                    if message.type != aiohttp.WSMsgType.TEXT:
+                        continue
+                    event = json.loads(message.data)
+                    data = event.get("data") or {}
+                    if event["type"] == kind:
+                        seen.append(data)
+                    if event["type"] in ("executing", "execution_success", "execution_error") and \
+                            data.get("prompt_id") == prompt_id and data.get("node") is None:
+                        return seen
+
+        return asyncio.run(asyncio.wait_for(go(), 60))
+
     def test_an_exception_reads_as_the_nodes_own(self):
         entry = self.server.run({
             "1": image(width=16),
@@ -217,35 +249,11 @@ class IsolatedNodes(unittest.TestCase):
         self.assertEqual(error["node_type"], "IsoFail")
 
     def test_progress_reaches_comfyuis_websocket(self):
-        import asyncio
-        import json
-
-        import aiohttp
-
-        prompt = {
+        events = self.listen({
             "1": image(width=64),
             "2": {"class_type": "IsoSlow", "inputs": {"image": ["1", 0], "seconds": 1.0, "checks": True}},
             "3": {"class_type": "PreviewImage", "inputs": {"images": ["2", 0]}},
-        }
-
-        async def listen():
-            url = self.server.url("/ws?clientId=" + self.server.client_id).replace("http://", "ws://")
-            async with aiohttp.ClientSession() as session, session.ws_connect(url) as socket:
-                prompt_id = await asyncio.get_running_loop().run_in_executor(None, self.server.queue, prompt)
-                events = []
-                async for message in socket:
-                    if message.type != aiohttp.WSMsgType.TEXT:
-                        continue
-                    event = json.loads(message.data)
-                    data = event.get("data") or {}
-                    if data.get("prompt_id") != prompt_id:
-                        continue
-                    if event["type"] == "progress":
-                        events.append(data)
-                    if event["type"] in ("executing", "execution_success") and data.get("node") is None:
-                        return events
-
-        events = asyncio.run(asyncio.wait_for(listen(), 60))
+        }, "progress")
         self.assertGreater(len(events), 3, events)
         self.assertEqual({e["node"] for e in events}, {"2"}, "the isolated node's own id")
         self.assertEqual((events[-1]["value"], events[-1]["max"]), (20, 20))

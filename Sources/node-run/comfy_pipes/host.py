@@ -268,7 +268,8 @@ class _Runner:
     def call(self, target, method, kwargs, kind="node"):
         call_id = "host-%d-%d" % (os.getpid(), next(self.ids))
         created = []
-        waiter = {"event": threading.Event(), "record": None, "bar": None, "progress": None}
+        waiter = {"event": threading.Event(), "record": None, "bar": None, "progress": None,
+                  "messages": collections.deque()}
         try:
             args = {k: _to_wire(v, k, created, self) for k, v in kwargs.items()}
             released = self.drain_released()
@@ -321,6 +322,8 @@ class _Runner:
         while True:
             done = event.wait(0.05)
             event.clear()
+            while waiter["messages"]:
+                _send_message(waiter["messages"].popleft())
             progress, waiter["progress"] = waiter["progress"], None
             if progress is not None:
                 try:
@@ -367,6 +370,9 @@ class _Runner:
                     continue
                 if record.get("type") == "progress":
                     waiter["progress"] = record
+                    waiter["event"].set()
+                elif record.get("type") == "message":
+                    waiter["messages"].append(record)
                     waiter["event"].set()
                 elif record.get("type") in ("result", "error"):
                     waiter["record"] = record
@@ -523,6 +529,18 @@ class WorkerObject:
             self.runner.released.append(self.id)
         except Exception:
             pass
+
+
+def _send_message(record):
+    """A node's PromptServer.send_sync from the worker, sent on by ComfyUI's own server."""
+    server = sys.modules.get("server")
+    instance = getattr(getattr(server, "PromptServer", None), "instance", None)
+    if instance is None:
+        return
+    try:
+        instance.send_sync(record.get("event"), record.get("data"), instance.client_id)
+    except Exception:
+        pass
 
 
 def _progress(waiter, record):

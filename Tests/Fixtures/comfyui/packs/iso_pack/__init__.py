@@ -119,6 +119,8 @@ class IsoShow:
         return {"required": {"text": ("STRING", {"default": "hello"})}}
 
     def run(self, text):
+        from server import PromptServer
+        PromptServer.instance.send_sync("comfy_pipes.test", {"said": text, "numpy": numpy.__version__})
         return {"ui": {"text": ["shown by the worker: " + text], "numpy": [numpy.__version__]}, "result": ()}
 
 
