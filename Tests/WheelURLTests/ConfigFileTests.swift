@@ -75,6 +75,8 @@ import Testing
     #expect(file.schema == .e1)
     #expect(summary(file) == ["cuda nvdiffrast==0.4.0", "cuda simplepkg"])
     #expect(file.entries[0].settings.python == "3.11")
+    // An isolated env that names no pytorch takes comfy-env's "auto".
+    #expect(file.entries[0].settings.torch == "auto")
   }
 
   @Test func aBadTOMLFileIsAPositionedError() {
