@@ -101,10 +101,16 @@ struct DifferentialPackagingTests {
         Issue.record("\(context) accepted, packaging refuses it")
         continue
       }
-      for (candidate, verdict) in zip(candidates, answers) {
+      let verdicts = answers.first?.arrayValue ?? []
+      #expect(verdicts.count == candidates.count, "\(context): one verdict per candidate")
+      for (candidate, verdict) in zip(candidates, verdicts) {
         let ours = set.contains(try PEP440Version(candidate), allowPrereleases: true)
         #expect(ours == verdict.boolValue, "\(context) candidate \(candidate)")
       }
+      // PEP 440's default: pre-releases only when no final release matches (packaging's filter).
+      let versions = try candidates.map { ($0, try PEP440Version($0)) }
+      let kept = set.filter(versions) { $0.1 }.map { JSON.string($0.0) }
+      #expect(JSON.array(kept) == answers.last, "\(context) filtering \(candidates)")
     }
   }
 

@@ -66,7 +66,7 @@ enum Differential {
             except InvalidSpecifier:
                 out.append(None)
                 continue
-            out.append([s.contains(c, prereleases=True) for c in candidates])
+            out.append([[s.contains(c, prereleases=True) for c in candidates], list(s.filter(candidates))])
     elif kind == "wheel":
         from packaging.utils import parse_wheel_filename, InvalidWheelFilename
         for name in cases:
