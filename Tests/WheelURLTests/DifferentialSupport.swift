@@ -27,8 +27,10 @@ enum Differential {
   /// Runs the reference script on `cases` and returns its answers, one per case.
   static func reference(_ kind: String, _ cases: [JSON]) throws -> [JSON] {
     guard let python else { throw DifferentialError("PIPES_TEST_PYTHON is not set") }
-    let input = try TemporaryDirectory.shared.write(
-      "diff-\(kind)-\(UInt64.random(in: 0...UInt64.max)).json", JSON.array(cases).serialized)
+    // A directory of the call's own, gone when the call returns, pass or fail.
+    let scratch = TemporaryDirectory()
+    defer { withExtendedLifetime(scratch) {} }
+    let input = try scratch.write("\(kind).json", JSON.array(cases).serialized)
     // -I: the repository's own `packaging/` folder must not shadow the library.
     let run = try runCapturing(python, ["-I", "-c", script, kind, input], timeout: 120)
     guard run.exit == .exited(0) else {
