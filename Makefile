@@ -69,7 +69,7 @@ test-comfyui: build test-uv $(COMFYUI)/ok $(NODE_VENV)/ok $(TEST_VENV)/ok
 $(TEST_VENV)/ok:
 	rm -rf "$(TEST_VENV)"
 	python3 -m venv "$(TEST_VENV)"
-	"$(TEST_VENV)/bin/python" -m pip install --quiet --disable-pip-version-check numpy safetensors pillow
+	"$(TEST_VENV)/bin/python" -m pip install --quiet --disable-pip-version-check numpy safetensors pillow packaging
 	touch "$@"
 
 ## venv-make's tests need uv; without one on PATH it goes into .build/tools (on PATH for make).

@@ -26,8 +26,10 @@ struct ConfigE1 {
     let named = root.filter { key, value in
       !Self.reserved.contains(key) && value.objectValue.map { t in Self.envKeys.contains { t[$0] != nil } } == true
     }
-    let settings = try envSettings(
-      root["env"]?.objectValue ?? [:], table: "env", pytorchKeys: ["pytorch", "pytorch_version"])
+    let envTable = root["env"]?.objectValue ?? [:]
+    var settings = try envSettings(envTable, table: "env", pytorchKeys: ["pytorch", "pytorch_version"])
+    // An isolated env ([env] with name or python) with no pytorch is comfy-env's "auto".
+    if settings.torch == nil, envTable["name"] != nil || envTable["python"] != nil { settings.torch = "auto" }
 
     var entries: [ConfigEntry] = []
     entries += try packages(root["packages"], section: "packages", settings: settings)
@@ -40,6 +42,7 @@ struct ConfigE1 {
       let table = value.objectValue ?? [:]
       var envSettings = try self.envSettings(table, table: name, pytorchKeys: ["pytorch_version", "pytorch"])
       if envSettings.python == nil { envSettings.python = settings.python }
+      if envSettings.torch == nil { envSettings.torch = "auto" }
       var envEntries = try cuda(table["cuda"], section: "\(name).cuda", settings: envSettings)
       envEntries += try packages(table["packages"], section: "\(name).packages", settings: envSettings, allCUDA: false)
       if table["conda"] != nil {

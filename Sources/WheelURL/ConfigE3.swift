@@ -6,7 +6,8 @@ import PipeKit
 /// the cuda-wheels index as E3 does, then in the registry. `[pypi-dependencies]` (and the
 /// current platform's `[target.<platform>.pypi-dependencies]`) pass through as requirements,
 /// torch-family names left out as E3 leaves them out. Conda `[dependencies]` are not wheels and
-/// only get a warning.
+/// only get a warning. `[node_reqs]`, which older comfy-env read here and 0.4.46 lets through,
+/// becomes a note naming the packs (see `ConfigContext.nodeRequirementsNote`).
 struct ConfigE3 {
   static let cudaWheelsIndex = Source(
     .index(url: "https://pozzettiandrea.github.io/cuda-wheels/v2/", version: nil), name: "cuda-wheels")
@@ -96,9 +97,6 @@ struct ConfigE3 {
       throw context.error(
         "[serializers] moved out of comfy-env.toml: declare custom types in the root file's [types]",
         key: "serializers")
-    }
-    if root["node_reqs"] != nil {
-      throw context.error("[node_reqs] belongs in comfy-env-root.toml, not in an env file", key: "node_reqs")
     }
   }
 

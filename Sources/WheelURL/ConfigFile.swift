@@ -41,7 +41,11 @@ struct ConfigEntry: Sendable {
     }
     var request: Request
     do {
-      request = try Request(text, origin: "\(file) \(section)")
+      if let vcs = Request(bareVCS: text, origin: "\(file) \(section)") {
+        request = vcs
+      } else {
+        request = try Request(text, origin: "\(file) \(section)")
+      }
     } catch {
       throw ErrorRecord(code: "bad-config", message: "\(file) \(section): \(error.message); fix the requirement")
     }
@@ -98,10 +102,14 @@ struct ConfigFile: Sendable {
     let root = document.objectValue ?? [:]
     let context = ConfigContext(path: path, text: text, platform: platform)
     do {
+      var file: ConfigFile
       switch try schema(of: root, context: context) {
-      case .e1: return try ConfigE1(root: root, context: context).read()
-      case .e3: return try ConfigE3(root: root, context: context).read()
+      case .e1: file = try ConfigE1(root: root, context: context).read()
+      case .e3: file = try ConfigE3(root: root, context: context).read()
       }
+      file.warnings += try context.nodeRequirementsNote(root["node_reqs"])
+      file.warnings += try context.systemPackagesNote(root["system"])
+      return file
     } catch {
       throw error.record
     }
@@ -197,5 +205,56 @@ struct ConfigContext: Sendable {
     if text.isEmpty || text == "*" { return name }
     if let first = text.first, first.isNumber { return "\(name)==\(text)" }
     return name + text
+  }
+}
+
+extension ConfigContext {
+  /// `[node_reqs]`: other custom node packs this pack needs (`Name = "owner/repo"` or a table
+  /// with `github`/`repo`/`registry` and `tag`/`branch`/`commit`/`version`). wheel-url installs
+  /// no node packs, so the note names them and says where they go.
+  func nodeRequirementsNote(_ value: JSON?) throws(ConfigError) -> [String] {
+    guard let value else { return [] }
+    guard let table = value.objectValue else { throw error("[node_reqs] must be a table", key: "node_reqs") }
+    guard !table.isEmpty else { return [] }
+    var packs: [String] = []
+    for (name, spec) in table {
+      if let repo = spec.stringValue {
+        packs.append("\(name) (github.com/\(repo))")
+      } else if let fields = spec.objectValue {
+        let ref = ["tag", "branch", "commit", "version"].compactMap { key in
+          fields[key]?.stringValue.map { "\(key) \($0)" }
+        }
+        let suffix = ref.isEmpty ? "" : " " + ref.joined(separator: " ")
+        if let repo = fields["github"]?.stringValue ?? fields["repo"]?.stringValue {
+          packs.append("\(name) (github.com/\(repo)\(suffix))")
+        } else if let id = fields["registry"]?.stringValue {
+          packs.append("\(name) (registry.comfy.org \(id)\(suffix))")
+        } else {
+          packs.append(name)
+        }
+      } else {
+        throw error(
+          "[node_reqs] \(name) must be \"owner/repo\" or a table such as {github = \"owner/repo\"}", key: name)
+      }
+    }
+    return [
+      "[node_reqs] names custom node packs this pack needs, which wheel-url does not install: "
+        + packs.joined(separator: ", ") + "; install them into ComfyUI's custom_nodes"
+    ]
+  }
+
+  /// `[system]`: the OS packages the env needs, per platform (`linux = ["libgl1"]`). wheel-url
+  /// installs none; the note gives the command for this platform's list.
+  func systemPackagesNote(_ value: JSON?) throws(ConfigError) -> [String] {
+    guard let value else { return [] }
+    guard let table = value.objectValue else { throw error("[system] must be a table", key: "system") }
+    let key = platform.os == "darwin" ? "darwin" : platform.os == "windows" ? "windows" : "linux"
+    let packages = try strings(table[key], "system.\(key)")
+    guard !packages.isEmpty else { return [] }
+    let list = packages.joined(separator: " ")
+    if key == "linux" {
+      return ["[system] linux needs Debian packages that wheel-url does not install: sudo apt-get install -y \(list)"]
+    }
+    return ["[system] \(key) needs system packages that wheel-url does not install: \(list)"]
   }
 }

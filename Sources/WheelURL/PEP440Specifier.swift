@@ -26,17 +26,17 @@ struct PEP440Specifier: Sendable, Hashable, CustomStringConvertible {
   /// Parses one clause. Enforces PEP 440's restrictions: `.*` only after a release with `==`/`!=`,
   /// local labels only with `==`/`!=`, and at least two release segments with `~=`.
   init(_ text: String) throws(PEP440Error) {
-    let clause = text.trimmingASCIIWhitespace()
+    let clause = text.trimmingPythonWhitespace()
     func fail(_ reason: String) -> PEP440Error { PEP440Error(message: "invalid specifier '\(clause)': \(reason)") }
     guard
       let op = Operator.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count })
         .first(where: { clause.hasPrefix($0.rawValue) })
     else { throw fail("expected an operator (~=, ==, !=, <=, >=, <, >, ===)") }
     self.op = op
-    versionText = String(clause.dropFirst(op.rawValue.count)).trimmingASCIIWhitespace()
+    versionText = String(clause.dropFirst(op.rawValue.count)).trimmingPythonWhitespace()
     isWildcard = versionText.hasSuffix(".*")
     if versionText.isEmpty { throw fail("missing version") }
-    if versionText.contains(where: { $0.isWhitespace || $0 == ";" || $0 == ")" }) {
+    if versionText.containsPythonWhitespace || versionText.contains(where: { $0 == ";" || $0 == ")" }) {
       throw fail("unexpected character in version '\(versionText)'")
     }
     if op == .arbitrary {
@@ -79,7 +79,8 @@ struct PEP440Specifier: Sendable, Hashable, CustomStringConvertible {
 
   /// Whether `candidate` satisfies the operator, ignoring the pre-release policy.
   func matches(_ candidate: PEP440Version) -> Bool {
-    if op == .arbitrary { return candidate.description.lowercased() == versionText.lowercased() }
+    // PEP 440: `===` compares the candidate's version string as written, not normalised.
+    if op == .arbitrary { return (candidate.written ?? candidate.description).lowercased() == versionText.lowercased() }
     guard let v = version else { return false }
     switch op {
     case .arbitrary:
@@ -147,7 +148,7 @@ struct PEP440SpecifierSet: Sendable, Hashable, CustomStringConvertible {
   init(_ specifiers: [PEP440Specifier]) { self.specifiers = specifiers }
 
   init(_ text: String) throws(PEP440Error) {
-    let trimmed = text.trimmingASCIIWhitespace()
+    let trimmed = text.trimmingPythonWhitespace()
     specifiers = []
     guard !trimmed.isEmpty else { return }
     for clause in trimmed.split(separator: ",", omittingEmptySubsequences: false) {

@@ -53,6 +53,9 @@ struct PEP440Version: Sendable, Hashable, Comparable, CustomStringConvertible {
   var post: Int?
   var dev: Int?
   var localSegments: [LocalSegment] = []
+  /// The text this version was parsed from, exactly as given (`nil` for a version built from
+  /// parts). `===` compares it, case-insensitively; equality, order and hashing ignore it.
+  var written: String?
 
   init(
     epoch: Int = 0, release: [Int], pre: PreRelease? = nil, post: Int? = nil, dev: Int? = nil,
@@ -66,10 +69,12 @@ struct PEP440Version: Sendable, Hashable, Comparable, CustomStringConvertible {
     self.localSegments = localSegments
   }
 
-  /// Parses and normalises `text`; surrounding whitespace is ignored.
+  /// Parses and normalises `text`; surrounding whitespace (Python's `str.isspace` set, as
+  /// `packaging` strips it: `\u{202F}`, `\u{2029}`, `\u{0C}`, `\u{0B}` as well as ASCII) is ignored.
   init(_ text: String) throws(PEP440Error) {
     var parser = PEP440VersionParser(text)
     self = try parser.parseVersion()
+    written = text
   }
 
   /// The normalised form, e.g. `1!2.0rc1.post2.dev3+ubuntu.1`.
@@ -92,6 +97,7 @@ struct PEP440Version: Sendable, Hashable, Comparable, CustomStringConvertible {
   var publicVersion: PEP440Version {
     var copy = self
     copy.localSegments = []
+    copy.written = nil
     return copy
   }
 

@@ -6,7 +6,7 @@ struct PEP440VersionParser {
 
   init(_ text: String) {
     self.text = text
-    let trimmed = text.trimmingASCIIWhitespace()
+    let trimmed = text.trimmingPythonWhitespace()
     bytes = Array(trimmed.lowercased().utf8)
   }
 
@@ -120,7 +120,31 @@ extension UInt8 {
   }
 }
 
+extension Unicode.Scalar {
+  /// Whether Python's `str.isspace()` is true for this scalar (what `str.strip()` and the `\\s`
+  /// of `re` match, so what `packaging` strips around versions and specifiers).
+  var isPythonWhitespace: Bool {
+    switch value {
+    case 0x09...0x0D, 0x1C...0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
+      true
+    default: false
+    }
+  }
+}
+
 extension String {
+  /// The string without the leading and trailing characters Python's `str.strip()` removes.
+  func trimmingPythonWhitespace() -> String {
+    let scalars = unicodeScalars
+    guard let first = scalars.firstIndex(where: { !$0.isPythonWhitespace }),
+      let last = scalars.lastIndex(where: { !$0.isPythonWhitespace })
+    else { return "" }
+    return String(scalars[first...last])
+  }
+
+  /// Whether any scalar is one Python's `str.isspace()` accepts.
+  var containsPythonWhitespace: Bool { unicodeScalars.contains(where: \.isPythonWhitespace) }
+
   /// The string without leading and trailing spaces, tabs, carriage returns and newlines.
   func trimmingASCIIWhitespace() -> String {
     let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }

@@ -25,6 +25,26 @@ struct Request: Sendable {
     self.origin = origin
   }
 
+  /// A bare VCS URL (`git+https://host/owner/repo.git@commit`), as pip and uv install it: a
+  /// direct reference always passed through as written. Its name is the repository's, for
+  /// messages only. `nil` when `text` is not such a URL.
+  init?(bareVCS text: String, origin: String) {
+    let spec = text.trimmingASCIIWhitespace()
+    guard let plus = spec.firstIndex(of: "+"), ["git", "hg", "svn", "bzr"].contains(spec[..<plus]),
+      RequirementSpec.problem(spec) == nil
+    else { return nil }
+    let path = spec.split(separator: "#").first.map(String.init) ?? spec
+    var last = path.split(separator: "/").last.map(String.init) ?? ""
+    if let at = last.firstIndex(of: "@") { last = String(last[..<at]) }
+    if last.hasSuffix(".git") { last = String(last.dropLast(4)) }
+    let name = isValidProjectName(last) ? last : "direct-reference"
+    guard let requirement = try? Requirement("\(name) @ \(spec)") else { return nil }
+    self.requirement = requirement
+    self.text = spec
+    self.origin = origin
+    passThrough = true
+  }
+
   /// The request's exact version when it pins one with `==` (no wildcard), else `nil`.
   var exactVersion: String? {
     let specifiers = requirement.specifiers.specifiers

@@ -81,7 +81,8 @@ struct WheelEnv: Sendable {
 
   /// The env with a config's or the command line's settings applied; `nil` leaves a part as it
   /// is. `python` is `3.11`; `cuda` is `12.8`, `128`, or `none`/`null`/`cpu` for no CUDA (`auto`
-  /// keeps the machine's); `torch` is `2.8.0` or `2.8`, `none` for no torch (`auto` keeps it).
+  /// keeps the machine's); `torch` is `2.8.0` or `2.8`, `none` for no torch (`auto` keeps it, or, with no torch,
+  /// takes comfy-env's pick: 2.5.1 for CUDA 12.4, else 2.8.0).
   func adjusted(_ settings: EnvSettings) throws(InputError) -> WheelEnv {
     var env = self
     if let python = settings.python, python.lowercased() != "auto" {
@@ -107,7 +108,11 @@ struct WheelEnv: Sendable {
         env.cuda = version
       }
     }
-    if let torch = settings.torch?.lowercased(), torch != "auto" {
+    if settings.torch?.lowercased() == "auto", env.torchVersion == nil {
+      // comfy-env's rule for `pytorch_version = "auto"` when no torch is installed
+      // (reference §2): CUDA 12.4 → 2.5.1, anything else → 2.8.0.
+      env.torchVersion = env.cuda.map { $0.major == 12 && $0.minor == 4 } == true ? "2.5.1" : "2.8.0"
+    } else if let torch = settings.torch?.lowercased(), torch != "auto" {
       if ["none", "null", ""].contains(torch) {
         env.torchVersion = nil
       } else {

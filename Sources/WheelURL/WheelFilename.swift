@@ -54,9 +54,8 @@ struct WheelFilename: Sendable, Hashable, CustomStringConvertible {
       throw fail("expected 5 or 6 parts separated by '-', found \(parts.count)")
     }
     distribution = parts[0]
-    let nameCharacters = distribution.allSatisfy {
-      $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_")
-    }
+    // packaging's `^[\w._]+\Z`: Python's `\w` is Unicode, so `foo_bár` is a valid name.
+    let nameCharacters = distribution.unicodeScalars.allSatisfy { $0.isPythonWordCharacter || $0 == "." }
     guard !distribution.isEmpty, nameCharacters, !distribution.contains("__") else {
       throw fail("invalid distribution name '\(distribution)'")
     }
@@ -78,8 +77,36 @@ struct WheelFilename: Sendable, Hashable, CustomStringConvertible {
       guard members.allSatisfy({ !$0.isEmpty }) else { throw fail("empty tag in '\(part)'") }
       sets.append(members)
     }
+    for interpreter in sets[0] where !interpreter.isPythonIdentifier {
+      throw fail("invalid interpreter tag '\(interpreter)'")
+    }
     pythonTags = sets[0]
     abiTags = sets[1]
     platformTags = sets[2]
+  }
+}
+
+extension Unicode.Scalar {
+  /// What Python's `\w` matches in a `str` pattern: letters, numbers and `_`.
+  var isPythonWordCharacter: Bool {
+    if self == "_" { return true }
+    switch properties.generalCategory {
+    case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+      .decimalNumber, .letterNumber, .otherNumber:
+      return true
+    default:
+      return false
+    }
+  }
+}
+
+extension String {
+  /// Whether `str.isidentifier()` would be true, near enough for tags: a letter or `_`, then
+  /// letters, numbers and `_`.
+  var isPythonIdentifier: Bool {
+    guard let first = unicodeScalars.first, first.isPythonWordCharacter,
+      first.properties.numericType == nil
+    else { return false }
+    return unicodeScalars.allSatisfy(\.isPythonWordCharacter)
   }
 }

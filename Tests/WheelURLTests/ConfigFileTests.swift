@@ -1,3 +1,4 @@
+import PipeHTTP
 import PipeKit
 import TestSupport
 import Testing
@@ -41,7 +42,13 @@ import Testing
       ])
     #expect(file.entries[0].settings == EnvSettings())
     #expect(file.entries[2].settings == EnvSettings(python: "3.12", cuda: "12.6", torch: "2.7"))
-    #expect(file.warnings == ["[sam3.conda] packages are conda's; wheel-url leaves them to venv-make or pixi"])
+    #expect(
+      file.warnings == [
+        "[sam3.conda] packages are conda's; wheel-url leaves them to venv-make or pixi",
+        "[node_reqs] names custom node packs this pack needs, which wheel-url does not install: "
+          + "ComfyUI_essentials (github.com/cubiq/ComfyUI_essentials); install them into ComfyUI's custom_nodes",
+        "[system] linux needs Debian packages that wheel-url does not install: sudo apt-get install -y libgl1 libopengl0",
+      ])
   }
 
   @Test func e3EnvFile() throws {
@@ -68,6 +75,8 @@ import Testing
     #expect(file.schema == .e1)
     #expect(summary(file) == ["cuda nvdiffrast==0.4.0", "cuda simplepkg"])
     #expect(file.entries[0].settings.python == "3.11")
+    // An isolated env that names no pytorch takes comfy-env's "auto".
+    #expect(file.entries[0].settings.torch == "auto")
   }
 
   @Test func aBadTOMLFileIsAPositionedError() {
@@ -120,5 +129,100 @@ import Testing
     let error = #expect(throws: ErrorRecord.self) { try unknown.entries[0].request(file: "f", env: TestEnvs.cudaTorch) }
     #expect(error?.code == "unknown-placeholder")
     #expect(error?.message.contains("{cuda_majr}") == true)
+  }
+
+  /// A named env as packs ship it: every part read, the bare git URL passed through as written,
+  /// `[node_reqs]` and `[system]` turned into notes rather than refusing or vanishing.
+  @Test func e1NamedEnvAsPacksShipIt() throws {
+    let file = try load("e1-named-env-real.toml")
+    #expect(file.schema == .e1)
+    let sam2 = "git+https://github.com/facebookresearch/sam2.git@2b90b9f5ceec907a1c18123530e92e794ad901a4"
+    #expect(
+      summary(file) == [
+        "cuda nvdiffrast==0.4.0 @sam3d", "cuda torch-scatter @sam3d", "pypi trimesh>=4 @sam3d", "pypi \(sam2) @sam3d",
+        "pypi utils3d @ git+https://github.com/EasternJournalist/utils3d.git@c5daf6f @sam3d",
+        "pypi pymeshlab>=2023 @sam3d",
+      ])
+    #expect(file.entries[0].settings == EnvSettings(python: "3.11", cuda: "12.4", torch: "auto"))
+    #expect(
+      file.warnings == [
+        "[sam3d.conda] packages are conda's; wheel-url leaves them to venv-make or pixi",
+        "[node_reqs] names custom node packs this pack needs, which wheel-url does not install: "
+          + "ComfyUI_essentials (github.com/cubiq/ComfyUI_essentials), "
+          + "ComfyUI-GeometryPack (github.com/PozzettiAndrea/ComfyUI-GeometryPack tag v0.3.1); "
+          + "install them into ComfyUI's custom_nodes",
+        "[system] linux needs Debian packages that wheel-url does not install: "
+          + "sudo apt-get install -y libgl1 libglib2.0-0",
+      ])
+    let requests = try file.entries.map { try $0.request(file: file.path, env: TestEnvs.cudaTorch) }
+    #expect(requests[3].passThrough)
+    #expect(requests[3].requirementRecord() == ["type": "requirement", "spec": .string(sam2), "env": "sam3d"])
+  }
+
+  /// E3 with `[node_reqs]`: read (comfy-env 0.4.46 lets it through), the packs named in a note.
+  @Test func e3WithNodeReqsIsReadAndNoted() throws {
+    let file = try load("e3-real.toml")
+    #expect(file.schema == .e3)
+    #expect(
+      summary(file) == [
+        "cuda cumesh", "cuda nvdiffrast", "pypi trimesh>=4.5", "pypi open3d",
+        "pypi sam2 @ git+https://github.com/facebookresearch/sam2.git@2b90b9f",
+      ])
+    #expect(
+      file.warnings == [
+        "[node_reqs] names custom node packs this pack needs, which wheel-url does not install: "
+          + "ComfyUI-KJNodes (github.com/kijai/ComfyUI-KJNodes), "
+          + "comfyui_essentials (registry.comfy.org comfyui_essentials version 1.1.0); "
+          + "install them into ComfyUI's custom_nodes"
+      ])
+  }
+
+  /// A bare VCS URL passes through; anything else that is not a requirement is still refused.
+  @Test func bareVCSURLsPassThroughAndJunkDoesNot() throws {
+    let file = try ConfigFile.parse(
+      "[packages]\nrequirements = [\"git+https://github.com/o/r@abc\", \"git+ftp://x/y\", \"not a req\"]\n",
+      path: "c.toml", platform: linux)
+    let request = try file.entries[0].request(file: "c.toml", env: nil)
+    #expect(request.passThrough && request.text == "git+https://github.com/o/r@abc")
+    let outcome = Resolver(pages: PageLoader(fetcher: Fetcher(client: HTTPClient(), offline: true)))
+      .resolve(request, env: nil)
+    guard case .requirement(let record) = outcome else {
+      Issue.record("expected a requirement record, got \(outcome)")
+      return
+    }
+    #expect(record == ["type": "requirement", "spec": "git+https://github.com/o/r@abc"])
+    for entry in file.entries.dropFirst() {
+      #expect(throws: ErrorRecord.self) { try entry.request(file: "c.toml", env: nil) }
+    }
+  }
+
+  /// `[node_reqs]` and `[system]` of the wrong shape are errors at their line, not silence.
+  @Test func malformedNodeReqsAndSystemAreErrors() {
+    for (text, message) in [
+      ("[node_reqs]\nx = 3\n", "[node_reqs] x must be"), ("node_reqs = 3\n", "[node_reqs] must be a table"),
+      ("[system]\nlinux = [1]\n", "system.linux must list strings"),
+    ] {
+      let error = #expect(throws: ErrorRecord.self) { try ConfigFile.parse(text, path: "c.toml", platform: linux) }
+      #expect(error?.message.contains(message) == true, "\(text)")
+    }
+  }
+
+  /// `pytorch_version = "auto"` with no torch installed: comfy-env's rule, CUDA 12.4 → 2.5.1,
+  /// anything else → 2.8.0; an installed torch is kept.
+  @Test func autoTorchFollowsComfyEnvsRule() throws {
+    let noTorch = WheelEnv(
+      pythonVersion: "3.11", platformTags: TestEnvs.linux(glibc: 36), cuda: CUDAVersion("12.8"), torchVersion: nil)
+    let auto = EnvSettings(torch: "auto")
+    #expect(try noTorch.adjusted(auto).torchVersion == "2.8.0")
+    #expect(try noTorch.adjusted(EnvSettings(cuda: "12.4", torch: "auto")).torchVersion == "2.5.1")
+    #expect(try noTorch.adjusted(EnvSettings(cuda: "none", torch: "AUTO")).torchVersion == "2.8.0")
+    #expect(try TestEnvs.otherPython.adjusted(auto).torchVersion == "2.7.1")
+    #expect(try noTorch.adjusted(EnvSettings()).torchVersion == nil)
+
+    let file = try load("e1-auto-torch.toml")
+    let request = try file.entries[0].request(file: file.path, env: noTorch)
+    #expect(
+      request.requirement.url == "https://data.pyg.org/whl/torch-2.5.1+cu124/pyg_lib-0.4.0-cp311-cp311-linux_x86_64.whl"
+    )
   }
 }

@@ -108,3 +108,33 @@ func normalisesSpecifierText(spec: String, normalised: String) throws {
   #expect(spec.versionText == "1.2.*")
   #expect(try PEP440Specifier("===weird").version == nil)
 }
+
+/// PEP 440: `===` compares the candidate's version string as written (case-insensitively), never
+/// the normalised version, so `1.01` is not `1.1` and `v1.0` is not `1.0` under `===`.
+@Test(arguments: [
+  ("===1.01", "1.01", true), ("===1.1", "1.01", false), ("===1.0", "v1.0", false), ("===V1.0", "v1.0", true),
+  ("===1.0RC1", "1.0rc1", true), ("===1.0rc1", "1.0c1", false), ("===1.0-1", "1.0.post1", false),
+  ("===1.0", " 1.0", false),
+])
+func comparesArbitraryEqualityAsWritten(spec: String, candidate: String, expected: Bool) throws {
+  let set = try PEP440SpecifierSet(spec)
+  #expect(set.contains(try PEP440Version(candidate), allowPrereleases: true) == expected)
+}
+
+/// packaging strips what Python's `str.strip()` strips (Unicode whitespace, `\f`, `\v`) around a
+/// specifier and between its operator and version.
+@Test(arguments: [
+  ("\u{202F}>=1.0", ">=1.0"), (">=1.0\u{2029}", ">=1.0"), ("\u{0C}==1.0\u{0B}", "==1.0"),
+  (">=\u{202F}1.0", ">=1.0"), (">=1,\u{202F}<2", ">=1,<2"), (">=1,\u{0C}<2\u{3000}", ">=1,<2"),
+  ("\u{85}===1.0\u{A0}", "===1.0"), ("\u{1C}~=1.2\u{1F}", "~=1.2"),
+])
+func stripsUnicodeWhitespaceAroundSpecifiers(spec: String, normalised: String) throws {
+  #expect(try PEP440SpecifierSet(spec).description == normalised)
+}
+
+/// Whitespace inside the version is still refused, Unicode or not; a zero-width space is not
+/// whitespace to Python, so it is refused where it stands.
+@Test(arguments: ["==1.0\u{202F}1", "===a\u{2029}b", "\u{200B}>=1.0", ">=1.0\u{200B}"])
+func refusesWhitespaceInsideTheVersion(spec: String) {
+  #expect(throws: PEP440Error.self) { try PEP440SpecifierSet(spec) }
+}

@@ -108,3 +108,16 @@ func splitsPublicAndLocal(text: String, publicText: String?, local: String?, bas
 @Test func reportsWhyAVersionIsInvalid() {
   #expect(throws: PEP440Error(message: "invalid version '1.0-': unexpected '-'")) { try PEP440Version("1.0-") }
 }
+
+/// packaging's `Version` strips surrounding whitespace as Python's `str.strip()` does.
+@Test(arguments: ["\u{202F}1.0", "1.0\u{2029}", "\u{0C}1.0", "1.0\u{0B}", "\u{3000}1.0\u{85}", " \t1.0\r\n"])
+func stripsUnicodeWhitespaceAroundVersions(text: String) throws {
+  let version = try PEP440Version(text)
+  #expect(version.description == "1.0")
+  #expect(version.written == text)
+}
+
+@Test(arguments: ["\u{200B}1.0", "1.0\u{FEFF}", "1.\u{202F}0"])
+func refusesWhatPythonDoesNotStrip(text: String) {
+  #expect(throws: PEP440Error.self) { try PEP440Version(text) }
+}

@@ -32,6 +32,10 @@ import Testing
     ("Flask_SQLAlchemy-3.1.1-py3-none-any.whl", "flask-sqlalchemy", "3.1.1", nil, ["py3"], ["none"], ["any"]),
     ("ruamel.yaml-0.18.6-py3-none-any.whl", "ruamel-yaml", "0.18.6", nil, ["py3"], ["none"], ["any"]),
     ("Foo-1.0-PY3-NONE-ANY.whl", "foo", "1.0", nil, ["py3"], ["none"], ["any"]),
+    // Python's `\w` is Unicode: packaging accepts non-ASCII project names.
+    ("foo_bár-1.0-py3-none-any.whl", "foo-bár", "1.0", nil, ["py3"], ["none"], ["any"]),
+    ("Ünïcode.Pkg-2.0-py3-none-any.whl", "ünïcode-pkg", "2.0", nil, ["py3"], ["none"], ["any"]),
+    ("数据_包-0.1-py3-none-any.whl", "数据-包", "0.1", nil, ["py3"], ["none"], ["any"]),
     (
       "torch-2.8.0+cu128-cp313-cp313t-manylinux_2_28_x86_64.whl", "torch", "2.8.0+cu128", nil, ["cp313"], ["cp313t"],
       ["manylinux_2_28_x86_64"]
@@ -86,6 +90,11 @@ func ordersBuildTags(lower: String, higher: String) throws {
   ("foo__bar-1.0-py3-none-any.whl", "invalid distribution name 'foo__bar'"),
   ("-1.0-py3-none-any.whl", "invalid distribution name ''"),
   ("foo bar-1.0-py3-none-any.whl", "invalid distribution name 'foo bar'"),
+  ("foo\u{202F}bar-1.0-py3-none-any.whl", "invalid distribution name 'foo\u{202F}bar'"),
+  ("foo+bar-1.0-py3-none-any.whl", "invalid distribution name 'foo+bar'"),
+  // NFD: the combining accent is a mark, not a word character, to Python's `\w`.
+  ("foo_ba\u{0301}r-1.0-py3-none-any.whl", "invalid distribution name 'foo_ba\u{0301}r'"),
+  ("foo-1.0-3py-none-any.whl", "invalid interpreter tag '3py'"),
   ("foo-1.0-py3..py2-none-any.whl", "empty tag in 'py3..py2'"),
   ("foo-1.0-py3-none-.whl", "empty tag in ''"),
 ])

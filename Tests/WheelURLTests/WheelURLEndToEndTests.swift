@@ -61,6 +61,27 @@ import Testing
     #expect(run.records[2]["sha256"]?.stringValue?.count == 64)
   }
 
+  /// A config as packs ship it, on a machine without torch: torch "auto" is comfy-env's pick
+  /// (CUDA 12.4 → 2.5.1, in the URL tried), the bare git URL passes through, and [node_reqs]
+  /// and [system] are notes on stderr, not a refused file.
+  @Test func aRealE1ConfigOnAMachineWithoutTorch() throws {
+    let config = "\(Products.root)/Tests/Fixtures/configs/e1-named-env-real.toml"
+    let run = try Products.run(
+      "wheel-url", ["--config", config, "--offline"], input: line(TestEnvs.record(torch: nil)))
+    #expect(run.exit == .exited(1), "\(run.stderrText)")
+    let scatter = run.records.first { $0["message"]?.stringValue?.hasPrefix("torch-scatter:") == true }
+    #expect(scatter?["message"]?.stringValue?.contains("torch-2.5.1+cu124.html") == true)
+    #expect(!run.stdoutText.contains("pass --torch"))
+    #expect(
+      run.records.contains([
+        "type": "requirement",
+        "spec": "git+https://github.com/facebookresearch/sam2.git@2b90b9f5ceec907a1c18123530e92e794ad901a4",
+        "env": "sam3d",
+      ]))
+    #expect(run.stderrText.contains("ComfyUI_essentials (github.com/cubiq/ComfyUI_essentials)"))
+    #expect(run.stderrText.contains("sudo apt-get install -y libgl1 libglib2.0-0"))
+  }
+
   @Test func theFixtureConfigsGiveTheirRecords() throws {
     let configs = "\(Products.root)/Tests/Fixtures/configs"
     let common = ["--find-links", "\(local)/flat", "--offline", "--quiet"]
