@@ -237,11 +237,23 @@ final class Watcher: @unchecked Sendable {
       // It may have finished between the two requests.
       if let entry = try? server.history(promptID: name) {
         finish(job, entry)
+      } else if (try? server.isMarkedCancelled(promptID: name)) == true {
+        cancelled(job)
       } else {
         lost(job, "prompt \(name) is in neither the history nor the queue of \(remote) (the server restarted?)")
       }
     }
     return true
+  }
+
+  /// A pending job that `remote-queue --cancel` deleted (its marker is on the server): never
+  /// requeued; an error `cancelled` and a `done` record with that status.
+  private func cancelled(_ job: Job) {
+    jobs[job.promptID] = nil
+    reporter.error(
+      job.error(
+        "cancelled", "prompt \(job.promptID) was deleted from the queue of \(remote) by remote-queue --cancel"))
+    reporter.done(job, status: .cancelled, files: 0)
   }
 
   /// A job the server no longer knows: requeued elsewhere with `--requeue`, else an error.

@@ -1,0 +1,82 @@
+"""remote-queue and remote-fetch against the real ComfyUI (issue 17): a job deleted by
+`remote-queue --cancel` stays cancelled under `remote-fetch --requeue`."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import comfyui  # noqa: E402
+
+BIN = os.environ.get("PIPES_BIN_DIR", os.path.join(comfyui.ROOT, "bin"))
+
+
+def why_not():
+    if comfyui.available():
+        return comfyui.available()
+    for tool in ("remote-queue", "remote-fetch"):
+        if not os.access(os.path.join(BIN, tool), os.X_OK):
+            return "no %s in %s (make)" % (tool, BIN)
+    return None
+
+
+def tool(name, args, records, timeout=120):
+    """Runs one tool with `records` (dicts) on stdin; its records and the completed process."""
+    text = "".join(json.dumps(record) + "\n" for record in records)
+    env = dict(os.environ)
+    env.pop("COMFY_REMOTE", None)
+    done = subprocess.run([os.path.join(BIN, name)] + args, input=text, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()], done
+
+
+def blur(size, radius=31):
+    """A CPU job that takes a while: a big EmptyImage blurred, then saved."""
+    return {"1": {"class_type": "EmptyImage", "inputs": {"width": size, "height": size, "batch_size": 1,
+                                                          "color": 1234567}},
+            "2": {"class_type": "ImageBlur", "inputs": {"image": ["1", 0], "blur_radius": radius,
+                                                        "sigma": 8.0}},
+            "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "rq/blur"}}}
+
+
+def tiny(prefix):
+    return {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 255}},
+            "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": prefix}}}
+
+
+@unittest.skipIf(why_not(), why_not())
+class RemoteTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = comfyui.ComfyUI().start()
+        cls.remote = cls.server.url("")
+        cls.out = tempfile.mkdtemp(prefix="pipes-remote-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+        subprocess.run(["rm", "-rf", cls.out])
+
+    def queue(self, prompt, id):
+        records, done = tool("remote-queue", ["--to", self.remote], [{"type": "workflow", "id": id, "prompt": prompt}])
+        self.assertEqual([r["type"] for r in records], ["job"], done.stderr)
+        return records[0]
+
+    def test_a_job_deleted_by_cancel_is_not_requeued(self):
+        busy = self.queue(blur(2048), "busy")
+        pending = self.queue(tiny("rq/gone"), "gone")
+        cancelled, done = tool("remote-queue", ["--cancel"], [pending])
+        self.assertEqual(cancelled[0].get("action"), "deleted", done.stdout + done.stderr)
+        records, done = tool("remote-fetch", ["-o", self.out + "/c", "--requeue", "--to", self.remote,
+                                              "--retries", "1"], [pending])
+        tool("remote-queue", ["--cancel"], [busy])
+        self.assertEqual([r["type"] for r in records], ["error", "done"], done.stdout + done.stderr)
+        self.assertEqual(records[0]["code"], "cancelled")
+        self.assertEqual(records[1]["status"], "cancelled")
+        self.assertNotIn("requeueing", done.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
