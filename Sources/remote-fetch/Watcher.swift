@@ -44,6 +44,10 @@ final class Watcher: @unchecked Sendable {
   private var stopped = false
   private var jobs: [String: Job] = [:]
   private var socket: WebSocket?
+  /// Prompts whose `executing`/`null` came before their job record (a pipeline whose record
+  /// arrives after a short job finished), oldest first, at most `rememberedLimit`.
+  private var finishedEarly: [String] = []
+  static let rememberedLimit = 256
 
   init(server address: ServerAddress, clientID: String?, settings: Settings, reporter: Reporter, requeuer: Requeuer?) {
     server = ComfyClient(server: address, headers: settings.headers, options: settings.http)
@@ -82,6 +86,12 @@ final class Watcher: @unchecked Sendable {
       }
       if stop { break }
       for job in arrived { jobs[job.promptID] = job }
+      // A job whose prompt already finished is looked up below, before anything else.
+      let early = arrived.filter { finishedEarly.contains($0.promptID) }.map(\.promptID)
+      if !early.isEmpty {
+        finishedEarly.removeAll { early.contains($0) }
+        _ = check(early, withQueue: false)
+      }
       if jobs.isEmpty {
         idle(0.05)
         continue
@@ -120,7 +130,7 @@ final class Watcher: @unchecked Sendable {
       }
       guard !jobs.isEmpty else { continue }
       if let socket {
-        if !listen(socket, until: min(nextCheck, nearestDeadline(), monotonicSeconds() + 0.05)) {
+        if !listen(socket, until: min(nextCheck, nearestDeadline(), monotonicSeconds() + slice)) {
           self.socket = nil
           fullCheckDue = true
         }
@@ -156,11 +166,19 @@ final class Watcher: @unchecked Sendable {
     reporter.note("\(remote): WebSocket: \(error.message); polling /history instead")
   }
 
-  /// Reads messages until `deadline`; false when the connection is gone.
+  /// How long one wait on the socket lasts: short while job records may still come, so that a
+  /// job added by `add` is looked at within 5 ms (the socket cannot be woken from another
+  /// thread), 50 ms once input has ended.
+  private var slice: Double { lock.withLock { inputEnded } ? 0.05 : 0.005 }
+
+  private var hasIncoming: Bool { lock.withLock { !incoming.isEmpty } }
+
+  /// Reads messages until `deadline`, or until a job has been added; false when the connection
+  /// is gone.
   private func listen(_ socket: WebSocket, until deadline: Double) -> Bool {
     while true {
-      let left = deadline - monotonicSeconds()
-      guard left > 0 else { return true }
+      let left = min(deadline, monotonicSeconds() + slice) - monotonicSeconds()
+      guard left > 0, !hasIncoming else { return true }
       let message: WebSocketMessage?
       do {
         message = try socket.receive(timeout: left)
@@ -169,7 +187,7 @@ final class Watcher: @unchecked Sendable {
         return false
       }
       switch message {
-      case nil: return true
+      case nil: continue
       case .close?: return false
       case .text(let text)?: handle(text)
       default: break
@@ -179,8 +197,12 @@ final class Watcher: @unchecked Sendable {
 
   private func handle(_ text: String) {
     guard case .object(let message)? = try? JSON.parse(text), let data = message["data"]?.objectValue,
-      let promptID = data["prompt_id"]?.stringValue, let job = jobs[promptID]
+      let promptID = data["prompt_id"]?.stringValue
     else { return }
+    guard let job = jobs[promptID] else {
+      if message.type == "executing" && data["node"] == .null { remember(promptID) }
+      return
+    }
     switch message.type {
     case "executing" where data["node"] == .null:
       _ = check([promptID], withQueue: false)
@@ -190,6 +212,13 @@ final class Watcher: @unchecked Sendable {
       }
     default: break
     }
+  }
+
+  /// Notes a prompt that finished before its job record came; `run` checks its history at once
+  /// when the record comes.
+  private func remember(_ promptID: String) {
+    finishedEarly.append(promptID)
+    if finishedEarly.count > Self.rememberedLimit { finishedEarly.removeFirst() }
   }
 
   private func idle(_ seconds: Double) {

@@ -1,5 +1,6 @@
 """remote-queue and remote-fetch against the real ComfyUI (issue 17): a job deleted by
-`remote-queue --cancel` stays cancelled under `remote-fetch --requeue`."""
+`remote-queue --cancel` stays cancelled under `remote-fetch --requeue`; a job that finished
+before its record came is done at once."""
 import json
 import os
 import subprocess
@@ -76,6 +77,42 @@ class RemoteTests(unittest.TestCase):
         self.assertEqual(records[0]["code"], "cancelled")
         self.assertEqual(records[1]["status"], "cancelled")
         self.assertNotIn("requeueing", done.stderr)
+
+    def test_a_job_that_finished_before_its_record_is_done_at_once(self):
+        """The pipeline case: each trivial job has finished on the server before its record reaches
+        remote-fetch, whose WebSocket is already open. Its `done` record must come within a few
+        ms of the record, not after the watcher's 50 ms tick (the median was ~50 ms before)."""
+        import statistics
+        import time
+        import urllib.request
+        import uuid
+        fetch = subprocess.Popen([os.path.join(BIN, "remote-fetch"), "-o", self.out + "/p", "-q"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        client = "pipeline-" + uuid.uuid4().hex[:8]
+        delays = []
+        try:
+            for k in range(9):
+                pid = str(uuid.uuid4())
+                body = {"prompt": tiny("rq/p%d" % k), "client_id": client, "prompt_id": pid}
+                body["prompt"]["1"]["inputs"]["color"] = k
+                request = urllib.request.Request(self.server.url("/prompt"), data=json.dumps(body).encode())
+                urllib.request.urlopen(request, timeout=10).read()
+                self.server.wait(pid)
+                handed = time.monotonic()
+                fetch.stdin.write(json.dumps({"type": "job", "remote": self.remote, "prompt_id": pid,
+                                              "client_id": client, "number": k}) + "\n")
+                fetch.stdin.flush()
+                while True:
+                    record = json.loads(fetch.stdout.readline())
+                    if record.get("type") == "done" and record.get("prompt_id") == pid:
+                        break
+                self.assertEqual(record["status"], "success")
+                if k > 0:  # the first one opens the WebSocket
+                    delays.append((time.monotonic() - handed) * 1000)
+        finally:
+            fetch.stdin.close()
+            fetch.wait(timeout=30)
+        self.assertLess(statistics.median(delays), 20, delays)
 
 
 if __name__ == "__main__":
