@@ -3,6 +3,7 @@
 before its record came is done at once."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,14 +52,20 @@ def tiny(prefix):
 class RemoteTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = comfyui.ComfyUI().start()
+        # ComfyUI's own custom_nodes/websocket_image_save.py, as a pack of the test's base dir.
+        cls.packs = tempfile.mkdtemp(prefix="pipes-remote-packs-")
+        os.makedirs(os.path.join(cls.packs, "ws_save"))
+        shutil.copy(os.path.join(comfyui.SOURCE, "custom_nodes", "websocket_image_save.py"),
+                    os.path.join(cls.packs, "ws_save", "__init__.py"))
+        cls.server = comfyui.ComfyUI(packs=[os.path.join(cls.packs, "ws_save")]).start()
         cls.remote = cls.server.url("")
         cls.out = tempfile.mkdtemp(prefix="pipes-remote-")
 
     @classmethod
     def tearDownClass(cls):
         cls.server.close()
-        subprocess.run(["rm", "-rf", cls.out])
+        shutil.rmtree(cls.out, ignore_errors=True)
+        shutil.rmtree(cls.packs, ignore_errors=True)
 
     def queue(self, prompt, id):
         records, done = tool("remote-queue", ["--to", self.remote], [{"type": "workflow", "id": id, "prompt": prompt}])
@@ -112,7 +119,33 @@ class RemoteTests(unittest.TestCase):
         finally:
             fetch.stdin.close()
             fetch.wait(timeout=30)
+            fetch.stdout.close()
         self.assertLess(statistics.median(delays), 20, delays)
+
+    def test_save_image_websocket_images_come_home(self):
+        """SaveImageWebsocket's images come only as binary frames: saved as files, in order."""
+        prompt = blur(768, radius=15)
+        prompt["1"]["inputs"]["batch_size"] = 2
+        prompt["3"] = {"class_type": "SaveImageWebsocket", "inputs": {"images": ["2", 0]}}
+        job = self.queue(prompt, "ws")
+        records, done = tool("remote-fetch", ["-o", self.out + "/w"], [job])
+        files = [r for r in records if r["type"] == "file"]
+        self.assertEqual([f["node"] for f in files], ["3", "3"], done.stdout + done.stderr)
+        for file in files:
+            with open(file["path"], "rb") as handle:
+                self.assertEqual(handle.read(8), b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(records[-1]["type"], "done")
+        self.assertEqual((records[-1]["status"], records[-1]["files"]), ("success", 2))
+
+    def test_a_file_that_cannot_be_fetched_makes_the_job_an_error(self):
+        """The output file is gone from the server before remote-fetch asks: download-failed, and
+        the done record says error, not success."""
+        job = self.queue(tiny("rq/vanish"), "vanish")
+        entry = self.server.wait(job["prompt_id"])
+        os.remove(self.server.output_file(entry, "2"))
+        records, done = tool("remote-fetch", ["-o", self.out + "/v"], [job])
+        self.assertEqual([r.get("code") for r in records if r["type"] == "error"], ["download-failed"], done.stdout)
+        self.assertEqual(records[-1]["status"], "error")
 
 
 if __name__ == "__main__":

@@ -200,6 +200,7 @@ import Testing
     let (run, out) = try hostileRun("traversal")
     #expect(records(run, "error").map { $0["code"] } == ["unsafe-name", "unsafe-name", "unsafe-name"])
     #expect(records(run, "done").first?["files"] == 0)
+    #expect(records(run, "done").first?["status"] == "error")
     #expect(listDirectoryNames(out) ?? [] == [], "no folder for a job with nothing safe to fetch")
   }
 
@@ -214,6 +215,7 @@ import Testing
   @Test func aShortBodyIsNotKept() throws {
     let (run, out) = try hostileRun("short-body")
     #expect(records(run, "error").first?["code"] == "download-failed")
+    #expect(records(run, "done").first?["status"] == "error", "a job whose file did not come is no success")
     #expect(listDirectoryNames(out + "/h") ?? [] == [])
   }
 
@@ -230,5 +232,43 @@ import Testing
     #expect(run.exit == .exited(0))
     #expect(run.stderrText.contains("WebSocket") && run.stderrText.contains("polling"))
     #expect(records(run, "done").first?["files"] == 1)
+  }
+
+  /// SaveImageWebsocket's images come only as binary WebSocket frames (PREVIEW_IMAGE, PNG) while
+  /// the node runs; they are saved under the job's folder, in order, with `file` records naming
+  /// the node, the PNG bytes exactly as sent. A job that ran before the socket was open says
+  /// its images are lost instead of ending a silent success.
+  @Test func saveImageWebsocketImagesComeHome() throws {
+    let a = try FakeComfy(in: scratch)
+    let prompt =
+      #"{"1":{"class_type":"EmptyImage","inputs":{"width":8,"height":4,"batch_size":2,"color":255}},"#
+      + #""2":{"class_type":"FakeSleep","inputs":{"seconds":0.8,"image":["1",0],"progress":false}},"#
+      + #""5":{"class_type":"SaveImageWebsocket","inputs":{"images":["2",0]}}}"#
+    let job = try a.queue(prompt, id: "ws")
+    let out = scratch.path + "/ws"
+    let run = try fetch(["-o", out], input: job + "\n")
+    #expect(run.exit == .exited(0), "\(run.stdoutText)\(run.stderrText)")
+    let files = records(run, "file")
+    #expect(files.count == 2, "\(run.stdoutText)")
+    #expect(files.map { $0["node"] } == ["5", "5"])
+    #expect(
+      files.compactMap { $0["path"]?.stringValue } == [
+        "\(out)/ws/websocket_5_00001_.png", "\(out)/ws/websocket_5_00002_.png",
+      ])
+    for file in files {
+      let bytes = try #require(readFileIfPresent(file["path"]?.stringValue ?? "", limit: 1 << 20))
+      #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "a PNG, header stripped")
+      #expect(file["sha256"]?.stringValue == SHA256.hex(bytes))
+    }
+    #expect(records(run, "done").first?["files"] == 2)
+    #expect(records(run, "done").first?["status"] == "success")
+    let early = try a.queue(prompt.replacingOccurrences(of: "0.8", with: "0"), id: "early")
+    let earlyID = try #require(try JSON.parse(early)["prompt_id"]?.stringValue)
+    _ = try a.waitHistory(earlyID)
+    var carried = try #require(try JSON.parse(early).objectValue)
+    carried["prompt"] = try JSON.parse(prompt)  // as remote-queue's records carry it
+    let missed = try fetch(["-o", out], input: JSON.object(carried).serialized + "\n")
+    #expect(records(missed, "error").first?["code"] == "missed-frames", "\(missed.stdoutText)")
+    #expect(records(missed, "done").first?["status"] == "error")
   }
 }

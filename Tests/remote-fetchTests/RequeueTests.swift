@@ -129,6 +129,8 @@ import Testing
     #expect(requeued["remote"]?.stringValue == b.remote)
     let reference = try #require(requeued["prompt"]?["1"]?["inputs"]?["image"]?.stringValue)
     #expect(readFileIfPresent("\(b.inputDir)/\(reference)", limit: 1 << 20) == png, "b got the first server's copy")
+    #expect(run.stderrText.contains("uploaded \(a.remote)/view?filename="), "the note names where the bytes came from")
+    #expect(!run.stderrText.contains("uploaded \(inputDir)"), "\(run.stderrText)")
   }
 
   @Test func aJobWithoutItsPromptCannotBeRequeued() throws {
