@@ -4,7 +4,8 @@
 #    servers against 1; each fake sleeps 0.1 s per prompt (--prompt-delay) to stand for GPU
 #    time, so the ratio measures how well the jobs are spread (target >= 3.5x);
 # 2. latency: a job finishing on the server (its execution_success timestamp in /history) to
-#    remote-fetch's `done` record, files fetched (target <= 20 ms; NetDist polls every 0.5 s).
+#    remote-fetch's `done` record, files fetched (target <= 20 ms; NetDist polls every 0.5 s); also the
+#    pipeline case: a trivial job whose record reaches remote-fetch after the server finished it.
 # BIN (default bin/, where `make build` puts release binaries) holds remote-queue and remote-fetch.
 # Prints table rows; make bench collects them into bench/results.md.
 set -eu

@@ -73,6 +73,34 @@ public struct ComfyClient: Sendable {
     try Answers.expectSuccess(response, url: url)
   }
 
+  /// The folder of the server's input directory where `remote-queue --cancel` leaves a marker
+  /// for each pending prompt it deletes, so that `remote-fetch` reports it cancelled, not lost.
+  public static let cancelMarkerSubfolder = "comfy-pipes-cancelled"
+
+  /// The marker's file name, or `nil` for a prompt id that is not a plain file name.
+  static func cancelMarkerName(_ promptID: String) -> String? {
+    let plain =
+      !promptID.isEmpty && promptID.count <= 128
+      && promptID.unicodeScalars.allSatisfy {
+        $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_")
+      }
+    return plain ? promptID + ".json" : nil
+  }
+
+  /// Leaves the marker that says `promptID` was deleted on purpose (a small JSON file, uploaded
+  /// to `input/comfy-pipes-cancelled/`, which survives a restart of the server).
+  public func markCancelled(promptID: String) throws(RemoteError) {
+    guard let name = Self.cancelMarkerName(promptID) else { return }
+    let body = JSON.object(["prompt_id": .string(promptID), "cancelled_by": "remote-queue --cancel"]).serialized
+    _ = try uploadImage(name: name, bytes: Array(body.utf8), subfolder: Self.cancelMarkerSubfolder, overwrite: true)
+  }
+
+  /// Whether `remote-queue --cancel` left its marker for `promptID` on this server.
+  public func isMarkedCancelled(promptID: String) throws(RemoteError) -> Bool {
+    guard let name = Self.cancelMarkerName(promptID) else { return false }
+    return try hasFile(name: name, subfolder: Self.cancelMarkerSubfolder)
+  }
+
   /// `GET /history/{id}`: the finished prompt's entry, or `nil` while it is pending, running or
   /// unknown (the server answers `{}` for all three).
   public func history(promptID: String) throws(RemoteError) -> JSONObject? {

@@ -4,7 +4,8 @@ import PipeKit
 /// `--cancel`: reads `job` records and stops exactly those jobs. A pending one is deleted from
 /// the queue, a running one is interrupted by its `prompt_id` (the server ignores the interrupt
 /// unless that prompt is the one running). A job whose queue entry carries another `client_id`
-/// is left alone. Each job gives a `cancel` record: `id, remote, prompt_id, state, action`.
+/// is left alone. Before deleting a pending prompt it leaves a marker on the server
+/// (`ComfyClient.markCancelled`), by which remote-fetch tells the deletion from a loss. Each job gives a `cancel` record: `id, remote, prompt_id, state, action`.
 struct Canceller {
   let tool: Tool
   let settings: QueueSettings
@@ -65,6 +66,13 @@ struct Canceller {
         }
       }
       if queue.pending(promptID) != nil {
+        // The marker first: a remote-fetch that sees the prompt gone must find it.
+        do {
+          try client.markCancelled(promptID: promptID)
+        } catch {
+          tool.diagnostics.note(
+            "\(remote): no cancel marker for \(promptID) (\(error.message)); remote-fetch will call it lost")
+        }
         try client.deletePending([promptID])
         record["state"] = "pending"
         record["action"] = "deleted"

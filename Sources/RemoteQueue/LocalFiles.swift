@@ -14,6 +14,9 @@ public struct LocalFile {
   public var name: String
   public var bytes: [UInt8]
   public var sha256: String
+  /// Where the bytes were read from when not from `path` (remote-fetch --requeue: the first
+  /// server's `/view` URL), for notes.
+  public var source: String?
 
   public init(node: String, input: String, path: String, bytes: [UInt8], sha256: String? = nil) {
     self.node = node

@@ -179,7 +179,7 @@ public final class Submitter {
       uploaded = UploadedFile(name: file.name, subfolder: file.subfolder, type: "input")
     } else {
       uploaded = try server.client.uploadImage(name: file.name, bytes: file.bytes, subfolder: file.subfolder)
-      tool.diagnostics.note("uploaded \(file.path) to \(server.client.server) as \(uploaded.reference)")
+      tool.diagnostics.note("uploaded \(file.source ?? file.path) to \(server.client.server) as \(uploaded.reference)")
     }
     server.uploads[key] = uploaded
     return uploaded

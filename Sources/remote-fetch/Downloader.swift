@@ -89,10 +89,37 @@ struct Downloader: Sendable {
   /// Downloads one item into `folder` with the server's `/view`.
   func fetch(_ item: Outcome.Item, from server: ComfyClient, into folder: String) throws(Failure) -> Written {
     try Self.check(item)
-    let dot = item.filename.lastIndex(of: ".")
-    let stem = SafeFileName.make(dot.map { String(item.filename[..<$0]) } ?? item.filename)
+    return try place(item.filename, into: folder) { (path) throws(Failure) in
+      try download(item, from: server, to: path)
+    }
+  }
+
+  /// Writes `bytes` (an image that came as a WebSocket frame) into `folder` as `name`.
+  func save(_ bytes: [UInt8], as name: String, into folder: String) throws(Failure) -> Written {
+    guard bytes.count <= maxFileBytes else {
+      throw Failure(code: "answer-too-large", message: "\(name): \(bytes.count) bytes, over --max-file-size")
+    }
+    return try place(name, into: folder) { (path) throws(Failure) in
+      do {
+        try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644).closeAfter {
+          try $0.writeAll(bytes)
+        }
+      } catch {
+        throw Failure(code: "cannot-write", message: "writing \(path) failed: \(error)")
+      }
+      return (bytes.count, SHA256.hex(bytes))
+    }
+  }
+
+  /// Writes a file with `write` under a `.part` name in `folder`, then gives it `filename` (made
+  /// safe), or `stem-N.ext` when that is taken.
+  private func place(
+    _ filename: String, into folder: String, write: (String) throws(Failure) -> (bytes: Int, sha256: String)
+  ) throws(Failure) -> Written {
+    let dot = filename.lastIndex(of: ".")
+    let stem = SafeFileName.make(dot.map { String(filename[..<$0]) } ?? filename)
     let ext =
-      dot.map { SafeFileName.make(String(item.filename[item.filename.index(after: $0)...]), fallback: "") } ?? ""
+      dot.map { SafeFileName.make(String(filename[filename.index(after: $0)...]), fallback: "") } ?? ""
     let suffix = ext.isEmpty ? "" : "." + ext
     let partPath = folder + "/" + Self.partName(for: stem + suffix)
     let token = Termination.onStop { unlink(partPath) }
@@ -100,7 +127,7 @@ struct Downloader: Sendable {
       unlink(partPath)
       Termination.cancel(token)
     }
-    let written = try download(item, from: server, to: partPath)
+    let written = try write(partPath)
     // link(2) puts the complete file under a name that is free, atomically, and never
     // replaces one; the `.part` name goes when this returns.
     for attempt in 0..<10_000 {

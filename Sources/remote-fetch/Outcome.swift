@@ -4,6 +4,8 @@ import PipeKit
 struct Outcome: Sendable {
   enum Status: String, Sendable {
     case success, error, interrupted
+    /// Deleted from the queue by `remote-queue --cancel`; never in a history entry.
+    case cancelled
   }
 
   /// One output file: an item with `filename` and `type` in a node's output lists.
@@ -61,7 +63,7 @@ struct Outcome: Sendable {
     let node = data["node_id"]?.stringValue.map { " at node \($0)" } ?? ""
     let type = data["node_type"]?.stringValue.map { " (\($0))" } ?? ""
     switch status {
-    case .success:
+    case .success, .cancelled:
       return nil
     case .interrupted:
       return job.error("interrupted", "prompt \(job.promptID) was interrupted\(node)\(type)", detail: detail)

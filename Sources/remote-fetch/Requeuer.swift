@@ -90,7 +90,9 @@ final class Requeuer: @unchecked Sendable {
           message: "its input file \(path) is gone or changed, and \(job.remote) cannot give it back",
           detail: ["path": .string(path), "sha256": .string(sha256)])
       }
-      files.append(LocalFile(node: node, input: input, path: path, bytes: copy, sha256: sha256))
+      var file = LocalFile(node: node, input: input, path: path, bytes: copy, sha256: sha256)
+      file.source = first.viewURL(name: name, subfolder: subfolder, type: "input")
+      files.append(file)
     }
     return files
   }

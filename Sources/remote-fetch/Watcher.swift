@@ -44,6 +44,23 @@ final class Watcher: @unchecked Sendable {
   private var stopped = false
   private var jobs: [String: Job] = [:]
   private var socket: WebSocket?
+  /// Prompts whose `executing`/`null` came before their job record (a pipeline whose record
+  /// arrives after a short job finished), oldest first, at most `rememberedLimit`.
+  private var finishedEarly: [String] = []
+  static let rememberedLimit = 256
+  /// The node now running for this `client_id` (the last `executing` message): a binary image
+  /// frame, which names neither, belongs to it.
+  private var runningNode: (promptID: String, node: String)?
+  /// Images that came as binary frames (`SaveImageWebsocket`), by prompt, in order; those of
+  /// prompts not yet known are kept too (at most `rememberedLimit / 4` prompts).
+  private var frameImages: [String: [FrameImage]] = [:]
+  private var frameOrder: [String] = []
+
+  struct FrameImage {
+    var node: String
+    var bytes: [UInt8]
+    var ext: String
+  }
 
   init(server address: ServerAddress, clientID: String?, settings: Settings, reporter: Reporter, requeuer: Requeuer?) {
     server = ComfyClient(server: address, headers: settings.headers, options: settings.http)
@@ -82,6 +99,12 @@ final class Watcher: @unchecked Sendable {
       }
       if stop { break }
       for job in arrived { jobs[job.promptID] = job }
+      // A job whose prompt already finished is looked up below, before anything else.
+      let early = arrived.filter { finishedEarly.contains($0.promptID) }.map(\.promptID)
+      if !early.isEmpty {
+        finishedEarly.removeAll { early.contains($0) }
+        _ = check(early, withQueue: false)
+      }
       if jobs.isEmpty {
         idle(0.05)
         continue
@@ -120,7 +143,7 @@ final class Watcher: @unchecked Sendable {
       }
       guard !jobs.isEmpty else { continue }
       if let socket {
-        if !listen(socket, until: min(nextCheck, nearestDeadline(), monotonicSeconds() + 0.05)) {
+        if !listen(socket, until: min(nextCheck, nearestDeadline(), monotonicSeconds() + slice)) {
           self.socket = nil
           fullCheckDue = true
         }
@@ -156,11 +179,19 @@ final class Watcher: @unchecked Sendable {
     reporter.note("\(remote): WebSocket: \(error.message); polling /history instead")
   }
 
-  /// Reads messages until `deadline`; false when the connection is gone.
+  /// How long one wait on the socket lasts: short while job records may still come, so that a
+  /// job added by `add` is looked at within 5 ms (the socket cannot be woken from another
+  /// thread), 50 ms once input has ended.
+  private var slice: Double { lock.withLock { inputEnded } ? 0.05 : 0.005 }
+
+  private var hasIncoming: Bool { lock.withLock { !incoming.isEmpty } }
+
+  /// Reads messages until `deadline`, or until a job has been added; false when the connection
+  /// is gone.
   private func listen(_ socket: WebSocket, until deadline: Double) -> Bool {
     while true {
-      let left = deadline - monotonicSeconds()
-      guard left > 0 else { return true }
+      let left = min(deadline, monotonicSeconds() + slice) - monotonicSeconds()
+      guard left > 0, !hasIncoming else { return true }
       let message: WebSocketMessage?
       do {
         message = try socket.receive(timeout: left)
@@ -169,9 +200,10 @@ final class Watcher: @unchecked Sendable {
         return false
       }
       switch message {
-      case nil: return true
+      case nil: continue
       case .close?: return false
       case .text(let text)?: handle(text)
+      case .binary(let bytes)?: handle(binary: bytes)
       default: break
       }
     }
@@ -179,8 +211,13 @@ final class Watcher: @unchecked Sendable {
 
   private func handle(_ text: String) {
     guard case .object(let message)? = try? JSON.parse(text), let data = message["data"]?.objectValue,
-      let promptID = data["prompt_id"]?.stringValue, let job = jobs[promptID]
+      let promptID = data["prompt_id"]?.stringValue
     else { return }
+    if message.type == "executing" { runningNode = data["node"]?.stringValue.map { (promptID, $0) } }
+    guard let job = jobs[promptID] else {
+      if message.type == "executing" && data["node"] == .null { remember(promptID) }
+      return
+    }
     switch message.type {
     case "executing" where data["node"] == .null:
       _ = check([promptID], withQueue: false)
@@ -190,6 +227,45 @@ final class Watcher: @unchecked Sendable {
       }
     default: break
     }
+  }
+
+  /// A binary frame: `PREVIEW_IMAGE` (int32 1, big-endian), the image type (int32: 1 JPEG,
+  /// 2 PNG), the image's bytes (ComfyUI's `server.py` `send_image`). Kept for the running node.
+  private func handle(binary bytes: [UInt8]) {
+    func int32(_ at: Int) -> UInt32 { bytes[at..<at + 4].reduce(0) { $0 << 8 | UInt32($1) } }
+    guard bytes.count > 8, let running = runningNode, int32(0) == 1 else { return }
+    let ext: String
+    switch int32(4) {
+    case 1: ext = "jpg"
+    case 2: ext = "png"
+    default: return
+    }
+    if frameImages[running.promptID] == nil {
+      frameOrder.append(running.promptID)
+      if frameOrder.count > Self.rememberedLimit / 4, let old = frameOrder.firstIndex(where: { jobs[$0] == nil }) {
+        frameImages[frameOrder.remove(at: old)] = nil
+      }
+    }
+    frameImages[running.promptID, default: []].append(
+      FrameImage(node: running.node, bytes: Array(bytes[8...]), ext: ext))
+  }
+
+  /// The frames of `job` that are images a `SaveImageWebsocket` node sent (every PNG frame when
+  /// its record carries no prompt: previews of samplers are JPEG), and the nodes of that class
+  /// its prompt has.
+  private func takeFrames(of job: Job) -> (frames: [FrameImage], nodes: [String]) {
+    let frames = frameImages.removeValue(forKey: job.promptID) ?? []
+    frameOrder.removeAll { $0 == job.promptID }
+    guard case .object(let prompt)? = job.record["prompt"] else { return (frames.filter { $0.ext == "png" }, []) }
+    let nodes = prompt.keys.filter { prompt[$0]?["class_type"]?.stringValue == "SaveImageWebsocket" }.sorted()
+    return (frames.filter { nodes.contains($0.node) }, nodes)
+  }
+
+  /// Notes a prompt that finished before its job record came; `run` checks its history at once
+  /// when the record comes.
+  private func remember(_ promptID: String) {
+    finishedEarly.append(promptID)
+    if finishedEarly.count > Self.rememberedLimit { finishedEarly.removeFirst() }
   }
 
   private func idle(_ seconds: Double) {
@@ -237,11 +313,23 @@ final class Watcher: @unchecked Sendable {
       // It may have finished between the two requests.
       if let entry = try? server.history(promptID: name) {
         finish(job, entry)
+      } else if (try? server.isMarkedCancelled(promptID: name)) == true {
+        cancelled(job)
       } else {
         lost(job, "prompt \(name) is in neither the history nor the queue of \(remote) (the server restarted?)")
       }
     }
     return true
+  }
+
+  /// A pending job that `remote-queue --cancel` deleted (its marker is on the server): never
+  /// requeued; an error `cancelled` and a `done` record with that status.
+  private func cancelled(_ job: Job) {
+    jobs[job.promptID] = nil
+    reporter.error(
+      job.error(
+        "cancelled", "prompt \(job.promptID) was deleted from the queue of \(remote) by remote-queue --cancel"))
+    reporter.done(job, status: .cancelled, files: 0)
   }
 
   /// A job the server no longer knows: requeued elsewhere with `--requeue`, else an error.
@@ -259,16 +347,23 @@ final class Watcher: @unchecked Sendable {
     jobs[job.promptID] = nil
     let outcome = Outcome(entry: entry)
     var files = 0
+    // A file that could not be fetched or written makes a successful prompt's job an `error`.
+    var fileErrors = 0
+    func failed(_ record: ErrorRecord) {
+      fileErrors += 1
+      reporter.error(record)
+    }
     var safe: [Outcome.Item] = []
     for item in outcome.items {
       do {
         try Downloader.check(item)
         safe.append(item)
       } catch {
-        reporter.error(job.error(error.code, error.message, detail: Self.detail(of: item, error.detail)))
+        failed(job.error(error.code, error.message, detail: Self.detail(of: item, error.detail)))
       }
     }
-    if !safe.isEmpty {
+    let (frames, frameNodes) = takeFrames(of: job)
+    if !safe.isEmpty || !frames.isEmpty {
       do {
         let folder = try downloader.folder(for: job)
         for item in safe {
@@ -277,15 +372,35 @@ final class Watcher: @unchecked Sendable {
             reporter.file(written, item: item, job: job)
             files += 1
           } catch {
-            reporter.error(job.error(error.code, error.message, detail: Self.detail(of: item, error.detail)))
+            failed(job.error(error.code, error.message, detail: Self.detail(of: item, error.detail)))
+          }
+        }
+        var counts: [String: Int] = [:]
+        for frame in frames {
+          counts[frame.node, default: 0] += 1
+          let n = String(counts[frame.node]!)
+          let name = "websocket_\(frame.node)_\(String(repeating: "0", count: max(0, 5 - n.count)))\(n)_.\(frame.ext)"
+          let item = Outcome.Item(node: frame.node, filename: name, subfolder: "", type: "websocket")
+          do {
+            reporter.file(try downloader.save(frame.bytes, as: name, into: folder), item: item, job: job)
+            files += 1
+          } catch {
+            failed(job.error(error.code, error.message, detail: Self.detail(of: item, error.detail)))
           }
         }
       } catch {
-        reporter.error(job.error(error.code, error.message))
+        failed(job.error(error.code, error.message))
       }
     }
+    if outcome.status == .success, let node = frameNodes.first(where: { n in !frames.contains { $0.node == n } }) {
+      failed(
+        job.error(
+          "missed-frames",
+          "node \(node) (SaveImageWebsocket) of prompt \(job.promptID) sent no image while the WebSocket was open; "
+            + "its images are lost (start remote-fetch before the job runs)", detail: ["node": .string(node)]))
+    }
     if let failure = outcome.errorRecord(for: job) { reporter.error(failure) }
-    reporter.done(job, status: outcome.status, files: files)
+    reporter.done(job, status: outcome.status == .success && fileErrors > 0 ? .error : outcome.status, files: files)
   }
 
   private static func detail(of item: Outcome.Item, _ extra: JSONObject) -> JSONObject {

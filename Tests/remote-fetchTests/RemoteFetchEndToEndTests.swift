@@ -200,6 +200,7 @@ import Testing
     let (run, out) = try hostileRun("traversal")
     #expect(records(run, "error").map { $0["code"] } == ["unsafe-name", "unsafe-name", "unsafe-name"])
     #expect(records(run, "done").first?["files"] == 0)
+    #expect(records(run, "done").first?["status"] == "error")
     #expect(listDirectoryNames(out) ?? [] == [], "no folder for a job with nothing safe to fetch")
   }
 
@@ -214,6 +215,7 @@ import Testing
   @Test func aShortBodyIsNotKept() throws {
     let (run, out) = try hostileRun("short-body")
     #expect(records(run, "error").first?["code"] == "download-failed")
+    #expect(records(run, "done").first?["status"] == "error", "a job whose file did not come is no success")
     #expect(listDirectoryNames(out + "/h") ?? [] == [])
   }
 
@@ -230,5 +232,90 @@ import Testing
     #expect(run.exit == .exited(0))
     #expect(run.stderrText.contains("WebSocket") && run.stderrText.contains("polling"))
     #expect(records(run, "done").first?["files"] == 1)
+  }
+
+  /// SaveImageWebsocket's images come only as binary WebSocket frames (PREVIEW_IMAGE, PNG) while
+  /// the node runs; they are saved under the job's folder, in order, with `file` records naming
+  /// the node, the PNG bytes exactly as sent. A job that ran before the socket was open says
+  /// its images are lost instead of ending a silent success.
+  @Test func saveImageWebsocketImagesComeHome() throws {
+    let a = try FakeComfy(in: scratch)
+    let prompt =
+      #"{"1":{"class_type":"EmptyImage","inputs":{"width":8,"height":4,"batch_size":2,"color":255}},"#
+      + #""2":{"class_type":"FakeSleep","inputs":{"seconds":0.8,"image":["1",0],"progress":false}},"#
+      + #""5":{"class_type":"SaveImageWebsocket","inputs":{"images":["2",0]}}}"#
+    let job = try a.queue(prompt, id: "ws")
+    let out = scratch.path + "/ws"
+    let run = try fetch(["-o", out], input: job + "\n")
+    #expect(run.exit == .exited(0), "\(run.stdoutText)\(run.stderrText)")
+    let files = records(run, "file")
+    #expect(files.count == 2, "\(run.stdoutText)")
+    #expect(files.map { $0["node"] } == ["5", "5"])
+    #expect(
+      files.compactMap { $0["path"]?.stringValue } == [
+        "\(out)/ws/websocket_5_00001_.png", "\(out)/ws/websocket_5_00002_.png",
+      ])
+    for file in files {
+      let bytes = try #require(readFileIfPresent(file["path"]?.stringValue ?? "", limit: 1 << 20))
+      #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "a PNG, header stripped")
+      #expect(file["sha256"]?.stringValue == SHA256.hex(bytes))
+    }
+    #expect(records(run, "done").first?["files"] == 2)
+    #expect(records(run, "done").first?["status"] == "success")
+    let early = try a.queue(prompt.replacingOccurrences(of: "0.8", with: "0"), id: "early")
+    let earlyID = try #require(try JSON.parse(early)["prompt_id"]?.stringValue)
+    _ = try a.waitHistory(earlyID)
+    var carried = try #require(try JSON.parse(early).objectValue)
+    carried["prompt"] = try JSON.parse(prompt)  // as remote-queue's records carry it
+    let missed = try fetch(["-o", out], input: JSON.object(carried).serialized + "\n")
+    #expect(records(missed, "error").first?["code"] == "missed-frames", "\(missed.stdoutText)")
+    #expect(records(missed, "done").first?["status"] == "error")
+  }
+
+  /// The pipeline case: a trivial job has finished on the server before its record reaches a
+  /// remote-fetch whose WebSocket is already open. Its `done` record comes within a few ms of
+  /// the record, not after the watcher's 50 ms tick (the median was ~50 ms before).
+  @Test func aJobThatFinishedBeforeItsRecordCameIsDoneAtOnce() throws {
+    let a = try FakeComfy(in: scratch)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Products.path("remote-fetch"))
+    process.arguments = ["-o", scratch.path + "/pipeline", "-q"]
+    let input = Pipe()
+    let output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    try process.run()
+    defer {
+      try? input.fileHandleForWriting.close()
+      process.waitUntilExit()
+    }
+    var pending = Data()
+    func nextRecord() throws -> JSONObject {
+      while true {
+        if let newline = pending.firstIndex(of: 10) {
+          let line = String(decoding: pending[..<newline], as: UTF8.self)
+          pending = Data(pending[(newline + 1)...])
+          return try #require(try JSON.parse(line).objectValue)
+        }
+        let chunk = output.fileHandleForReading.availableData
+        try #require(!chunk.isEmpty, "remote-fetch ended early")
+        pending += chunk
+      }
+    }
+    var delays: [Double] = []
+    for k in 0..<16 {
+      let job = try a.queue(Workflows.noise(seed: 500 + k, prefix: "pipe\(k)"), id: "p\(k)")
+      let promptID = try #require(try JSON.parse(job)["prompt_id"]?.stringValue)
+      _ = try a.waitHistory(promptID)
+      let handed = monotonicSeconds()
+      input.fileHandleForWriting.write(Data((job + "\n").utf8))
+      while true {
+        let record = try nextRecord()
+        if record.type == "done" && record["prompt_id"]?.stringValue == promptID { break }
+      }
+      if k > 0 { delays.append((monotonicSeconds() - handed) * 1000) }  // the first opens the socket
+    }
+    let median = delays.sorted()[delays.count / 2]
+    #expect(median < 12, "ms from the record to its done record: \(delays)")
   }
 }

@@ -129,6 +129,8 @@ import Testing
     #expect(requeued["remote"]?.stringValue == b.remote)
     let reference = try #require(requeued["prompt"]?["1"]?["inputs"]?["image"]?.stringValue)
     #expect(readFileIfPresent("\(b.inputDir)/\(reference)", limit: 1 << 20) == png, "b got the first server's copy")
+    #expect(run.stderrText.contains("uploaded \(a.remote)/view?filename="), "the note names where the bytes came from")
+    #expect(!run.stderrText.contains("uploaded \(inputDir)"), "\(run.stderrText)")
   }
 
   @Test func aJobWithoutItsPromptCannotBeRequeued() throws {
@@ -145,5 +147,25 @@ import Testing
       "remote-fetch", ["-o", scratch.path + "/none", "--requeue"], input: "",
       environment: ["COMFY_REMOTE": nil])
     #expect(usage.exit == .exited(64))
+  }
+
+  /// A pending job that `remote-queue --cancel` deleted stays cancelled: remote-fetch finds the
+  /// marker the cancel left on the server, reports `cancelled` and never posts it elsewhere.
+  /// A job that vanished without the marker (the server restarted) is still requeued.
+  @Test func aJobDeletedByCancelIsNotRequeued() throws {
+    let a = try FakeComfy(in: scratch)
+    let b = try FakeComfy(in: scratch)
+    _ = try queue(Workflows.slow(2, prefix: "busy", progress: false), on: a, id: "busy")
+    let pending = try queue(Workflows.slow(0.1, prefix: "gone"), on: a, id: "gone")
+    let cancel = try Products.run("remote-queue", ["--cancel"], input: pending + "\n")
+    #expect(cancel.records.first?["action"] == "deleted", "\(cancel.stdoutText)\(cancel.stderrText)")
+    let run = try Products.run(
+      "remote-fetch", ["-o", scratch.path + "/cancelled", "--requeue", "--to", "\(a.remote),\(b.remote)"],
+      input: pending + "\n")
+    #expect(run.records.map(\.type) == ["error", "done"], "\(run.stdoutText)\(run.stderrText)")
+    #expect(records(run, "error").first?["code"] == "cancelled")
+    #expect(records(run, "done").first?["status"] == "cancelled")
+    #expect(!run.stderrText.contains("requeueing"))
+    #expect(b.outputFile("rf/gone_00001_.png") == nil, "b never ran it")
   }
 }
