@@ -19,7 +19,8 @@ import safetensors
 import safetensors.numpy
 from PIL import Image, PngImagePlugin
 
-DTYPES = ["float16", "float32", "float64", "int8", "uint8", "int16", "int32", "int64", "bool"]
+DTYPES = ["float16", "float32", "float64", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+          "bool"]
 SHAPES = [(), (0,), (2, 0, 3), (5,), (2, 3, 4)]
 rng = np.random.default_rng(1234)
 
