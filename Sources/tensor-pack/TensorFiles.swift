@@ -22,13 +22,29 @@ enum TensorFiles {
   /// The tensors of one file, named by the file (npy, png), member (npz) or key (safetensors).
   /// `limit` caps what a file may expand to in memory: the members of an npz in all, a PNG's
   /// decoded image (npy and safetensors tensors lie in the file and need no cap).
-  static func read(_ path: String, splitMask: Bool, limit: Int = Npz.defaultLimit) throws -> [Found] {
+  ///
+  /// A tensor of a dtype the kit does not carry, in an npz or safetensors file beside others, goes
+  /// to `skipped` (its error names the file and the tensor) and the others are read; without
+  /// `skipped` it is thrown.
+  static func read(
+    _ path: String, splitMask: Bool, limit: Int = Npz.defaultLimit,
+    skipped: ((TensorFormatError) -> Void)? = nil
+  ) throws -> [Found] {
+    func skip(_ errors: [TensorFormatError]) throws {
+      guard let skipped else {
+        if let first = errors.first { throw first }
+        return
+      }
+      errors.forEach(skipped)
+    }
     let stem = stemName(path)
     switch kind(of: path) {
     case .npy:
       return [Found(tensor: try Npy.read(path: path, name: stem))]
     case .npz:
-      return try Npz.read(path: path, limit: limit).map { Found(tensor: $0) }
+      let contents = try Npz.readKeeping(path: path, limit: limit)
+      try skip(contents.skipped)
+      return contents.tensors.map { Found(tensor: $0) }
     case .png:
       let decoded = try PNGDecoder.decode(
         path: path, name: stem, options: PNGDecodeOptions(alpha: splitMask ? .invertedMask : .keep, maxBytes: limit))
@@ -37,6 +53,7 @@ enum TensorFiles {
       return found
     case .safetensors:
       let contents = try Safetensors.read(path: path)
+      try skip(contents.skipped)
       var metadata = JSONObject()
       for (key, value) in contents.metadata { metadata[key] = .string(value) }
       if ComfyLatent.isLatent(contents) {

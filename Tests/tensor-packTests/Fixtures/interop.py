@@ -6,6 +6,9 @@ safetensors and Pillow (the tests find it through PIPES_TEST_PYTHON).
                              DIR/manifest.json listing them
   interop.py check DIR       read the files listed in DIR/manifest.json (written by the Swift tests)
                              with the real libraries and compare them with the expected bytes
+  interop.py mixed DIR       write DIR/mixed.npz (complex64 "bad" between uint16 "a" and float32 "b")
+                             and DIR/mixed.safetensors (float8_e4m3fn "bad" beside the same two)
+  interop.py metadata PATH   print the safetensors metadata of PATH as JSON (null when none)
 """
 
 import io
@@ -290,12 +293,28 @@ def check_entry(out, entry):
         raise ValueError(f"unknown kind {kind}")
 
 
+def make_mixed(out):
+    a = np.arange(6, dtype="<u2").reshape(2, 3) * 10000
+    b = np.linspace(0, 1, 4, dtype="<f4")
+    np.savez(os.path.join(out, "mixed.npz"), a=a, bad=np.ones(3, "complex64"), b=b)
+    f8 = np.arange(4, dtype="u1")
+    specs = {name: safetensors.TensorSpec(dtype=str(x.dtype), shape=x.shape, data_ptr=x.ctypes.data, data_len=x.nbytes)
+             for name, x in [("a", a), ("b", b)]}
+    specs["bad"] = safetensors.TensorSpec(dtype="float8_e4m3fn", shape=(4,), data_ptr=f8.ctypes.data, data_len=4)
+    safetensors.serialize_file(specs, os.path.join(out, "mixed.safetensors"), metadata={"k": "v"})
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "make":
         m = Maker(sys.argv[3])
         {"npy": make_npy, "npz": make_npz, "safetensors": make_safetensors, "png": make_png}[sys.argv[2]](m)
         m.finish()
         print(f"made {len(m.entries)}")
+    elif len(sys.argv) == 3 and sys.argv[1] == "mixed":
+        make_mixed(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "metadata":
+        with safetensors.safe_open(sys.argv[2], framework="numpy") as f:
+            print(json.dumps(f.metadata()))
     elif len(sys.argv) == 3 and sys.argv[1] == "check":
         check(sys.argv[2])
     else:
