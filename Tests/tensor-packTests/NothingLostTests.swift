@@ -44,4 +44,29 @@ struct NothingLostTests {
   }
 }
 
+extension NothingLostTests {
+  @Test func safetensorsMetadataComesBackOnUnpack() throws {
+    let dir = try mixedFiles()
+    let packed = try Products.run("tensor-pack", ["--to", "shm", "\(dir)/mixed.safetensors"])
+    let tensors = packed.records.filter { $0["type"] == "tensor" }
+    #expect(tensors.count == 2)
+    let expected: JSON = ["format": "pt", "note": "ünïcode ✓"]
+    // The library writes __metadata__ in hash order, so compare the pairs in key order.
+    func sorted(_ value: JSON?) -> [String] {
+      (value?.objectValue.map { $0.map { "\($0.key)=\($0.value)" } } ?? []).sorted()
+    }
+    #expect(tensors.allSatisfy { sorted($0["metadata"]) == sorted(expected) }, "\(packed.stdoutText)")
+    let input = tensors.map { JSON.object($0).serialized }.joined(separator: "\n") + "\n"
+    let out = "\(scratch.path)/out"
+    let unpacked = try Products.run(
+      "tensor-pack", ["--unpack", "-o", out, "--format", "safetensors"], input: input)
+    #expect(unpacked.exit == .exited(0), "\(unpacked.stderrText)")
+    for name in ["a", "b"] {
+      let (status, output) = try Interop.run(["metadata", "\(out)/\(name).safetensors"])
+      #expect(status == 0, "\(output)")
+      #expect(try JSON.parse(Array(output.utf8)) == expected, "safe_open(...).metadata() of \(name): \(output)")
+    }
+  }
+}
+
 private func leBytes(_ values: [UInt16]) -> [UInt8] { values.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }

@@ -301,7 +301,8 @@ def make_mixed(out):
     specs = {name: safetensors.TensorSpec(dtype=str(x.dtype), shape=x.shape, data_ptr=x.ctypes.data, data_len=x.nbytes)
              for name, x in [("a", a), ("b", b)]}
     specs["bad"] = safetensors.TensorSpec(dtype="float8_e4m3fn", shape=(4,), data_ptr=f8.ctypes.data, data_len=4)
-    safetensors.serialize_file(specs, os.path.join(out, "mixed.safetensors"), metadata={"k": "v"})
+    metadata = {"format": "pt", "note": "ünïcode ✓"}
+    safetensors.serialize_file(specs, os.path.join(out, "mixed.safetensors"), metadata=metadata)
 
 
 def main():
@@ -314,7 +315,7 @@ def main():
         make_mixed(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "metadata":
         with safetensors.safe_open(sys.argv[2], framework="numpy") as f:
-            print(json.dumps(f.metadata()))
+            print(json.dumps(f.metadata(), sort_keys=True))
     elif len(sys.argv) == 3 and sys.argv[1] == "check":
         check(sys.argv[2])
     else:
