@@ -15,8 +15,15 @@ enum TensorFiles {
     let prefix = file.flatMap { try? $0.read(at: 0, count: min(8, $0.size), what: "the first bytes") } ?? []
     if prefix.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) { return .npy }
     if prefix.starts(with: [0x50, 0x4B]) { return .npz }
-    if prefix.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
-    return .safetensors
+    if prefix.starts(with: PNGChunks.signature) { return .png }
+    // No known magic: a file named .png, .npy or .npz is read as one, so that the error says
+    // what is wrong with it as that format, not as a safetensors header.
+    switch path.split(separator: "/").last?.split(separator: ".").last?.lowercased() {
+    case "png": return .png
+    case "npy": return .npy
+    case "npz": return .npz
+    default: return .safetensors
+    }
   }
 
   /// The tensors of one file, named by the file (npy, png), member (npz) or key (safetensors).

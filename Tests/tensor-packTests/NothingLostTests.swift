@@ -69,4 +69,24 @@ extension NothingLostTests {
   }
 }
 
+/// A file whose name says PNG (or npy, npz) but whose first bytes are broken is reported as what
+/// its name says, not as a bad safetensors header.
+@Suite struct MisnamedFileTests {
+  let scratch = TemporaryDirectory()
+
+  @Test(arguments: [
+    ("broken.png", "bad signature"), ("broken.PNG", "bad signature"), ("broken.npy", "npy"), ("broken.npz", "zip"),
+  ])
+  func aBrokenFileIsReportedAsWhatItsNameSays(file: String, says: String) throws {
+    var png = PNGChunks.signature + [UInt8](repeating: 0x41, count: 40)
+    png[1] = 0x51  // "\x89QNG…": one byte of the signature broken
+    let path = "\(scratch.path)/\(file)"
+    try writeFile(path, png)
+    let run = try Products.run("tensor-pack", ["--to", "inline", path])
+    let message = run.records.first { $0["type"] == "error" }?["message"]?.stringValue ?? ""
+    #expect(message.lowercased().contains(says), "\(message)")
+    #expect(!message.contains("safetensors"), "\(message)")
+  }
+}
+
 private func leBytes(_ values: [UInt16]) -> [UInt8] { values.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }
