@@ -166,7 +166,11 @@ class Tensors:
             return __import__("torch").from_numpy(array).view(__import__("torch").bfloat16)
         array = np.frombuffer(buffer, NUMPY_DTYPE[dtype], count, skip).reshape(shape)
         if self.torch_mode:
-            return __import__("torch").from_numpy(array)
+            torch = __import__("torch")
+            lacking = torch_lacks(torch, dtype)
+            if lacking is not None:
+                raise CallError("bad-tensor", lacking + "; --tensors numpy takes them")
+            return torch.from_numpy(array)
         return array
 
     def _map(self, storage, kind, expected):

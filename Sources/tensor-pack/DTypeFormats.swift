@@ -14,8 +14,11 @@ extension DType {
     case .int8: "|i1"
     case .uint8: "|u1"
     case .int16: "<i2"
+    case .uint16: "<u2"
     case .int32: "<i4"
+    case .uint32: "<u4"
     case .int64: "<i8"
+    case .uint64: "<u8"
     case .bool: "|b1"
     }
   }
@@ -30,8 +33,11 @@ extension DType {
     case .int8: "I8"
     case .uint8: "U8"
     case .int16: "I16"
+    case .uint16: "U16"
     case .int32: "I32"
+    case .uint32: "U32"
     case .int64: "I64"
+    case .uint64: "U64"
     case .bool: "BOOL"
     }
   }
@@ -44,7 +50,7 @@ extension DType {
   /// A numpy `descr` such as `<f4`, `>i8` or `|u1`, with whether its bytes are big-endian.
   ///
   /// Byte order `=` (native) is read as little-endian, as numpy on this platform reads it. Numpy
-  /// kinds without a tensor dtype (unsigned 16–64-bit, complex, strings, records) are refused.
+  /// kinds without a tensor dtype (complex, strings, records) are refused.
   static func fromNumpy(descr: String) throws -> (dtype: DType, bigEndian: Bool) {
     let chars = Array(descr.utf8)
     guard chars.count >= 3, let order = chars.first, "<>|=".utf8.contains(order) else {
@@ -53,7 +59,7 @@ extension DType {
     let code = String(decoding: chars.dropFirst(), as: UTF8.self)
     let table: [String: DType] = [
       "f2": .float16, "f4": .float32, "f8": .float64, "i1": .int8, "u1": .uint8, "i2": .int16,
-      "i4": .int32, "i8": .int64, "b1": .bool, "?1": .bool,
+      "u2": .uint16, "i4": .int32, "u4": .uint32, "i8": .int64, "u8": .uint64, "b1": .bool, "?1": .bool,
     ]
     guard let dtype = table[code] else {
       let supported = DType.allCases.compactMap(\.numpyDescr).joined(separator: " ")

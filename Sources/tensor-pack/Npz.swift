@@ -12,6 +12,16 @@ enum Npz {
   static let defaultLimit = 16 << 30
 
   static func read(path: String, limit: Int = defaultLimit) throws -> [LocatedTensor] {
+    let contents = try readKeeping(path: path, limit: limit)
+    if let first = contents.skipped.first { throw first }
+    return contents.tensors
+  }
+
+  /// The archive's tensors, and why each member that holds something the kit does not carry (a
+  /// dtype such as complex64) was left out: one such member does not lose the others.
+  static func readKeeping(
+    path: String, limit: Int = defaultLimit
+  ) throws -> (tensors: [LocatedTensor], skipped: [TensorFormatError]) {
     try withErrorContext(path) {
       let archive = try ZipArchive(file: InputFile(path: path))
       try archive.checkMembersApart()
@@ -25,12 +35,17 @@ enum Npz {
         total = sum
       }
       var tensors: [LocatedTensor] = []
+      var skipped: [TensorFormatError] = []
       for entry in members {
         let name = String(entry.name.dropLast(4))
-        tensors.append(
-          try withErrorContext("member '\(entry.name)'") { try readMember(entry, name: name, in: archive) })
+        do {
+          tensors.append(
+            try withErrorContext("member '\(entry.name)'") { try readMember(entry, name: name, in: archive) })
+        } catch let error as TensorFormatError where error.kind == .unsupported {
+          skipped.append(error.within(path))
+        }
       }
-      return tensors
+      return (tensors, skipped)
     }
   }
 

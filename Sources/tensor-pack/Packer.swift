@@ -69,7 +69,10 @@ struct Packer {
       return
     }
     do {
-      for tensor in try TensorFiles.read(path, splitMask: splitMask, limit: limit) {
+      let found = try TensorFiles.read(path, splitMask: splitMask, limit: limit) { skipped in
+        tool.report(skipped.record(id: id, file: path))
+      }
+      for tensor in found {
         try emit(tensor, id: id)
       }
     } catch let error as TensorFormatError {

@@ -17,10 +17,13 @@ enum Safetensors {
     /// Tensors in the order of their offsets in the buffer.
     var tensors: [LocatedTensor]
     var metadata: Metadata
+    /// Why each tensor of a dtype the kit does not carry was left out (the path and its name in
+    /// front); the other tensors are read all the same.
+    var skipped: [TensorFormatError] = []
 
     static func == (a: Contents, b: Contents) -> Bool {
       a.tensors == b.tensors && a.metadata.map(\.key) == b.metadata.map(\.key)
-        && a.metadata.map(\.value) == b.metadata.map(\.value)
+        && a.metadata.map(\.value) == b.metadata.map(\.value) && a.skipped == b.skipped
     }
 
     func tensor(named name: String) -> LocatedTensor? { tensors.first { $0.name == name } }
@@ -56,6 +59,7 @@ enum Safetensors {
   ) throws -> Contents {
     var metadata: Metadata = []
     var found: [(begin: Int, tensor: LocatedTensor)] = []
+    var skipped: [TensorFormatError] = []
     for (name, value) in header {
       if name == "__metadata__" {
         guard let map = value.objectValue else { throw TensorFormatError.malformed("__metadata__ is not an object") }
@@ -72,8 +76,10 @@ enum Safetensors {
         throw TensorFormatError.malformed("\(what) has no dtype string")
       }
       guard let dtype = DType(safetensorsName: dtypeName) else {
-        throw TensorFormatError.unsupported(
-          "\(what) has dtype \(dtypeName); supported: \(DType.allCases.map(\.safetensorsName).joined(separator: " "))")
+        let supported = DType.allCases.map(\.safetensorsName).joined(separator: " ")
+        skipped.append(
+          TensorFormatError.unsupported("\(what) has dtype \(dtypeName); supported: \(supported)").within(path))
+        continue
       }
       guard let dims = entry["shape"]?.arrayValue else {
         throw TensorFormatError.malformed("\(what) has no shape array")
@@ -111,7 +117,7 @@ enum Safetensors {
       previousEnd = begin + tensor.nbytes
       previousName = tensor.name
     }
-    return Contents(tensors: found.map(\.tensor), metadata: metadata)
+    return Contents(tensors: found.map(\.tensor), metadata: metadata, skipped: skipped)
   }
 
   /// Writes `tensors` and `metadata` the way the safetensors library does: tensors laid out by

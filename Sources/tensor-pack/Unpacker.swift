@@ -105,7 +105,7 @@ struct Unpacker {
         kept = ("; its segment \(segment) is kept for a retry", ["segment": .string(segment), "tensor": .object(json)])
       }
       let tensor = try LocatedTensor(name: name, dtype: record.dtype, shape: record.shape, bytes: .mapped(region))
-      let written = try write(tensor, layout: record.layout)
+      let written = try write(tensor, layout: record.layout, metadata: Unpacker.metadata(of: json))
       if region.unlinkSegment(record.storage) { Unpacker.releasing.async { region.discard(through: region.count) } }
       kept = ("", nil)
       return try written.map { try fileRecord($0, name: name, id: id) }
@@ -124,8 +124,24 @@ struct Unpacker {
     }
   }
 
-  /// Writes one tensor; PNG gives a file per batch item.
-  func write(_ tensor: LocatedTensor, layout: String?) throws -> [OutputFile] {
+  /// A tensor record's `metadata` (a safetensors file's `__metadata__`, as tensor-pack packs it),
+  /// in its order, for the safetensors and latent files written from it.
+  static func metadata(of record: JSONObject) throws -> Safetensors.Metadata {
+    guard let value = record["metadata"] else { return [] }
+    guard let object = value.objectValue else {
+      throw TensorFormatError.unwritable("the tensor record's metadata is not an object of strings")
+    }
+    return try object.map { key, item in
+      guard let text = item.stringValue else {
+        throw TensorFormatError.unwritable("the tensor record's metadata value for '\(key)' is not a string")
+      }
+      return (key, text)
+    }
+  }
+
+  /// Writes one tensor (with `metadata` in a safetensors or latent file); PNG gives a file per
+  /// batch item.
+  func write(_ tensor: LocatedTensor, layout: String?, metadata: Safetensors.Metadata = []) throws -> [OutputFile] {
     let chosen = format ?? Unpacker.defaultFormat(layout: layout)
     switch chosen {
     case .npy:
@@ -134,11 +150,11 @@ struct Unpacker {
       return [out]
     case .safetensors:
       let out = try open(tensor.name, "safetensors")
-      try Safetensors.write([tensor], into: out)
+      try Safetensors.write([tensor], metadata: metadata, into: out)
       return [out]
     case .latent:
       let out = try open(tensor.name, "latent")
-      try ComfyLatent.write(samples: tensor, into: out)
+      try ComfyLatent.write(samples: tensor, metadata: metadata, into: out)
       return [out]
     case .png:
       let images = try PNGEncoder.encode(tensor)

@@ -14,6 +14,9 @@ struct TensorRoundTripTests {
     (.uint8, [2, 3, 5], (0..<30).map { UInt8($0 * 8) }),
     (.float16, [4, 4], leBytes((0..<16).map { UInt16(0x3C00 + $0) })),
     (.int64, [3, 2], leBytes([Int64.min, -1, 0, 1, 1 << 40, Int64.max])),
+    (.uint16, [2, 2], leBytes([0, 1, 0x8000, 0xFFFF] as [UInt16])),
+    (.uint32, [3], leBytes([0, 0x8000_0000, UInt32.max])),
+    (.uint64, [3], leBytes([0, UInt64(1) << 63, UInt64.max])),
   ]
 
   @Test func dtypesComeBackByteForByte() throws {
@@ -172,5 +175,17 @@ struct TorchTensorTests {
     let (record, bytes) = try consumeTensor(output)
     #expect(record.dtype == .bfloat16 && record.shape == [2, 2])
     #expect(bytes == leBytes(bits))
+  }
+
+  @Test func unsignedWithATorchThatLacksThemIsAClearError() throws {
+    // The stand-in torch has no torch.uint16, as torch before 2.3 has none.
+    let tensor = try shmTensor("x", .uint16, [2], bytes: leBytes([1, 0xFFFF] as [UInt16]))
+    let run = try nodeRun(
+      ["--tensors", "torch", "--path", torchPath, "--call", "test_pack.functions:torch_double"],
+      lines: [callLine(1, args: ["x": .object(tensor)]), callLine(2)])
+    let error = try #require(run.record(1, "error"), "\(run.stdoutText) \(run.stderrText)")
+    #expect(error["code"] == "bad-tensor")
+    #expect(error["message"]?.stringValue?.contains("uint16 tensors need torch 2.3") == true, "\(error)")
+    #expect(!segmentExists(tensor), "the input segment is released all the same")
   }
 }

@@ -897,6 +897,8 @@ def _load_tensor(record):
             raise IsolatedNodeError({"code": "bad-output", "message": "a bfloat16 output needs torch in the host"})
         return torch.from_numpy(array).view(torch.bfloat16)
     array = np.frombuffer(buffer, NUMPY_DTYPE[dtype], count, skip).reshape(shape)
+    if torch is not None and torch_lacks(torch, dtype) is not None:
+        raise IsolatedNodeError({"code": "bad-output", "message": torch_lacks(torch, dtype)})
     return torch.from_numpy(array) if torch is not None else array
 
 

@@ -21,13 +21,23 @@ import stat
 
 ITEMSIZE = {
     "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1, "uint8": 1,
-    "int16": 2, "int32": 4, "int64": 8, "bool": 1,
+    "int16": 2, "uint16": 2, "int32": 4, "uint32": 4, "int64": 8, "uint64": 8, "bool": 1,
 }
 NUMPY_DTYPE = {
     "float16": "<f2", "float32": "<f4", "float64": "<f8", "int8": "|i1", "uint8": "|u1",
-    "int16": "<i2", "int32": "<i4", "int64": "<i8", "bool": "|b1",
+    "int16": "<i2", "uint16": "<u2", "int32": "<i4", "uint32": "<u4", "int64": "<i8", "uint64": "<u8",
+    "bool": "|b1",
 }
 DTYPE_NAME = {v: k for k, v in NUMPY_DTYPE.items()}
+
+
+def torch_lacks(torch, dtype):
+    """Why `torch` cannot hold a tensor of record dtype `dtype` (uint16/32/64 need torch 2.3 or
+    later), or None when it can."""
+    if dtype in ("uint16", "uint32", "uint64") and getattr(torch, dtype, None) is None:
+        return "%s tensors need torch 2.3 or later (torch %s has no torch.%s)" % (
+            dtype, getattr(torch, "__version__", "?"), dtype)
+    return None
 
 SEGMENT_NAME = re.compile(r"/cpipes-[1-9][0-9]{0,9}-[0-9a-f]{16}")
 

@@ -50,7 +50,7 @@ host = sys.modules["test_pack.comfy_pipes_host"]
 check(len(host._POOL.free) >= 1 and not host._POOL.lent,
       "the worker released its inputs and the pool kept their segments for the next calls")
 
-for dtype in ("uint8", "int8", "int16", "float64", "bool"):
+for dtype in ("uint8", "int8", "int16", "uint16", "uint32", "uint64", "float64", "bool"):
     value = (np.arange(24) % 3).astype(dtype).reshape(2, 3, 4)
     echoed, = nodes["IsolatedEcho"]().echo(value=torch.from_numpy(value) if torch is not None else value)
     echoed = echoed.numpy() if torch is not None else echoed

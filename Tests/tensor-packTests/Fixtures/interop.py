@@ -6,6 +6,13 @@ safetensors and Pillow (the tests find it through PIPES_TEST_PYTHON).
                              DIR/manifest.json listing them
   interop.py check DIR       read the files listed in DIR/manifest.json (written by the Swift tests)
                              with the real libraries and compare them with the expected bytes
+  interop.py make diff-npy DIR, make diff-safetensors DIR
+                             seeded random files for the differential suites (PIPES_DIFF_SEED, default
+                             15): every dtype, C and Fortran order, both byte orders, npy versions 1-3;
+                             safetensors files of 1-4 tensors with random metadata
+  interop.py mixed DIR       write DIR/mixed.npz (complex64 "bad" between uint16 "a" and float32 "b")
+                             and DIR/mixed.safetensors (float8_e4m3fn "bad" beside the same two)
+  interop.py metadata PATH   print the safetensors metadata of PATH as JSON (null when none)
 """
 
 import io
@@ -19,7 +26,8 @@ import safetensors
 import safetensors.numpy
 from PIL import Image, PngImagePlugin
 
-DTYPES = ["float16", "float32", "float64", "int8", "uint8", "int16", "int32", "int64", "bool"]
+DTYPES = ["float16", "float32", "float64", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+          "bool"]
 SHAPES = [(), (0,), (2, 0, 3), (5,), (2, 3, 4)]
 rng = np.random.default_rng(1234)
 
@@ -289,12 +297,71 @@ def check_entry(out, entry):
         raise ValueError(f"unknown kind {kind}")
 
 
+DIFF_CASES = 1500
+
+
+def diff_rng():
+    return np.random.default_rng(int(os.environ.get("PIPES_DIFF_SEED", "15")))
+
+
+def random_shape(r):
+    return tuple(int(x) for x in r.integers(0, 5, size=int(r.integers(0, 5))))
+
+
+def make_diff_npy(m):
+    r = diff_rng()
+    for i in range(DIFF_CASES):
+        a = sample(DTYPES[int(r.integers(len(DTYPES)))], random_shape(r))
+        if a.dtype.itemsize > 1 and r.random() < 0.3:
+            a = a.astype(a.dtype.newbyteorder(">"))
+        a = np.asfortranarray(a) if r.random() < 0.5 else np.ascontiguousarray(a)
+        version = [None, (1, 0), (2, 0), (3, 0)][int(r.integers(4))]
+        with open(m.entry(f"d{i}.npy", "npy", seed=i), "wb") as f:
+            if version is None:
+                np.save(f, a)
+            else:
+                np.lib.format.write_array(f, a, version=version)
+        m.expect("", a)
+
+
+def make_diff_safetensors(m):
+    r = diff_rng()
+    for i in range(DIFF_CASES // 3):
+        tensors = {}
+        for k in range(int(r.integers(1, 5))):
+            tensors[f"t{k}.{int(r.integers(1000))}"] = sample(DTYPES[int(r.integers(len(DTYPES)))], random_shape(r))
+        metadata = {f"k{j}": "".join(chr(int(c)) for c in r.integers(32, 0x3000, size=int(r.integers(0, 8))))
+                    for j in range(int(r.integers(0, 4)))}
+        path = m.entry(f"d{i}.safetensors", "safetensors", metadata=metadata)
+        safetensors.numpy.save_file(tensors, path, metadata=metadata or None)
+        for name, a in tensors.items():
+            m.expect(name, a)
+
+
+def make_mixed(out):
+    a = np.arange(6, dtype="<u2").reshape(2, 3) * 10000
+    b = np.linspace(0, 1, 4, dtype="<f4")
+    np.savez(os.path.join(out, "mixed.npz"), a=a, bad=np.ones(3, "complex64"), b=b)
+    f8 = np.arange(4, dtype="u1")
+    specs = {name: safetensors.TensorSpec(dtype=str(x.dtype), shape=x.shape, data_ptr=x.ctypes.data, data_len=x.nbytes)
+             for name, x in [("a", a), ("b", b)]}
+    specs["bad"] = safetensors.TensorSpec(dtype="float8_e4m3fn", shape=(4,), data_ptr=f8.ctypes.data, data_len=4)
+    metadata = {"format": "pt", "note": "ünïcode ✓"}
+    safetensors.serialize_file(specs, os.path.join(out, "mixed.safetensors"), metadata=metadata)
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "make":
         m = Maker(sys.argv[3])
-        {"npy": make_npy, "npz": make_npz, "safetensors": make_safetensors, "png": make_png}[sys.argv[2]](m)
+        {"npy": make_npy, "npz": make_npz, "safetensors": make_safetensors, "png": make_png,
+         "diff-npy": make_diff_npy, "diff-safetensors": make_diff_safetensors}[sys.argv[2]](m)
         m.finish()
         print(f"made {len(m.entries)}")
+    elif len(sys.argv) == 3 and sys.argv[1] == "mixed":
+        make_mixed(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "metadata":
+        with safetensors.safe_open(sys.argv[2], framework="numpy") as f:
+            print(json.dumps(f.metadata(), sort_keys=True))
     elif len(sys.argv) == 3 and sys.argv[1] == "check":
         check(sys.argv[2])
     else:
