@@ -80,6 +80,23 @@ struct IsolationTests {
     #expect(answer["module"]?.stringValue?.contains("stand-in") == true)
   }
 
+  /// `--folders` (what the host module passes from ComfyUI) sets them too; a directory option
+  /// given beside it wins; a value that is not a JSON object is a usage error.
+  @Test func foldersGivenAsJSON() throws {
+    let folders = #"{"output":"/srv/comfy/output","models":"/srv/comfy/models","input":"/srv/comfy/input"}"#
+    let run = try nodeRun(
+      ["--call", "test_pack.functions:folders", "--folders", folders, "--input-dir", "/tmp/in-given"],
+      lines: [callLine(1)])
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    let answer = try #require(run.record(1)?["outputs"]?[0])
+    #expect(answer["output"] == "/srv/comfy/output")
+    #expect(answer["checkpoints"] == ["/srv/comfy/models/checkpoints"])
+    #expect(answer["input"] == "/tmp/in-given")
+    let bad = try Products.run("node-run", ["--call", "a:b", "--folders", "[1]"])
+    #expect(bad.exit == .exited(64))
+    #expect(bad.stderrText.contains("--folders takes a JSON object"))
+  }
+
   @Test func noInterpreterIsExit69() throws {
     let missing = try Products.run("node-run", ["--venv", "/nonexistent", "--call", "a:b"], input: callLine(1) + "\n")
     #expect(missing.exit == .exited(69))
