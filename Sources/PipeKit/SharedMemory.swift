@@ -289,19 +289,16 @@ public enum SharedMemory {
   /// unless `dryRun`; returned either way.
   public static func sweep(dryRun: Bool, olderThan: Double = 0) -> [String] {
     var found: [String] = []
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
     for dir in ["/dev/shm"] + [try? checkedFallbackDirectory(create: false)].compactMap({ $0 }) {
       guard let names = listDirectoryNames(dir) else { continue }
       for name in names where isValidName("/" + name) {
         let parts = name.split(separator: "-")
         guard parts.count == 3, let pid = Int32(parts[1]), pid > 0 else { continue }
-        guard kill(pid, 0) == -1 && errno == ESRCH else { continue }
+        guard processIsGone(pid) else { continue }
         let full = "\(dir)/\(name)"
         var info = stat()
         guard lstat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == geteuid() else { continue }
-        let age = Double(now.tv_sec - info.st_mtim.tv_sec) + Double(now.tv_nsec - info.st_mtim.tv_nsec) / 1e9
-        guard age >= olderThan else { continue }
+        guard secondsSinceModified(info) >= olderThan else { continue }
         found.append(full)
         if !dryRun {
           unlink(full)

@@ -64,8 +64,7 @@ struct Downloader: Sendable {
   /// Removes the `.part` files in `folder` whose writer is dead (a run killed by SIGKILL).
   static func removeDeadParts(in folder: String) {
     for name in listDirectoryNames(folder) ?? [] {
-      guard let pid = writer(ofPart: name), pid != getpid() else { continue }
-      if kill(pid, 0) == 0 || errno != ESRCH { continue }
+      guard let pid = writer(ofPart: name), pid != getpid(), processIsGone(pid) else { continue }
       unlink(folder + "/" + name)
     }
   }

@@ -87,18 +87,15 @@ final class OutputFile {
   /// have the same pid). Returns the paths removed.
   static func sweep(_ directory: String, olderThan: Double = 60) -> [String] {
     var removed: [String] = []
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
     for name in listDirectoryNames(directory) ?? [] where name.hasPrefix(".") && name.hasSuffix(".part") {
       let body = name.dropLast(5)
       guard let dash = body.lastIndex(of: "-"), body[...dash].hasSuffix(partialTag),
-        let pid = pid_t(body[body.index(after: dash)...]), pid > 0, kill(pid, 0) == -1 && errno == ESRCH
+        let pid = pid_t(body[body.index(after: dash)...]), processIsGone(pid)
       else { continue }
       let full = "\(directory)/\(name)"
       var info = stat()
       guard lstat(full, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-      let age = Double(now.tv_sec - info.st_mtim.tv_sec) + Double(now.tv_nsec - info.st_mtim.tv_nsec) / 1e9
-      if age >= olderThan && unlink(full) == 0 { removed.append(full) }
+      if secondsSinceModified(info) >= olderThan && unlink(full) == 0 { removed.append(full) }
     }
     return removed
   }

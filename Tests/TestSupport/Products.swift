@@ -88,7 +88,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
     if keep {
       try? FileDescriptor.standardError.writeAll("test directory kept (PIPES_KEEP_TEST_DIRS): \(path)\n")
     } else {
-      removeTestTree(path)
+      removeTree(path)
     }
   }
 
@@ -120,18 +120,5 @@ final class LivePaths: @unchecked Sendable {
   func remove(_ path: String) { lock.withLock { _ = paths.remove(path) } }
   func removeAll() {
     for path in lock.withLock({ paths }) { TemporaryDirectory.remove(path) }
-  }
-}
-
-/// Removes a file or a directory tree without following links (`rm -rf`), for test directories.
-func removeTestTree(_ path: String) {
-  var info = stat()
-  guard lstat(path, &info) == 0 else { return }
-  if (info.st_mode & S_IFMT) == S_IFDIR {
-    chmod(path, 0o700)  // a test may have made it read-only
-    for name in listDirectoryNames(path) ?? [] { removeTestTree("\(path)/\(name)") }
-    rmdir(path)
-  } else {
-    unlink(path)
   }
 }
