@@ -6,7 +6,7 @@ PREFIX    ?= /usr/local
 TOOLS     := cuda-detect wheel-url tensor-pack venv-make node-run remote-queue remote-fetch
 ## The git commit that --version shows after the version, "-dirty" with uncommitted changes.
 COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
-RELEASE   := -c release --static-swift-stdlib $(if $(COMMIT),-Xcc -DCPIPES_COMMIT='"$(COMMIT)"')
+RELEASE   := -c release --static-swift-stdlib
 MANPAGES  := $(wildcard man/man1/*.1 man/man7/*.7)
 ## The tracked sh scripts installed beside the tools (the node-pack install hook).
 HOOKS     := bin/comfy-pipes-install
@@ -26,12 +26,14 @@ COMFYUI_ARCHIVE ?= $(abspath ../shared/comfyui/ComfyUI-v0.3.64.tar.gz)
 all: build
 
 ## Release build with the Swift runtime linked in, every product in one swift build; the tools
-## land in bin/, stripped of their symbol tables (the unstripped ones stay in .build/release).
+## land in bin/, stripped of their symbol tables (the unstripped ones stay in .build/release), with
+## the commit stamped in afterwards (packaging/stamp_commit.py), so a new commit rebuilds nothing.
 build:
 	$(SWIFT_BUILD) $(RELEASE)
 	@mkdir -p bin
 	@dir=$$($(SWIFT_BUILD) $(RELEASE) --show-bin-path); \
-	  for t in $(TOOLS); do strip -o "bin/$$t.tmp" "$$dir/$$t" && mv -f "bin/$$t.tmp" "bin/$$t" || exit 1; done
+	  for t in $(TOOLS); do strip -o "bin/$$t.tmp" "$$dir/$$t" && python3 packaging/stamp_commit.py "$(COMMIT)" "bin/$$t.tmp" \
+	    && mv -f "bin/$$t.tmp" "bin/$$t" || exit 1; done
 	@echo "built: $(addprefix bin/,$(TOOLS))"
 
 ## The wheel for pip (dist/comfy_pipes-VERSION-py3-none-manylinux_2_NN_ARCH.whl) and the release

@@ -29,7 +29,7 @@ int cpipes_pipe_cloexec(int fds[2]);
 int cpipes_spawn_close_from(void *actions, int lowest);
 
 /// The git commit the kit was built from ("1a2b3c4d5e6f", "…-dirty" with uncommitted changes), as
-/// `make` passes it (-DCPIPES_COMMIT), or "" for a build without it.
+/// `make build` stamps it into the binary after linking, or "" for a binary it did not stamp.
 const char *cpipes_build_commit(void);
 
 #endif
