@@ -66,15 +66,15 @@ struct Settings {
     root = arguments.value("--root") ?? "/"
     if root.isEmpty { throw UsageError("--root needs a directory") }
     if let v = arguments.value("--driver-version") {
-      guard DriverVersion(v) != nil else {
+      guard let version = DriverVersion(v) else {
         throw UsageError("--driver-version '\(v)' is not a version like 550.144.03")
       }
-      driverOverride = (v, "flag")
+      driverOverride = (version.text, "flag")
     } else if let v = environment["UV_CUDA_DRIVER_VERSION"], !v.isEmpty {
-      guard DriverVersion(v) != nil else {
+      guard let version = DriverVersion(v) else {
         throw UsageError("UV_CUDA_DRIVER_VERSION='\(v)' is not a version like 550.144.03")
       }
-      driverOverride = (v, "env:UV_CUDA_DRIVER_VERSION")
+      driverOverride = (version.text, "env:UV_CUDA_DRIVER_VERSION")
     }
     if let v = arguments.value("--cuda-version") {
       guard let cuda = CudaVersion(v) else { throw UsageError("--cuda-version '\(v)' is not a CUDA version like 12.8") }

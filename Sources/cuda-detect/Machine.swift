@@ -25,6 +25,10 @@ struct Machine {
     machine.os = names.system.lowercased()
     machine.arch = PlatformTags.normalizedArch(names.machine)
     machine.glibc = SystemInfo.glibcVersion
+    if !settings.probesLibraries && !isDirectory(settings.root) {
+      diagnostics.note(
+        "warning: --root \(settings.root) is not a directory; nothing below it was read, so no driver or GPU is known")
+    }
     if let python = settings.python {
       do throws(PythonProbe.Failure) {
         let info = try PythonProbe.probe(python, path: settings.path, timeout: settings.pythonTimeout)
@@ -39,33 +43,59 @@ struct Machine {
         }
       }
     }
-    machine.detectDriver(settings: settings)
+    machine.detectDriver(settings: settings, diagnostics: diagnostics)
     let driverVersion = machine.driver.flatMap { DriverVersion($0.version) }
     if machine.cudaMax == nil, let driverVersion { machine.cudaMax = TorchBackends.maximumCuda(for: driverVersion) }
     machine.backends = TorchBackends.compatible(with: driverVersion)
+    if let torch = machine.torch, let cuda = torch.cuda, let driverVersion,
+      let needs = TorchBackends.minimumDriver(for: cuda), driverVersion < needs
+    {
+      let newest = machine.backends.first.flatMap(TorchBackends.cuda(of:))
+      let instead = newest.map { "install a torch built for CUDA \($0.dotted) or older" } ?? "use a CPU torch"
+      diagnostics.note(
+        "warning: torch \(torch.version)\(torch.local.map { "+" + $0 } ?? "") is built for CUDA \(cuda.dotted), "
+          + "which driver \(driverVersion) cannot run (it needs \(needs) or newer): update the NVIDIA driver, or \(instead)"
+      )
+    }
     if let override = settings.cudaOverride {
       machine.cuda = (CudaVersion(override.version)!, override.source)
     } else if let cuda = machine.torch?.cuda {
       machine.cuda = (cuda, "torch")
     } else if let newest = machine.backends.first.flatMap(TorchBackends.cuda(of:)) {
-      machine.cuda = (newest, "driver")
+      let pick = TorchBackends.comfyEnvDefault(computeCapabilities: machine.gpus.compactMap(\.computeCapability))
+      if machine.backends.contains("cu" + pick.short) {
+        machine.cuda = (pick, "default")
+      } else {
+        machine.cuda = (newest, "driver")
+        diagnostics.note(
+          "driver \(machine.driver!.version) cannot run CUDA \(pick.dotted), comfy-env's default; "
+            + "\"cuda\" is \(newest.dotted), the newest it runs")
+      }
     }
     return machine
   }
 
   /// The driver, from the first source that knows it: an override, sysfs, procfs, NVML,
-  /// libcuda, nvidia-smi. GPUs come from NVML, else nvidia-smi.
-  mutating func detectDriver(settings: Settings) {
-    if let override = settings.driverOverride {
-      driver = override
-    } else if let text = readRegularTextFile(settings.file("/sys/module/nvidia/version")),
-      DriverVersion(text) != nil
-    {
-      driver = (text.trimmingSpace(), "sysfs")
-    } else if let text = readRegularTextFile(settings.file("/proc/driver/nvidia/version")),
-      let version = Machine.driverVersion(fromProcText: text)
-    {
-      driver = (version, "procfs")
+  /// libcuda, nvidia-smi. GPUs come from NVML, else nvidia-smi, else the driver's
+  /// `/proc/driver/nvidia/gpus`. A sysfs or procfs version file that is there but does not hold
+  /// a version is named in a warning and skipped.
+  mutating func detectDriver(settings: Settings, diagnostics: Diagnostics) {
+    if let override = settings.driverOverride { driver = override }
+    let sysfs = settings.file("/sys/module/nvidia/version")
+    if driver == nil, let text = readRegularTextFile(sysfs) {
+      if let version = DriverVersion(text) {
+        driver = (version.text, "sysfs")
+      } else {
+        diagnostics.note("warning: \(sysfs) holds \(Self.quoted(text)), not a driver version; it was ignored")
+      }
+    }
+    let procfs = settings.file("/proc/driver/nvidia/version")
+    if driver == nil, let text = readRegularTextFile(procfs) {
+      if let version = Machine.driverVersion(fromProcText: text) {
+        driver = (version, "procfs")
+      } else {
+        diagnostics.note("warning: \(procfs) holds \(Self.quoted(text)), which names no driver version; it was ignored")
+      }
     }
     if settings.probesLibraries {
       if let nvml = NVML.open() {
@@ -85,6 +115,13 @@ struct Machine {
       gpus = answer.gpus
       if driver == nil, let version = answer.driver { driver = (version, "nvidia-smi") }
     }
+    if gpus.isEmpty { gpus = ProcGPUs.read(settings: settings) }
+  }
+
+  /// A file's first line for a message: quoted, at most 60 characters.
+  static func quoted(_ text: String) -> String {
+    let line = text.split(separator: "\n", omittingEmptySubsequences: false).first.map { $0.trimmingSpace() } ?? ""
+    return "'" + (line.count > 60 ? line.prefix(60) + "…" : line) + "'"
   }
 
   /// The version in `/proc/driver/nvidia/version`'s first line: the token after the first double
@@ -93,8 +130,9 @@ struct Machine {
   static func driverVersion(fromProcText text: String) -> String? {
     let first = text.split(separator: "\n").first.map(String.init) ?? ""
     let pieces = first.splitOnDoubleSpace()
-    if pieces.count > 1, DriverVersion(pieces[1]) != nil { return pieces[1].trimmingSpace() }
-    return first.split(separator: " ").map(String.init).first { $0.contains(".") && DriverVersion($0) != nil }
+    if pieces.count > 1, let version = DriverVersion(pieces[1]) { return version.text }
+    return first.split(separator: " ").lazy.compactMap { $0.contains(".") ? DriverVersion(String($0)) : nil }.first?
+      .text
   }
 
   var record: JSONObject {
@@ -124,6 +162,12 @@ struct Machine {
     r["backends"] = .array(backends.map { .string($0) })
     return r
   }
+}
+
+/// Whether `path` is a directory (after links).
+func isDirectory(_ path: String) -> Bool {
+  var info = stat()
+  return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
 }
 
 extension GPU {

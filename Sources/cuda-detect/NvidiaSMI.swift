@@ -29,7 +29,7 @@ enum NvidiaSMI {
       var gpu = GPU(index: index, name: row["name"] ?? "NVIDIA GPU", uuid: row["uuid"])
       if let cc = row["compute_cap"].flatMap(CudaVersion.init) { gpu.computeCapability = (cc.major, cc.minor) }
       gpu.memoryMiB = row["memory.total"].flatMap { Int($0) }
-      if driver == nil, let d = row["driver_version"], DriverVersion(d) != nil { driver = d }
+      if driver == nil, let d = row["driver_version"].flatMap(DriverVersion.init) { driver = d.text }
       gpus.append(gpu)
     }
     return (gpus, driver)

@@ -18,6 +18,30 @@ enum TorchBackends {
     return linuxMinimumDrivers.filter { driver >= DriverVersion($0.driver)! }.map(\.backend) + ["cpu"]
   }
 
+  /// The minimum Linux driver a CUDA build needs, from the row for its backend, else the row
+  /// of the same major with the nearest minor above it (below it when there is none above);
+  /// `nil` when the table has no row for that major.
+  static func minimumDriver(for cuda: CudaVersion) -> DriverVersion? {
+    let rows = linuxMinimumDrivers.compactMap { row in
+      Self.cuda(of: row.backend).flatMap { $0.major == cuda.major ? ($0.minor, row.driver) : nil }
+    }
+    let above = rows.filter { $0.0 >= cuda.minor }.min { $0.0 < $1.0 }
+    let below = rows.filter { $0.0 < cuda.minor }.max { $0.0 < $1.0 }
+    return (above ?? below).flatMap { DriverVersion($0.1) }
+  }
+
+  /// comfy-env's CUDA for wheels when no CUDA torch is installed: E1's
+  /// `get_recommended_cuda_version` (any GPU of compute capability 10 or more → 12.8, else any
+  /// below 7.5 → 12.4, else 12.8), whose 12.8 E3 repeats as its fallback combo with torch 2.8.
+  /// GPUs whose compute capability is unknown do not count.
+  static func comfyEnvDefault(computeCapabilities: [(major: Int, minor: Int)]) -> CudaVersion {
+    if computeCapabilities.contains(where: { $0.major >= 10 }) { return CudaVersion(major: 12, minor: 8) }
+    if computeCapabilities.contains(where: { $0.major < 7 || ($0.major == 7 && $0.minor < 5) }) {
+      return CudaVersion(major: 12, minor: 4)
+    }
+    return CudaVersion(major: 12, minor: 8)
+  }
+
   /// The CUDA a backend name stands for: `cu129` → 12.9; `nil` for `cpu`.
   static func cuda(of backend: String) -> CudaVersion? {
     backend.hasPrefix("cu") ? CudaVersion(backend) : nil

@@ -1,10 +1,12 @@
-/// An NVIDIA driver version such as `550.144.03`, compared component by component.
+/// An NVIDIA driver version such as `550.144.03`, compared component by component. A leading
+/// `v` is accepted and dropped, as uv's PEP 440 parse of `UV_CUDA_DRIVER_VERSION` accepts it.
 struct DriverVersion: Comparable, CustomStringConvertible {
   var parts: [Int]
   var text: String
 
   init?(_ text: String) {
-    let trimmed = text.trimmingSpace()
+    var trimmed = text.trimmingSpace()
+    if trimmed.first == "v" || trimmed.first == "V" { trimmed.removeFirst() }
     let pieces = trimmed.split(separator: ".", omittingEmptySubsequences: false)
     guard !pieces.isEmpty, pieces.count <= 4 else { return nil }
     var parts: [Int] = []

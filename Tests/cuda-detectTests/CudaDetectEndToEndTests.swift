@@ -54,7 +54,127 @@ import Testing
     let (_, env) = try detect(root: m.root, path: m.path)
     #expect(env["driver"] == ["version": "550.144.03", "cuda_max": "12.4", "source": "procfs"])
     #expect(env["backend"] == "cu129")
-    #expect(env["cuda"] == ["version": "12.9", "short": "129", "source": "driver"])
+    // No torch: comfy-env's default CUDA (12.8, which a 525+ driver runs), not uv's newest.
+    #expect(env["cuda"] == ["version": "12.8", "short": "128", "source": "default"])
+  }
+
+  /// The machine: a 570 driver and no torch. uv's backend is cu129, but the CUDA that
+  /// wheels must match is comfy-env's 12.8; a GPU older than Turing makes it 12.4, a Blackwell
+  /// beside it 12.8 again.
+  @Test func withoutTorchTheCudaIsComfyEnvsDefault() throws {
+    let m = try machine(files: ["/sys/module/nvidia/version": "570.86.10\n"])
+    let (run, env) = try detect(root: m.root, path: m.path)
+    #expect(run.stderrText == "")
+    #expect(env["backend"] == "cu129")
+    #expect(env["cuda"] == ["version": "12.8", "short": "128", "source": "default"])
+    for (ccs, cuda) in [(["6.1"], "12.4"), (["7.5"], "12.8"), (["6.1", "12.0"], "12.8"), (["8.6", "7.0"], "12.4")] {
+      let rows = ccs.enumerated().map {
+        "echo '\($0.offset), GPU \($0.offset), GPU-\($0.offset), \($0.element), 8192, 570.86.10'"
+      }
+      let withSMI = try machine(
+        smi: "case \"$1\" in --query-gpu=*) ;; *) exit 2;; esac\n" + rows.joined(separator: "\n"))
+      let (_, answer) = try detect(root: withSMI.root, path: withSMI.path)
+      #expect(answer["cuda"]?["version"] == .string(cuda), "\(ccs)")
+      #expect(answer["cuda"]?["source"] == "default")
+    }
+  }
+
+  /// A driver too old for comfy-env's 12.8 gets the newest CUDA it runs, and a note says so.
+  @Test func aDriverTooOldForTheDefaultGetsItsNewest() throws {
+    let m = try machine(files: ["/sys/module/nvidia/version": "470.256.02\n"])
+    let (run, env) = try detect(root: m.root, path: m.path)
+    #expect(env["cuda"] == ["version": "11.8", "short": "118", "source": "driver"])
+    #expect(
+      run.stderrText
+        == "cuda-detect: driver 470.256.02 cannot run CUDA 12.8, comfy-env's default; \"cuda\" is 11.8, the newest it runs\n"
+    )
+    let (quiet, _) = try detect(["--quiet"], root: m.root, path: m.path)
+    #expect(quiet.stderrText == "")
+  }
+
+  /// Without NVML or nvidia-smi, the driver's /proc/driver/nvidia/gpus lists the GPUs: in bus
+  /// order, an excluded one left out, compute capability and memory unknown.
+  @Test func gpusFromTheDriversProcFiles() throws {
+    let info = { (model: String, uuid: String, excluded: String) in
+      "Model: \t\t \(model)\nIRQ:   \t\t 139\nGPU UUID: \t \(uuid)\nVideo BIOS: \t 94.02.42.00.a9\nBus Type: \t PCIe\nDMA Size: \t 47 bits\nBus Location: \t 0000:01:00.0\nDevice Minor: \t 0\nGPU Excluded:\t \(excluded)\n"
+    }
+    let m = try machine(files: [
+      "/proc/driver/nvidia/version": Self.procLine,
+      "/proc/driver/nvidia/gpus/0000:41:00.0/information": info("NVIDIA GeForce RTX 4090", "GPU-4090", "No"),
+      "/proc/driver/nvidia/gpus/0000:01:00.0/information": info("NVIDIA A10", "GPU-a10", "No"),
+      "/proc/driver/nvidia/gpus/0000:81:00.0/information": info("NVIDIA T4", "GPU-t4", "Yes"),
+    ])
+    let (run, env) = try detect(root: m.root, path: m.path)
+    #expect(run.stderrText == "")
+    #expect(
+      env["gpus"] == [
+        [
+          "index": 0, "name": "NVIDIA A10", "uuid": "GPU-a10", "compute_capability": .null, "arch": .null,
+          "memory_mib": .null,
+        ],
+        [
+          "index": 1, "name": "NVIDIA GeForce RTX 4090", "uuid": "GPU-4090", "compute_capability": .null,
+          "arch": .null, "memory_mib": .null,
+        ],
+      ])
+    #expect(env["cuda"]?["version"] == "12.8")
+    // nvidia-smi, when it answers, still comes first.
+    let smi = try machine(
+      files: ["/proc/driver/nvidia/gpus/0000:01:00.0/information": info("NVIDIA A10", "GPU-a10", "No")],
+      smi: "echo '0, NVIDIA H100, GPU-h100, 9.0, 81559, 550.144.03'")
+    let (_, fromSMI) = try detect(root: smi.root, path: smi.path)
+    #expect(fromSMI["gpus"]?.arrayValue?.map { $0["name"] } == ["NVIDIA H100"])
+  }
+
+  /// A --root that is not there is said on stderr; the answer is the empty machine's.
+  @Test func aMissingRootIsAWarning() throws {
+    let m = try machine()
+    let missing = m.root + "/not-there"
+    let (run, env) = try detect(root: missing, path: m.path)
+    #expect(run.exit == .exited(0))
+    #expect(
+      run.stderrText
+        == "cuda-detect: warning: --root \(missing) is not a directory; nothing below it was read, so no driver or GPU is known\n"
+    )
+    #expect(env["driver"] == .null && env["backend"] == "cpu")
+  }
+
+  /// A sysfs or procfs version file that holds no version is named on stderr and skipped: the
+  /// next source answers.
+  @Test func garbageInTheVersionFilesIsAWarning() throws {
+    let m = try machine(files: [
+      "/sys/module/nvidia/version": "not a version\u{1b}[31m\n", "/proc/driver/nvidia/version": Self.procLine,
+    ])
+    let (run, env) = try detect(root: m.root, path: m.path)
+    #expect(env["driver"]?["version"] == "550.144.03" && env["driver"]?["source"] == "procfs")
+    #expect(
+      run.stderrText
+        == "cuda-detect: warning: \(m.root)/sys/module/nvidia/version holds 'not a version\\x1b[31m', not a driver version; it was ignored\n"
+    )
+    let both = try machine(files: [
+      "/sys/module/nvidia/version": "", "/proc/driver/nvidia/version": "NVRM version: something else\n",
+    ])
+    let (bothRun, bothEnv) = try detect(root: both.root, path: both.path)
+    #expect(bothEnv["driver"] == .null)
+    let lines = bothRun.stderrText.split(separator: "\n")
+    #expect(lines.count == 2)
+    #expect(
+      lines.last
+        == "cuda-detect: warning: \(both.root)/proc/driver/nvidia/version holds 'NVRM version: something else', which names no driver version; it was ignored"
+    )
+  }
+
+  /// A leading `v` is accepted wherever a driver version is read, as uv's PEP 440 parse does.
+  @Test func aLeadingVIsAccepted() throws {
+    let m = try machine(files: ["/sys/module/nvidia/version": "v570.86.10\n"])
+    let (run, env) = try detect(root: m.root, path: m.path)
+    #expect(run.stderrText == "")
+    #expect(env["driver"] == ["version": "570.86.10", "cuda_max": "12.8", "source": "sysfs"])
+    let (_, fromUV) = try detect(
+      root: m.root, path: m.path, environment: ["UV_CUDA_DRIVER_VERSION": "v580.65.06"])
+    #expect(fromUV["driver"]?["version"] == "580.65.06" && fromUV["backend"] == "cu132")
+    let (_, fromFlag) = try detect(["--driver-version", "V550.144.03"], root: m.root, path: m.path)
+    #expect(fromFlag["driver"]?["version"] == "550.144.03")
   }
 
   @Test func sysfsComesBeforeProcfs() throws {

@@ -57,6 +57,36 @@ import Testing
     let plain = try detect()
     #expect(plain["torch"] == ["version": "2.7.1", "cuda": "12.6", "local": .null])
     #expect(plain["cuda"]?["source"] == "torch")
+    _ = try runCapturing("/bin/rm", ["-rf", "\(site)/torch-2.7.1.dist-info", "\(site)/torch"])
+  }
+
+  /// A torch built for a CUDA the driver cannot run is still the CUDA wheels must match, and a
+  /// warning on stderr says what to do.
+  @Test func aTorchNewerThanTheDriverIsAWarning() throws {
+    try #require(Self.venv != nil, "python3 -m venv must work on this machine")
+    try writeMetadata("torch-2.9.0+cu130.dist-info", version: "2.9.0+cu130")
+    defer { _ = try? runCapturing("/bin/rm", ["-rf", "\(Self.venv!.sitePackages)/torch-2.9.0+cu130.dist-info"]) }
+    let root = try Self.scratch.directory("emptyroot")
+    let environment: [String: String?] = [
+      "PATH": "/usr/bin:/bin", "UV_CUDA_DRIVER_VERSION": nil, "COMFY_ENV_CUDA_VERSION": nil,
+    ]
+    let old = try Products.run(
+      "cuda-detect", ["--root", root, "--python", Self.venv!.python, "--driver-version", "570.86.10"],
+      environment: environment)
+    #expect(old.exit == .exited(0))
+    #expect(old.records.first?["cuda"] == ["version": "13.0", "short": "130", "source": "torch"])
+    #expect(
+      old.stderrText
+        == "cuda-detect: warning: torch 2.9.0+cu130 is built for CUDA 13.0, which driver 570.86.10 cannot run (it needs 580 or newer): update the NVIDIA driver, or install a torch built for CUDA 12.9 or older\n"
+    )
+    let new = try Products.run(
+      "cuda-detect", ["--root", root, "--python", Self.venv!.python, "--driver-version", "580.95.05"],
+      environment: environment)
+    #expect(new.stderrText == "")
+    // No driver at all (a CPU box with PyPI's CUDA torch) is not a warning.
+    let none = try Products.run(
+      "cuda-detect", ["--root", root, "--python", Self.venv!.python], environment: environment)
+    #expect(none.stderrText == "")
   }
 }
 

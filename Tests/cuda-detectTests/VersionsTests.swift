@@ -9,6 +9,9 @@ import Testing
     #expect(DriverVersion("450.80.2")! > DriverVersion("450.36.6")!)
     #expect(DriverVersion("  570.86.10\n")?.text == "570.86.10")
     #expect(DriverVersion("abc") == nil)
+    #expect(DriverVersion("v550.144.03")?.text == "550.144.03")
+    #expect(DriverVersion("V580")?.major == 580)
+    #expect(DriverVersion("v") == nil && DriverVersion("vv550") == nil)
     #expect(DriverVersion("1..2") == nil)
   }
 
@@ -38,6 +41,32 @@ import Testing
     #expect(TorchBackends.maximumCuda(for: DriverVersion("580.95.05")!)?.dotted == "13.0")
     #expect(TorchBackends.maximumCuda(for: DriverVersion("470.256.02")!)?.dotted == "11.4")
     #expect(TorchBackends.maximumCuda(for: DriverVersion("300")!) == nil)
+  }
+
+  @Test func minimumDriverForATorchsCuda() {
+    #expect(TorchBackends.minimumDriver(for: CudaVersion(major: 13, minor: 0))?.text == "580")
+    #expect(TorchBackends.minimumDriver(for: CudaVersion(major: 12, minor: 8))?.text == "525.60.13")
+    #expect(TorchBackends.minimumDriver(for: CudaVersion(major: 11, minor: 0))?.text == "450.36.6")
+    // Not a backend of its own: the nearest minor above, else below.
+    #expect(TorchBackends.minimumDriver(for: CudaVersion(major: 13, minor: 1))?.text == "580")
+    #expect(TorchBackends.minimumDriver(for: CudaVersion(major: 13, minor: 5))?.text == "580")
+    #expect(TorchBackends.minimumDriver(for: CudaVersion(major: 14, minor: 0)) == nil)
+  }
+
+  @Test func comfyEnvsDefaultCuda() {
+    #expect(TorchBackends.comfyEnvDefault(computeCapabilities: []).dotted == "12.8")
+    #expect(TorchBackends.comfyEnvDefault(computeCapabilities: [(7, 5)]).dotted == "12.8")
+    #expect(TorchBackends.comfyEnvDefault(computeCapabilities: [(7, 0)]).dotted == "12.4")
+    #expect(TorchBackends.comfyEnvDefault(computeCapabilities: [(6, 1), (8, 9)]).dotted == "12.4")
+    #expect(TorchBackends.comfyEnvDefault(computeCapabilities: [(6, 1), (12, 0)]).dotted == "12.8")
+  }
+
+  @Test func gpusFromProcInformation() {
+    let gpu = ProcGPUs.parse("Model: \t\t Tesla T4\nGPU UUID: \t GPU-abc\nGPU Excluded:\t No\n", index: 3)
+    #expect(gpu == GPU(index: 3, name: "Tesla T4", uuid: "GPU-abc"))
+    #expect(ProcGPUs.parse("Model: \t x\nGPU UUID: \t ??\n", index: 0)?.uuid == nil)
+    #expect(ProcGPUs.parse("IRQ: 5\n", index: 0) == nil)
+    #expect(ProcGPUs.parse("Model: x\nGPU Excluded: Yes\n", index: 0) == nil)
   }
 
   @Test func architectures() {
