@@ -1,7 +1,11 @@
 /// A wheel file that may answer a request, with what the env thinks of it.
 struct Candidate: Sendable {
   var file: IndexFile
+  /// The wheel as the page means it: the name it is listed under (an alias's), which is what
+  /// is matched and ranked.
   var wheel: WheelFilename
+  /// The file that is installed, when it is not `wheel` (an alias).
+  var aliasOf: WheelFilename?
   /// Where it was listed: the page URL that was read.
   var page: String
   /// Its best PEP 425 tag's position in the env's ranking (0 is best), or `nil` when the env
@@ -28,9 +32,16 @@ struct CandidateJudge {
   /// The candidate for a file of the requested project, or `nil` when the file is not a valid
   /// wheel of it.
   func candidate(_ file: IndexFile, page: String) -> Candidate? {
-    guard let wheel = try? WheelFilename(file.filename), wheel.name == request.requirement.name else { return nil }
+    guard let real = try? WheelFilename(file.filename), real.name == request.requirement.name else { return nil }
+    var wheel = real
+    var aliasOf: WheelFilename?
+    if let listed = file.listedAs, let alias = try? WheelFilename(listed), alias.name == real.name {
+      wheel = alias
+      aliasOf = real
+    }
     let rank = ranking.bestRank(of: wheel)
-    return Candidate(file: file, wheel: wheel, page: page, tagRank: rank, rejection: rejection(file, wheel, rank))
+    return Candidate(
+      file: file, wheel: wheel, aliasOf: aliasOf, page: page, tagRank: rank, rejection: rejection(file, wheel, rank))
   }
 
   /// Why the env cannot use the wheel, apart from its version.

@@ -4,7 +4,10 @@ import PipeHTTP
 ///
 /// Reads every `<a href>` (attribute values in double, single or no quotes, HTML entities
 /// decoded), honours `<base href>`, and keeps PEP 503's `data-requires-python` and
-/// `data-yanked`. Anchors are found by a byte scan, not a full HTML parser: what index pages
+/// `data-yanked`. An anchor whose text is a wheel file name other than the href's is an alias
+/// (the cuda-wheels index lists one torch-free build under every torch of its CUDA line this
+/// way, and comfy-env matches the text): the text is kept as the name the page lists the file
+/// under. Anchors are found by a byte scan, not a full HTML parser: what index pages
 /// contain is all it has to understand. Links are resolved against the page only when their
 /// project is asked for, so a page of thousands of links costs one pass over its bytes.
 enum FindLinksPage {
@@ -59,7 +62,9 @@ struct PageStream {
       if tag.isBase {
         if let href = tag.href { baseHref = href }
       } else if let href = tag.href, !href.isEmpty {
-        let link = PageLink(href: href, base: baseHref, requiresPython: tag.requiresPython, yanked: tag.yanked)
+        let link = PageLink(
+          href: href, base: baseHref, requiresPython: tag.requiresPython, yanked: tag.yanked,
+          listedAs: tag.text.flatMap { PageLink.alias($0, href: href) })
         if !wheelsOnly || link.isWheel { links.append(link) }
       }
     }
@@ -91,24 +96,40 @@ struct PageLink: Sendable {
     let sha256: String?
     let requiresPython: String?
     let yanked: String?
+    let listedAs: String?
 
-    init(sha256: String?, requiresPython: String?, yanked: String?) {
+    init(sha256: String?, requiresPython: String?, yanked: String?, listedAs: String?) {
       self.sha256 = sha256
       self.requiresPython = requiresPython
       self.yanked = yanked
+      self.listedAs = listedAs
     }
   }
 
-  init(href: String, base: String, sha256: String? = nil, requiresPython: String? = nil, yanked: String? = nil) {
+  init(
+    href: String, base: String, sha256: String? = nil, requiresPython: String? = nil, yanked: String? = nil,
+    listedAs: String? = nil
+  ) {
     self.href = href
     self.base = base
-    let none = sha256 == nil && requiresPython == nil && yanked == nil
-    extras = none ? nil : Extras(sha256: sha256, requiresPython: requiresPython, yanked: yanked)
+    let none = sha256 == nil && requiresPython == nil && yanked == nil && listedAs == nil
+    extras =
+      none ? nil : Extras(sha256: sha256, requiresPython: requiresPython, yanked: yanked, listedAs: listedAs)
   }
 
   var sha256: String? { extras?.sha256 }
   var requiresPython: String? { extras?.requiresPython }
   var yanked: String? { extras?.yanked }
+  /// The wheel file name the anchor's text gives, when it is not the href's own.
+  var listedAs: String? { extras?.listedAs }
+
+  /// An anchor text that names a wheel file other than the href's (`spconv-2.3.8+cu128torch2.8-…`
+  /// for an href to `spconv-2.3.8%2Bcu128torch2.11-…`), or `nil`.
+  static func alias(_ text: String, href: String) -> String? {
+    let name = text.trimmingASCIIWhitespace()
+    guard name.hasSuffix(".whl"), !name.contains("/"), !name.contains(" ") else { return nil }
+    return name == URLText.lastSegment(of: URLText.removingFragment(href)) ? nil : name
+  }
 
   /// Whether the link's last path segment ends in `.whl` (a cheap test before `projectKey`).
   var isWheel: Bool {
@@ -122,7 +143,8 @@ struct PageLink: Sendable {
 
   var file: IndexFile {
     IndexFile(
-      url: URLText.resolve(href, against: base), sha256: sha256, requiresPython: requiresPython, yanked: yanked)
+      url: URLText.resolve(href, against: base), sha256: sha256, requiresPython: requiresPython, yanked: yanked,
+      listedAs: listedAs)
   }
 
   /// The PEP 503 normalised project a wheel link belongs to, from the bytes of its last path
@@ -159,6 +181,8 @@ struct AnchorScanner {
     var href: String?
     var requiresPython: String?
     var yanked: String?
+    /// An anchor's text, up to the next tag, entities decoded.
+    var text: String?
   }
 
   let bytes: [UInt8]
@@ -242,6 +266,14 @@ struct AnchorScanner {
       if !final && !closed {
         unfinished = open
         return nil
+      }
+      if isAnchor && closed {
+        guard let end = bytes[index...].firstIndex(of: UInt8(ascii: "<")) ?? (final ? count : nil) else {
+          unfinished = open
+          return nil
+        }
+        if end > index { tag.text = HTMLEntities.decode(String(decoding: bytes[index..<end], as: UTF8.self)) }
+        index = end
       }
       return tag
     }

@@ -12,8 +12,13 @@ struct IndexFile: Sendable, Equatable {
   var requiresPython: String?
   /// `nil` when not yanked; the reason (maybe empty) when yanked.
   var yanked: String?
+  /// The wheel file name the page lists this file under, when it is not `filename`: an alias
+  /// (see `FindLinksPage`). Matching uses it; what is installed is still `filename`.
+  var listedAs: String?
 
-  init(url: String, sha256: String? = nil, requiresPython: String? = nil, yanked: String? = nil) {
+  init(
+    url: String, sha256: String? = nil, requiresPython: String? = nil, yanked: String? = nil, listedAs: String? = nil
+  ) {
     let fragment = URLText.fragment(of: url)
     self.url = URLText.removingFragment(url)
     self.filename = URLText.lastSegment(of: self.url)
@@ -24,6 +29,7 @@ struct IndexFile: Sendable, Equatable {
     self.sha256 = hash?.lowercased()
     self.requiresPython = requiresPython
     self.yanked = yanked
+    self.listedAs = listedAs == filename ? nil : listedAs
   }
 
   /// The PEP 503 normalised project name a wheel file name starts with, or `nil` for a file

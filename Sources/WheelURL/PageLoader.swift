@@ -87,7 +87,9 @@ final class PageLoader {
     guard SimpleIndex.isJSON(contentType: contentType, body: body) else { return FindLinksPage.links(body, url: url) }
     do {
       return try SimpleIndex.parseJSON(body, url: url).map {
-        PageLink(href: $0.url, base: url, sha256: $0.sha256, requiresPython: $0.requiresPython, yanked: $0.yanked)
+        PageLink(
+          href: $0.url, base: url, sha256: $0.sha256, requiresPython: $0.requiresPython, yanked: $0.yanked,
+          listedAs: $0.listedAs)
       }
     } catch {
       throw FetchError(kind: .unreadable, url: url, message: error.message)

@@ -29,6 +29,8 @@ final class Resolver {
   var note: (String) -> Void = { _ in }
   /// Find-links pages of the user's that were missing, noted once each.
   var missingPages: Set<String> = []
+  /// Notes already given by `noteOnce`.
+  private var noted: Set<String> = []
   /// Tag rankings by interpreter and platforms: building one hashes a thousand tags.
   private var rankings: [String: TagRanking] = [:]
 
@@ -38,6 +40,11 @@ final class Resolver {
   }
 
   var fetcher: Fetcher { pages.fetcher }
+
+  /// `note`, the first time this text comes up.
+  func noteOnce(_ text: String) {
+    if noted.insert(text).inserted { note(text) }
+  }
 
   /// The layers of sources for a request, in the order they are tried.
   func layers(for request: Request) -> [[Source]] {

@@ -51,7 +51,27 @@ struct Search {
     switch source.kind {
     case .pypi:
       return .requirement(request.requirementRecord())
-    case .pypiVariant(let package):
+    case .pypiVariant(let package, let builds):
+      var variables = variables
+      if !builds.isEmpty, let cuda = env.cuda {
+        guard let build = Self.variantCUDA(for: cuda, among: builds) else {
+          let have = builds.joined(separator: ", ")
+          tried.append([
+            "source": .string(source.name),
+            "result": .string("PyPI has \(name) builds for CUDA \(have) only, none for CUDA \(cuda)"),
+          ])
+          notes.append("PyPI has \(name) builds for CUDA \(have) only")
+          return nil
+        }
+        if build != cuda {
+          var built = env
+          built.cuda = build
+          variables = TemplateVariables(env: built, package: name, version: request.exactVersion)
+          resolver.note(
+            "\(name): PyPI has no build for CUDA \(cuda); chose the one for CUDA \(build), the newest at or below it (CUDA \(cuda.major) minor-version compatibility)"
+          )
+        }
+      }
       let expanded: String
       do {
         expanded = try variables.expand(package)
@@ -68,6 +88,13 @@ struct Search {
     case .findLinks, .index:
       return try fromPages([source])
     }
+  }
+
+  /// The newest of `builds` in `cuda`'s major and not above it.
+  static func variantCUDA(for cuda: CUDAVersion, among builds: [String]) -> CUDAVersion? {
+    builds.compactMap(CUDAVersion.init).filter { build in
+      build.major == cuda.major && (build.minor ?? 0) <= (cuda.minor ?? 0)
+    }.max { ($0.minor ?? 0) < ($1.minor ?? 0) }
   }
 
   mutating func fromTemplate(_ source: Source, template: String, platforms: [String]) throws(ErrorRecord)
@@ -211,16 +238,27 @@ struct Search {
   }
 
   func record(_ candidate: Candidate, source: String) -> JSONObject {
+    // An alias is chosen for what the page lists it as, and recorded as the file it is.
+    let file = candidate.aliasOf ?? candidate.wheel
     var record: JSONObject = [
-      "type": "wheel", "name": .string(candidate.wheel.name), "version": .string(candidate.wheel.version.description),
-      "url": .string(candidate.file.url), "filename": .string(candidate.wheel.filename),
+      "type": "wheel", "name": .string(file.name), "version": .string(file.version.description),
+      "url": .string(candidate.file.url), "filename": .string(file.filename),
     ]
+    if let real = candidate.aliasOf {
+      resolver.note(
+        "\(name): \(candidate.page) lists \(real.filename) as \(candidate.wheel.filename); chose it for \(env.combination), as the page means"
+      )
+    }
     if let sha256 = candidate.file.sha256 { record["sha256"] = .string(sha256) }
     record["source"] = .string(source)
     if env.torchVersion == nil, let label = candidate.wheel.version.local.flatMap(CUDALocalLabel.init),
       let torch = label.torch
     {
       resolver.note("\(name): the env has no torch; chose the build for torch \(torch) (install torch==\(torch).*)")
+    } else if env.torchIsDefault, let torch = env.torchSeries {
+      resolver.noteOnce(
+        "the env has no torch; chose wheels for torch \(env.torchVersion ?? ""), comfy-env's default for CUDA \(env.cuda?.description ?? "none") (install torch==\(torch).*, or pass --torch)"
+      )
     }
     return request.answer(record)
   }

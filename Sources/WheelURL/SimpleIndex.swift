@@ -49,7 +49,8 @@ enum SimpleIndex {
         }
       return IndexFile(
         url: URLText.resolve(href, against: url), sha256: file["hashes"]?["sha256"]?.stringValue,
-        requiresPython: file["requires-python"]?.stringValue, yanked: yanked)
+        requiresPython: file["requires-python"]?.stringValue, yanked: yanked,
+        listedAs: file["filename"]?.stringValue.flatMap { PageLink.alias($0, href: href) })
     }
   }
 }

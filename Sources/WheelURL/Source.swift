@@ -10,8 +10,11 @@ struct Source: Sendable, Equatable {
     case index(url: String, version: String?)
     /// The URL of one wheel; `platforms` limits the env platforms it is tried on (empty: all).
     case template(url: String, platforms: [String])
-    /// A plain PyPI package whose name is a template (`spconv-cu{cuda_short2}`).
-    case pypiVariant(package: String)
+    /// A plain PyPI package whose name is a template (`spconv-cu{cuda_short2}`). `cuda`, when
+    /// not empty, lists the CUDA versions PyPI has the package for: the newest at or below the
+    /// env's, in its major, is the one named (CUDA minor-version compatibility), and an env
+    /// with none of them is a miss.
+    case pypiVariant(package: String, cuda: [String])
     /// A plain PyPI package.
     case pypi
   }
@@ -43,7 +46,7 @@ struct Source: Sendable, Equatable {
   }
 
   /// Reads one source object: `{"kind": "find-links"|"index"|"template"|"pypi-variant"|"pypi",
-  /// "url", "version", "platforms", "package", "name"}`.
+  /// "url", "version", "platforms", "package", "cuda", "name"}`.
   init(json: JSON, defaultName: String) throws(InputError) {
     guard case .object(let object) = json, let kind = object["kind"]?.stringValue else {
       throw InputError("a source must be an object with a \"kind\"")
@@ -60,7 +63,12 @@ struct Source: Sendable, Equatable {
     case "template":
       let platforms = object["platforms"]?.arrayValue?.compactMap(\.stringValue) ?? []
       self.kind = .template(url: try need(url, "url"), platforms: platforms)
-    case "pypi-variant": self.kind = .pypiVariant(package: try need(object["package"]?.stringValue, "package"))
+    case "pypi-variant":
+      let cuda = object["cuda"]?.arrayValue?.compactMap(\.stringValue) ?? []
+      guard cuda.allSatisfy({ CUDAVersion($0)?.minor != nil }) else {
+        throw InputError("a pypi-variant source's \"cuda\" must list versions like 12.6")
+      }
+      self.kind = .pypiVariant(package: try need(object["package"]?.stringValue, "package"), cuda: cuda)
     case "pypi": self.kind = .pypi
     default: throw InputError("unknown source kind '\(kind)'")
     }

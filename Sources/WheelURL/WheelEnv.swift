@@ -19,6 +19,9 @@ struct WheelEnv: Sendable {
   var cuda: CUDAVersion?
   /// torch's public version (`2.8.0`), or `nil` when torch is not installed or not known.
   var torchVersion: String?
+  /// Whether `torchVersion` is comfy-env's default for an env without torch, not an installed
+  /// torch or one asked for.
+  var torchIsDefault = false
 
   /// Reads an `env` record.
   /// - Throws: `InputError` when a member has the wrong shape.
@@ -81,8 +84,9 @@ struct WheelEnv: Sendable {
 
   /// The env with a config's or the command line's settings applied; `nil` leaves a part as it
   /// is. `python` is `3.11`; `cuda` is `12.8`, `128`, or `none`/`null`/`cpu` for no CUDA (`auto`
-  /// keeps the machine's); `torch` is `2.8.0` or `2.8`, `none` for no torch (`auto` keeps it, or, with no torch,
-  /// takes comfy-env's pick: 2.5.1 for CUDA 12.4, else 2.8.0).
+  /// keeps the machine's); `torch` is `2.8.0` or `2.8`, `none` for no torch (`auto` or no setting
+  /// keeps the installed torch, or, with none installed, takes comfy-env's default: 2.5.1 for
+  /// CUDA 12.4, else 2.8.0).
   func adjusted(_ settings: EnvSettings) throws(InputError) -> WheelEnv {
     var env = self
     if let python = settings.python, python.lowercased() != "auto" {
@@ -108,11 +112,16 @@ struct WheelEnv: Sendable {
         env.cuda = version
       }
     }
-    if settings.torch?.lowercased() == "auto", env.torchVersion == nil {
-      // comfy-env's rule for `pytorch_version = "auto"` when no torch is installed
-      // (reference §2): CUDA 12.4 → 2.5.1, anything else → 2.8.0.
-      env.torchVersion = env.cuda.map { $0.major == 12 && $0.minor == 4 } == true ? "2.5.1" : "2.8.0"
+    if settings.torch == nil || settings.torch?.lowercased() == "auto" {
+      // comfy-env's rule for a pytorch version that is "auto" or absent when no torch is
+      // installed (reference §2, E1's config and E3's fallback combo): CUDA 12.4 → 2.5.1,
+      // anything else → 2.8.0.
+      if env.torchVersion == nil {
+        env.torchVersion = env.cuda.map { $0.major == 12 && $0.minor == 4 } == true ? "2.5.1" : "2.8.0"
+        env.torchIsDefault = true
+      }
     } else if let torch = settings.torch?.lowercased(), torch != "auto" {
+      env.torchIsDefault = false
       if ["none", "null", ""].contains(torch) {
         env.torchVersion = nil
       } else {

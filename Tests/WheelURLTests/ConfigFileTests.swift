@@ -207,8 +207,8 @@ import Testing
     }
   }
 
-  /// `pytorch_version = "auto"` with no torch installed: comfy-env's rule, CUDA 12.4 → 2.5.1,
-  /// anything else → 2.8.0; an installed torch is kept.
+  /// `pytorch_version = "auto"` (or none given) with no torch installed: comfy-env's rule,
+  /// CUDA 12.4 → 2.5.1, anything else → 2.8.0; an installed torch is kept.
   @Test func autoTorchFollowsComfyEnvsRule() throws {
     let noTorch = WheelEnv(
       pythonVersion: "3.11", platformTags: TestEnvs.linux(glibc: 36), cuda: CUDAVersion("12.8"), torchVersion: nil)
@@ -217,7 +217,11 @@ import Testing
     #expect(try noTorch.adjusted(EnvSettings(cuda: "12.4", torch: "auto")).torchVersion == "2.5.1")
     #expect(try noTorch.adjusted(EnvSettings(cuda: "none", torch: "AUTO")).torchVersion == "2.8.0")
     #expect(try TestEnvs.otherPython.adjusted(auto).torchVersion == "2.7.1")
-    #expect(try noTorch.adjusted(EnvSettings()).torchVersion == nil)
+    // No setting is "auto" too (comfy-env: absent or "auto"); "none" is no torch.
+    #expect(try noTorch.adjusted(EnvSettings()).torchVersion == "2.8.0")
+    #expect(try noTorch.adjusted(EnvSettings()).torchIsDefault)
+    #expect(try noTorch.adjusted(EnvSettings(torch: "none")).torchVersion == nil)
+    #expect(try !TestEnvs.otherPython.adjusted(EnvSettings()).torchIsDefault)
 
     let file = try load("e1-auto-torch.toml")
     let request = try file.entries[0].request(file: file.path, env: noTorch)

@@ -58,6 +58,42 @@ import Testing
     #expect(throws: InputError.self) { try SimpleIndex.parseJSON(Array("{}".utf8), url: "x") }
   }
 
+  /// An anchor whose text names another wheel is an alias (the cuda-wheels index's torch-free
+  /// listings): the text is what the page lists the file as; the file is the href's.
+  static let aliases = """
+    <a href="https://gh.example/d/spconv-2.3.8%2Bcu128torch2.11-cp311-cp311-linux_x86_64.whl#sha256=AB">spconv-2.3.8+cu128torch2.8-cp311-cp311-linux_x86_64.whl</a><br>
+    <a href="https://gh.example/d/spconv-2.3.8%2Bcu128torch2.11-cp311-cp311-linux_x86_64.whl">
+      spconv-2.3.8+cu128torch2.11-cp311-cp311-linux_x86_64.whl </a>
+    <a href="pkg-1.0-py3-none-any.whl">download pkg-1.0-py3-none-any.whl</a>
+    <a href="x-1.0-py3-none-any.whl">x &amp; co</a><a href="y-1.0-py3-none-any.whl"></a>
+    <a href="z-1.0-py3-none-any.whl">z-2.0-py3-none-any.whl</a>
+    """
+
+  @Test func anAnchorTextNamingAnotherWheelIsAnAlias() throws {
+    let url = "https://page.example/spconv/"
+    let files = FindLinksPage.parse(Array(Self.aliases.utf8), url: url)
+    #expect(files.count == 6)
+    #expect(files[0].filename == "spconv-2.3.8+cu128torch2.11-cp311-cp311-linux_x86_64.whl")
+    #expect(files[0].listedAs == "spconv-2.3.8+cu128torch2.8-cp311-cp311-linux_x86_64.whl")
+    #expect(files[0].sha256 == "ab")
+    #expect(files[1].listedAs == nil, "the text is the href's own name")
+    #expect(files[2].listedAs == nil && files[3].listedAs == nil && files[4].listedAs == nil, "not a wheel name")
+    #expect(files[5].listedAs == "z-2.0-py3-none-any.whl")
+    for piece in [1, 2, 5, 13, 64] {
+      let links = Self.streamed(Array(Self.aliases.utf8), piece: piece, url: url, wheelsOnly: true)
+      #expect(links.map(\.listedAs) == files.map(\.listedAs), "pieces of \(piece)")
+    }
+    // PEP 691: a "filename" other than the URL's is the same kind of alias.
+    let json = """
+      {"files":[{"filename":"spconv-2.3.8+cu128torch2.8-cp311-cp311-linux_x86_64.whl",
+        "url":"https://gh.example/d/spconv-2.3.8%2Bcu128torch2.11-cp311-cp311-linux_x86_64.whl","hashes":{}},
+       {"filename":"spconv-2.3.8+cu128torch2.11-cp311-cp311-linux_x86_64.whl",
+        "url":"https://gh.example/d/spconv-2.3.8%2Bcu128torch2.11-cp311-cp311-linux_x86_64.whl","hashes":{}}]}
+      """
+    let listed = try PageLoader.parse(Array(json.utf8), contentType: nil, url: url).map(\.file.listedAs)
+    #expect(listed == ["spconv-2.3.8+cu128torch2.8-cp311-cp311-linux_x86_64.whl", nil])
+  }
+
   @Test func knowsJSONFromHTML() {
     #expect(SimpleIndex.isJSON(contentType: "application/vnd.pypi.simple.v1+json", body: []))
     #expect(!SimpleIndex.isJSON(contentType: "text/html; charset=utf-8", body: Array("{".utf8)))
@@ -85,18 +121,23 @@ import Testing
     </body></html>
     """
 
-  @Test(arguments: [1, 2, 3, 5, 7, 64, 100_000])
-  func aPageReadInPiecesGivesTheSameLinks(piece: Int) {
-    let bytes = Array(Self.anchors.utf8)
-    let url = "https://page.example/links.html"
-    var stream = PageStream(wheelsOnly: false)
+  /// The links of `bytes` fed to a `PageStream` `piece` bytes at a time.
+  static func streamed(_ bytes: [UInt8], piece: Int, url: String, wheelsOnly: Bool) -> [PageLink] {
+    var stream = PageStream(wheelsOnly: wheelsOnly)
     var start = 0
     while start < bytes.count {
       let end = min(bytes.count, start + piece)
       bytes[start..<end].withUnsafeBytes { stream.feed($0) }
       start = end
     }
-    let pieces = stream.finishHTML(url: url).map(\.file.url)
+    return stream.finishHTML(url: url)
+  }
+
+  @Test(arguments: [1, 2, 3, 5, 7, 64, 100_000])
+  func aPageReadInPiecesGivesTheSameLinks(piece: Int) {
+    let bytes = Array(Self.anchors.utf8)
+    let url = "https://page.example/links.html"
+    let pieces = Self.streamed(bytes, piece: piece, url: url, wheelsOnly: false).map(\.file.url)
     #expect(pieces == FindLinksPage.parse(bytes, url: url).map(\.url))
     #expect(pieces.count == 5 && !pieces.contains { $0.contains("commented") })
   }

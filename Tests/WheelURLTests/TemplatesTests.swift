@@ -15,7 +15,7 @@ import Testing
         switch source.kind {
         case .findLinks(let url), .template(let url, _): texts = [url]
         case .index(let url, let version): texts = [url] + (version.map { [$0] } ?? [])
-        case .pypiVariant(let package): texts = [package]
+        case .pypiVariant(let package, _): texts = [package]
         case .pypi: texts = []
         }
         for text in texts {
@@ -39,14 +39,28 @@ import Testing
       try variables.expand(registry.sources(for: "flash-attn")[0].urlTemplate!)
         == "https://github.com/Dao-AILab/flash-attention/releases/download/v2.8.3/flash_attn-2.8.3%2Bcu12torch2.8cxx11abiTRUE-cp311-cp311-linux_x86_64.whl"
     )
+    let spconvSources = registry.sources(for: "spconv")
     guard case .index(_, let version?) = registry.sources(for: "detectron2")[0].kind,
-      case .pypiVariant(let spconv) = registry.sources(for: "spconv")[0].kind
+      case .index(let forge, nil) = spconvSources[0].kind, case .index(let v2, nil) = spconvSources[1].kind,
+      case .pypiVariant(let spconv, let builds) = spconvSources[2].kind
     else {
       Issue.record("detectron2 and spconv entries changed shape")
       return
     }
     #expect(try variables.expand(version) == "0.6+2a420edpt2.8.0cu128")
+    // comfy-env E3 takes spconv from the cuda-wheels index; E1's PyPI variant follows, limited
+    // to the CUDA builds PyPI has.
+    #expect(forge == "https://comfy-forge.github.io/cuda-wheels/")
+    #expect(v2 == "https://pozzettiandrea.github.io/cuda-wheels/v2/")
     #expect(try variables.expand(spconv) == "spconv-cu128")
+    #expect(builds.first == "12.6" && !builds.contains("12.8") && !builds.contains("12.9"))
+    #expect(Search.variantCUDA(for: CUDAVersion("12.8")!, among: builds) == CUDAVersion("12.6"))
+    #expect(Search.variantCUDA(for: CUDAVersion("12.4")!, among: builds) == CUDAVersion("12.4"))
+    #expect(Search.variantCUDA(for: CUDAVersion("11.5")!, among: builds) == CUDAVersion("11.4"))
+    #expect(Search.variantCUDA(for: CUDAVersion("13.0")!, among: builds) == nil)
+    for name in ["nvdiffrast", "cumesh", "sageattention"] {
+      #expect(registry.sources(for: name).first?.urlTemplate == "https://comfy-forge.github.io/cuda-wheels/", "\(name)")
+    }
   }
 
   @Test func variablesFollowComfyEnvsTable() throws {

@@ -210,8 +210,83 @@ import Testing
       run.records[1]["url"]
         == "https://github.com/Dao-AILab/flash-attention/releases/download/v2.8.3/flash_attn-2.8.3%2Bcu12torch2.8cxx11abiTRUE-cp311-cp311-linux_x86_64.whl"
     )
-    #expect(run.records[2]["spec"] == "spconv-cu128")
+    // PyPI has no spconv-cu128: the newest build at or below CUDA 12.8 is spconv-cu126.
+    #expect(run.records[2]["spec"] == "spconv-cu126")
     #expect(run.records[3]["spec"] == "triton")
+    #expect(run.stderrText.contains("spconv: PyPI has no build for CUDA 12.8; chose the one for CUDA 12.6"))
+    let cu124 = try Products.run("wheel-url", ["--offline", "spconv"], input: line(TestEnvs.record(cuda: "12.4")))
+    #expect(cu124.records.last?["spec"] == "spconv-cu124")
+  }
+
+  /// A CUDA PyPI has no spconv for, and an index without it, is a miss: an error record, exit 1.
+  @Test func spconvWithoutABuildIsAnError() throws {
+    let run = try Products.run("wheel-url", ["--offline", "spconv"], input: line(TestEnvs.record(cuda: "13.0")))
+    #expect(run.exit == .exited(1))
+    #expect(run.records.last?.type == "error")
+    let tried = run.records.last?["detail"]?["tried"]?.arrayValue ?? []
+    #expect(tried.last?["result"]?.stringValue?.hasPrefix("PyPI has spconv builds for CUDA 12.6, 12.4,") == true)
+    // With an index that was read (a local one without spconv), the miss's message says why.
+    let empty = try scratch.directory("no-spconv-index")
+    let online = try Products.run(
+      "wheel-url", ["--offline", "--index", empty, "spconv"], input: line(TestEnvs.record(cuda: "13.0")))
+    #expect(online.exit == .exited(1))
+    #expect(online.records.last?["code"] == "no-wheel")
+    #expect(
+      online.records.last?["message"]?.stringValue?.contains("PyPI has spconv builds for CUDA 12.6, 12.4,") == true)
+  }
+
+  /// The cuda-wheels index lists one torch-free build under every torch of its CUDA line, by
+  /// anchor text (Tests/Fixtures/cuda_wheels): a wheel is chosen for what the page lists it as,
+  /// and recorded as the file the href names.
+  @Test func aliasesOnACudaWheelsPageAreMatchedByTheirText() throws {
+    let index = "\(Products.root)/Tests/Fixtures/cuda_wheels"
+    let base = "https://github.com/Comfy-Forge/cuda-wheels/releases/download/spconv-latest/"
+    let real = "spconv-2.3.8+cu128torch2.11-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl"
+    let arguments = ["--offline", "--no-registry", "--index", index, "spconv"]
+    let run = try Products.run("wheel-url", arguments, input: line(TestEnvs.record()))
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    let wheel = run.records.last ?? [:]
+    #expect(wheel.type == "wheel")
+    #expect(wheel["url"] == .string(base + real.replacingOccurrences("+", "%2B")))
+    #expect(wheel["filename"] == .string(real))
+    #expect(wheel["version"] == "2.3.8+cu128torch2.11")
+    #expect(wheel["sha256"]?.stringValue?.count == 64)
+    #expect(
+      run.stderrText.contains(
+        "lists \(real) as spconv-2.3.8+cu128torch2.8-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl"))
+    // The cu126 line: a torch 2.6 env gets the torch 2.7 build.
+    let cu126 = try Products.run(
+      "wheel-url", arguments, input: line(TestEnvs.record(python: "3.12.3", cuda: "12.6", torch: "2.6.0")))
+    #expect(cu126.records.last?["filename"]?.stringValue?.hasPrefix("spconv-2.3.8+cu126torch2.7-cp312-cp312-") == true)
+    // A torch the page does not list is a miss that names the listed torches.
+    let miss = try Products.run("wheel-url", arguments, input: line(TestEnvs.record(torch: "2.9.0")))
+    #expect(miss.exit == .exited(1))
+    let torches = Set(
+      (miss.records.last?["detail"]?["available"]?.arrayValue ?? []).compactMap { $0["torch"]?.stringValue })
+    #expect(torches == ["2.6", "2.7", "2.8", "2.10", "2.11"])
+  }
+
+  /// The machine: no torch, and cuda-detect's CUDA 12.8. comfy-env's default torch 2.8
+  /// is taken (said once on stderr), and the cuda-wheels build for it is found.
+  @Test func withoutTorchTheDefaultTorchIsTaken() throws {
+    let index = "\(Products.root)/Tests/Fixtures/cuda_wheels"
+    let run = try Products.run(
+      "wheel-url", ["--offline", "--no-registry", "--index", index, "spconv", "spconv>=2"],
+      input: line(TestEnvs.record(torch: nil)))
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    #expect(
+      run.records.dropFirst().map { $0["filename"]?.stringValue?.prefix(28) } == [
+        "spconv-2.3.8+cu128torch2.11-", "spconv-2.3.8+cu128torch2.11-",
+      ])
+    let notes = run.stderrText.split(separator: "\n").filter { $0.contains("comfy-env's default") }
+    #expect(
+      notes == [
+        "wheel-url: the env has no torch; chose wheels for torch 2.8.0, comfy-env's default for CUDA 12.8 (install torch==2.8.*, or pass --torch)"
+      ])
+    let none = try Products.run(
+      "wheel-url", ["--offline", "--no-registry", "--index", index, "--torch", "none", "spconv"],
+      input: line(TestEnvs.record(torch: nil)))
+    #expect(!none.stderrText.contains("comfy-env's default"))
   }
 
   @Test func usageErrors() throws {
