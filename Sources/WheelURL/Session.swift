@@ -114,6 +114,9 @@ struct Session {
         for warning in file.warnings { tool.diagnostics.note("\(path): \(warning)") }
         resolver.userSources += file.sources
         configRequests += file.entries.map { (file, $0) }
+        let pins = file.torchPins(env: env)
+        for note in pins.notes { tool.diagnostics.note("\(path): \(note)") }
+        configRequests += pins.entries.map { (file, $0) }
       } catch {
         tool.report(error, at: path)
       }

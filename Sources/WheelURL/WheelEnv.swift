@@ -19,6 +19,8 @@ struct WheelEnv: Sendable {
   var cuda: CUDAVersion?
   /// torch's public version (`2.8.0`), or `nil` when torch is not installed or not known.
   var torchVersion: String?
+  /// The installed torch's local label (`cu128`, `cpu`), when it has one.
+  var torchLocal: String?
 
   /// Reads an `env` record.
   /// - Throws: `InputError` when a member has the wrong shape.
@@ -56,7 +58,9 @@ struct WheelEnv: Sendable {
       self.cuda = version
     }
     if let torch = record["torch"], !torch.isNull {
-      torchVersion = try string(torch["version"], "torch.version").map { String($0.prefix { $0 != "+" }) }
+      let version = try string(torch["version"], "torch.version")
+      torchVersion = version.map { String($0.prefix { $0 != "+" }) }
+      torchLocal = try string(torch["local"], "torch.local") ?? version?.split(separator: "+").dropFirst().first.map(String.init)
     }
   }
 
