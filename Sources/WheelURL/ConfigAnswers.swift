@@ -33,6 +33,7 @@ public struct ConfigAnswers: Sendable {
       return answers
     }
     answers.warnings = file.warnings.map { "\(path): \($0)" }
+    answers.errors += file.errors.map(\.record)
     answers.python = file.entries.lazy.compactMap(\.settings.python).first
     let resolver = Resolver(pages: PageLoader(fetcher: Fetcher(client: HTTPClient(), offline: offline)))
     resolver.userSources = file.sources

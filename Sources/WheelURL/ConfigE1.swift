@@ -56,7 +56,7 @@ struct ConfigE1 {
       if let conda = table["conda"] {
         let packages = try context.strings(conda["packages"], "\(name).conda.packages")
         if !packages.isEmpty {
-          throw context.condaError(packages, section: "[\(name).conda] packages", key: "conda")
+          file.errors.append(context.condaError(packages, section: "[\(name).conda] packages", key: "conda"))
         }
       }
       for k in envEntries.indices { envEntries[k].envName = name }

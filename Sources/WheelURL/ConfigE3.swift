@@ -61,10 +61,10 @@ struct ConfigE3 {
           table["pypi-dependencies"], section: "target.\(selector).pypi-dependencies", file: &file)
       }
     }
-    try checkConda(root["dependencies"], section: "[dependencies]")
+    file.errors += try checkConda(root["dependencies"], section: "[dependencies]")
     if let targets = root["target"]?.objectValue {
       for (selector, table) in targets where [platform, context.platform.os, "unix"].contains(selector) {
-        try checkConda(table["dependencies"], section: "[target.\(selector).dependencies]")
+        file.errors += try checkConda(table["dependencies"], section: "[target.\(selector).dependencies]")
       }
     }
     file.warnings += try notes()
@@ -87,13 +87,13 @@ struct ConfigE3 {
 
   /// pixi's conda `[dependencies]`: the env's `python` and the torch family (pinned apart) are
   /// left out, as comfy-env leaves them out; any other package stops the config.
-  func checkConda(_ value: JSON?, section: String) throws(ConfigError) {
-    guard let value else { return }
+  func checkConda(_ value: JSON?, section: String) throws(ConfigError) -> [ConfigError] {
+    guard let value else { return [] }
     guard let table = value.objectValue else { throw context.error("\(section) must be a table", key: "dependencies") }
     let skipped: Set<String> = ["python", "pytorch", "pytorch-cuda", "torch", "torchvision", "torchaudio"]
     let packages = table.keys.filter { !skipped.contains(normalizedProjectName($0)) }.sorted()
-    guard !packages.isEmpty else { return }
-    throw context.condaError(packages, section: section, key: "dependencies")
+    guard !packages.isEmpty else { return [] }
+    return [context.condaError(packages, section: section, key: "dependencies")]
   }
 
   /// What comfy-env does with the other tables at run time or on the machine, which an env

@@ -83,6 +83,9 @@ struct ConfigFile: Sendable {
   /// The envs the entries go to that are isolated (built), by name (`nil`: the config's main
   /// env), with their settings; `[local.*]` (the host) is not one. Each gets the torch pin.
   var isolatedEnvs: [(name: String?, settings: EnvSettings)] = []
+  /// What the file asks for that cannot be built (conda packages): each an error record,
+  /// reported beside the answers, so that nothing is built from the file.
+  var errors: [ConfigError] = []
 
   /// Reads and parses a config file.
   /// - Throws: an `ErrorRecord`: `no-input` (exit 66) for a file that cannot be read,

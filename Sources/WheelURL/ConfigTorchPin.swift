@@ -1,3 +1,4 @@
+import PipeHTTP
 import PipeKit
 
 /// comfy-env's torch pin (reference §3–4): in an isolated env, torch is the host's major.minor
@@ -14,7 +15,7 @@ struct TorchPin: Sendable, Equatable {
   /// holding `cpu/`, `cu128/`, … of wheels), else download.pytorch.org.
   static var indexBase: String {
     let given = Environment.current["COMFY_PIPES_TORCH_INDEX"] ?? ""
-    let base = given.isEmpty ? "https://download.pytorch.org/whl" : given
+    let base = given.isEmpty ? "https://download.pytorch.org/whl" : (try? URLText.from(userInput: given)) ?? given
     return base.hasSuffix("/") ? String(base.dropLast()) : base
   }
 

@@ -112,6 +112,7 @@ struct Session {
       do {
         let file = try ConfigFile.load(path, platform: platform)
         for warning in file.warnings { tool.diagnostics.note("\(path): \(warning)") }
+        for error in file.errors { tool.report(error.record, at: path) }
         resolver.userSources += file.sources
         configRequests += file.entries.map { (file, $0) }
         let pins = file.torchPins(env: env)
