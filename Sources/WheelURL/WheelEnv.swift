@@ -60,7 +60,8 @@ struct WheelEnv: Sendable {
     if let torch = record["torch"], !torch.isNull {
       let version = try string(torch["version"], "torch.version")
       torchVersion = version.map { String($0.prefix { $0 != "+" }) }
-      torchLocal = try string(torch["local"], "torch.local") ?? version?.split(separator: "+").dropFirst().first.map(String.init)
+      torchLocal =
+        try string(torch["local"], "torch.local") ?? version?.split(separator: "+").dropFirst().first.map(String.init)
     }
   }
 

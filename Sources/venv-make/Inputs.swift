@@ -68,7 +68,8 @@ struct Inputs {
     if let recordPython, recordPython != python {
       reject(
         record, line: line, tool: tool,
-        "it is for Python \(python), an earlier record for \(recordPython): one env has one Python; build each env apart")
+        "it is for Python \(python), an earlier record for \(recordPython): one env has one Python; build each env apart"
+      )
       return false
     }
     recordPython = python

@@ -68,9 +68,10 @@ import Testing
         "[env_vars] (OMP_NUM_THREADS=4) is for the node's worker at run time, not the env: set these in the environment node-run starts with",
       ])
     // Conda packages cannot be built with uv: an error for the file, what to do in it.
-    #expect(file.errors.map(\.message) == [
-      "[dependencies] are conda packages (cgal), and comfy-pipes builds envs with uv or pip, not conda: list their PyPI names under [pypi-dependencies] (E1: [packages] requirements) instead, or build this env with comfy-env"
-    ])
+    #expect(
+      file.errors.map(\.message) == [
+        "[dependencies] are conda packages (cgal), and comfy-pipes builds envs with uv or pip, not conda: list their PyPI names under [pypi-dependencies] (E1: [packages] requirements) instead, or build this env with comfy-env"
+      ])
   }
 
   @Test func comfyuiEnvTomlIsTheE1SimpleForm() throws {
@@ -189,7 +190,9 @@ import Testing
     let requests = try file.entries.map { try $0.request(file: file.path, env: TestEnvs.cudaTorch) }
     #expect(requests[3].passThrough)
     #expect(
-      requests[3].requirementRecord() == ["type": "requirement", "spec": .string(sam2), "env": "sam3d", "python": "3.11"])
+      requests[3].requirementRecord() == [
+        "type": "requirement", "spec": .string(sam2), "env": "sam3d", "python": "3.11",
+      ])
     #expect(file.errors.map(\.message).first?.hasPrefix("[sam3d.conda] packages are conda packages (cgal)") == true)
   }
 

@@ -88,7 +88,8 @@ import Testing
         "spec": "git+https://github.com/facebookresearch/sam2.git@2b90b9f5ceec907a1c18123530e92e794ad901a4",
         "env": "sam3d", "python": "3.11",
       ]))
-    #expect(run.stderrText.contains("[sam3d.conda] packages are conda packages (cgal)"), "an error, not a vanished table")
+    #expect(
+      run.stderrText.contains("[sam3d.conda] packages are conda packages (cgal)"), "an error, not a vanished table")
     #expect(run.stderrText.contains("ComfyUI_essentials (github.com/cubiq/ComfyUI_essentials)"))
     #expect(run.stderrText.contains("sudo apt-get install -y libgl1 libglib2.0-0"))
   }

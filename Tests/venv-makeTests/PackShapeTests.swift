@@ -76,7 +76,8 @@ import Testing
     #expect(record["plan"]?["requirements"] == ["six", "torch==2.8.*"])
     #expect(record["plan"]?["constraints"] == ["torchaudio==2.8.*", "torchvision==0.23.*"])
     let index = try #require(record["plan"]?["indexes"]?.arrayValue?.first?.stringValue)
-    #expect(index.hasPrefix("https://download.pytorch.org/whl/cpu") || index.hasPrefix("https://download.pytorch.org/whl/cu"))
+    #expect(
+      index.hasPrefix("https://download.pytorch.org/whl/cpu") || index.hasPrefix("https://download.pytorch.org/whl/cu"))
     #expect(plan.stderrText.contains("torch pinned to 2.8.*"), "\(plan.stderrText)")
 
     guard let other = Self.otherPython, other.version == "3.12" else { return }
@@ -86,7 +87,8 @@ import Testing
       ["--dir", pack, "--offline"], environment: ["COMFY_PIPES_TORCH_INDEX": mirror], path: other.directory)
     #expect(run.exit == .exited(0), "\(run.stderrText)")
     let python = "\(pack)/_env_gen/bin/python"
-    #expect(try says(python, "import sys, six, torch; print('%d.%d' % sys.version_info[:2], torch.VERSION)") == "3.12 2.8.1")
+    #expect(
+      try says(python, "import sys, six, torch; print('%d.%d' % sys.version_info[:2], torch.VERSION)") == "3.12 2.8.1")
     #expect(run.stderrText.contains("built \(pack)/_env_gen"), "\(run.stderrText)")
     #expect(access("\(pack)/_env", F_OK) != 0, "no main env: the config has none")
   }
@@ -158,8 +160,10 @@ import Testing
     #expect(plan.exit == .exited(0), "\(plan.stderrText)")
     let record = try #require(plan.record("plan"))
     #expect(record["path"]?.stringValue == "\(pack)/_env_legacy")
-    let backend = String(record["plan"]?["indexes"]?.arrayValue?.first?.stringValue?.split(separator: "/").last ?? "cpu")
-    let run = try hook(["--dir", pack, "--offline"], environment: ["COMFY_PIPES_TORCH_INDEX": try mirror(backend: backend)])
+    let backend = String(
+      record["plan"]?["indexes"]?.arrayValue?.first?.stringValue?.split(separator: "/").last ?? "cpu")
+    let run = try hook(
+      ["--dir", pack, "--offline"], environment: ["COMFY_PIPES_TORCH_INDEX": try mirror(backend: backend)])
     #expect(run.exit == .exited(0), "\(run.stderrText)")
     #expect(try says("\(pack)/_env_legacy/bin/python", "import six, torch; print(torch.VERSION)") == "2.8.1")
   }
