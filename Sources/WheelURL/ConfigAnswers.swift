@@ -33,10 +33,13 @@ public struct ConfigAnswers: Sendable {
       return answers
     }
     answers.warnings = file.warnings.map { "\(path): \($0)" }
+    answers.errors += file.errors.map(\.record)
     answers.python = file.entries.lazy.compactMap(\.settings.python).first
     let resolver = Resolver(pages: PageLoader(fetcher: Fetcher(client: HTTPClient(), offline: offline)))
     resolver.userSources = file.sources
-    for entry in file.entries {
+    let pins = file.torchPins(env: wheelEnv)
+    answers.warnings += pins.notes.map { "\(path): \($0)" }
+    for entry in file.entries + pins.entries {
       do {
         switch resolver.resolve(try entry.request(file: path, env: wheelEnv), env: wheelEnv) {
         case .wheel(let record), .requirement(let record): answers.records.append(record)

@@ -34,9 +34,17 @@ struct ConfigE1 {
     var entries: [ConfigEntry] = []
     entries += try packages(root["packages"], section: "packages", settings: settings)
     entries += try cuda(root["cuda"], section: "cuda", settings: settings)
+    // An isolated main env is comfy-env's venv, with torch in it; without [env] name or python
+    // comfy-env installs [packages] into the host (the hook builds PACK/_env all the same).
+    if envTable["name"] != nil || envTable["python"] != nil { file.isolatedEnvs.append((nil, settings)) }
     if let local = root["local"]?.objectValue {
-      entries += try cuda(local["cuda"], section: "local.cuda", settings: EnvSettings())
-      entries += try packages(local["packages"], section: "local.packages", settings: EnvSettings(), allCUDA: false)
+      // The host's own environment: `env: "local"` in the records (no env table may be called
+      // that), installed in place, its torch left alone.
+      var localEntries = try cuda(local["cuda"], section: "local.cuda", settings: EnvSettings())
+      localEntries += try packages(
+        local["packages"], section: "local.packages", settings: EnvSettings(), allCUDA: false)
+      for k in localEntries.indices { localEntries[k].envName = "local" }
+      entries += localEntries
     }
     for (name, value) in named {
       let table = value.objectValue ?? [:]
@@ -45,10 +53,14 @@ struct ConfigE1 {
       if envSettings.torch == nil { envSettings.torch = "auto" }
       var envEntries = try cuda(table["cuda"], section: "\(name).cuda", settings: envSettings)
       envEntries += try packages(table["packages"], section: "\(name).packages", settings: envSettings, allCUDA: false)
-      if table["conda"] != nil {
-        file.warnings.append("[\(name).conda] packages are conda's; wheel-url leaves them to venv-make or pixi")
+      if let conda = table["conda"] {
+        let packages = try context.strings(conda["packages"], "\(name).conda.packages")
+        if !packages.isEmpty {
+          file.errors.append(context.condaError(packages, section: "[\(name).conda] packages", key: "conda"))
+        }
       }
       for k in envEntries.indices { envEntries[k].envName = name }
+      file.isolatedEnvs.append((name, envSettings))
       entries += envEntries
     }
     for k in entries.indices { entries[k].variables = variables }

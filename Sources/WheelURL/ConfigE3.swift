@@ -1,3 +1,4 @@
+import PipeHTTP
 import PipeKit
 
 /// comfy-env E3's env file `comfy-env.toml` (reference §2, `config/__init__.py`).
@@ -60,11 +61,15 @@ struct ConfigE3 {
           table["pypi-dependencies"], section: "target.\(selector).pypi-dependencies", file: &file)
       }
     }
-    if let conda = root["dependencies"]?.objectValue, !conda.isEmpty {
-      file.warnings.append(
-        "[dependencies] are conda packages (\(conda.keys.joined(separator: ", "))); wheel-url leaves them to pixi")
+    file.errors += try checkConda(root["dependencies"], section: "[dependencies]")
+    if let targets = root["target"]?.objectValue {
+      for (selector, table) in targets where [platform, context.platform.os, "unix"].contains(selector) {
+        file.errors += try checkConda(table["dependencies"], section: "[target.\(selector).dependencies]")
+      }
     }
+    file.warnings += try notes()
     for k in entries.indices { entries[k].settings = settings }
+    file.isolatedEnvs = [(nil, settings)]
     file.entries = entries
     return file
   }
@@ -78,6 +83,38 @@ struct ConfigE3 {
     case ("darwin", _): "osx-arm64"
     default: "win-64"
     }
+  }
+
+  /// pixi's conda `[dependencies]`: the env's `python` and the torch family (pinned apart) are
+  /// left out, as comfy-env leaves them out; any other package stops the config.
+  func checkConda(_ value: JSON?, section: String) throws(ConfigError) -> [ConfigError] {
+    guard let value else { return [] }
+    guard let table = value.objectValue else { throw context.error("\(section) must be a table", key: "dependencies") }
+    let skipped: Set<String> = ["python", "pytorch", "pytorch-cuda", "torch", "torchvision", "torchaudio"]
+    let packages = table.keys.filter { !skipped.contains(normalizedProjectName($0)) }.sorted()
+    guard !packages.isEmpty else { return [] }
+    return [context.condaError(packages, section: section, key: "dependencies")]
+  }
+
+  /// What comfy-env does with the other tables at run time or on the machine, which an env
+  /// build cannot do: each named, with what to do.
+  func notes() throws(ConfigError) -> [String] {
+    var notes: [String] = []
+    if let table = root["system-requirements"]?.objectValue, !table.isEmpty {
+      let said = table.keys.sorted().map { "\($0) = \(table[$0]!.serialized)" }.joined(separator: ", ")
+      notes.append(
+        "[system-requirements] (\(said)) are pixi's checks of this machine, which venv-make does not make: compare them with cuda-detect's env record"
+      )
+    }
+    for section in ["env_vars", "activation"] {
+      guard let table = root[section]?.objectValue, !table.isEmpty else { continue }
+      let variables = section == "env_vars" ? table : table["env"]?.objectValue ?? [:]
+      let said = variables.keys.sorted().map { "\($0)=\(variables[$0]!.stringValue ?? variables[$0]!.serialized)" }
+      notes.append(
+        "[\(section)] \(said.isEmpty ? "" : "(\(said.joined(separator: " "))) ")is for the node's worker at run time, not the env: set \(said.isEmpty ? "them" : "these") in the environment node-run starts with"
+      )
+    }
+    return notes
   }
 
   /// The sections E3 refuses in an env file.
@@ -112,8 +149,20 @@ struct ConfigE3 {
         file.warnings.append("[\(section)] \(name) left out: torch comes from the env")
         continue
       }
-      entries.append(
-        ConfigEntry(text: try requirement(name, spec, section: section), kind: .pypi, section: "[\(section)]"))
+      var entry = ConfigEntry(text: try requirement(name, spec, section: section), kind: .pypi, section: "[\(section)]")
+      if let index = spec["index"] {
+        // pixi's per-package index: the package is installed from it (and PyPI for the rest).
+        let text = index.stringValue ?? ""
+        let relative = URLText.scheme(of: text) == nil && !text.hasPrefix("/") && !text.isEmpty
+        guard let url = index.stringValue,
+          let location = try? URLText.from(userInput: relative ? context.directory + "/" + url : url),
+          location.hasPrefix("http://") || location.hasPrefix("https://") || location.hasPrefix("file://")
+        else {
+          throw context.error("[\(section)] \(name): index must be an http(s) or file URL", key: name)
+        }
+        entry.index = location
+      }
+      entries.append(entry)
     }
     return entries
   }

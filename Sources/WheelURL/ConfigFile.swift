@@ -20,6 +20,10 @@ struct ConfigEntry: Sendable {
   var extraSources: [Source] = []
   /// A config's `[variables]`.
   var variables: [String: String] = [:]
+  /// The index a `.pypi` entry is installed from (pixi's `index =`).
+  var index: String?
+  /// A torch pin's torchvision and torchaudio: constraints, not requirements.
+  var constraintOnly = false
 
   /// The request, with template variables in the text expanded for `env`.
   func request(file: String, env: WheelEnv?) throws(ErrorRecord) -> Request {
@@ -53,6 +57,8 @@ struct ConfigEntry: Sendable {
     request.settings = settings
     request.extraSources = extraSources
     request.passThrough = kind == .pypi
+    request.index = index
+    request.constraintOnly = constraintOnly
     return request
   }
 }
@@ -64,6 +70,9 @@ struct ConfigFile: Sendable {
     case e1 = "E1"
     /// comfy-env v0.4.x (`python`, `[cuda] packages`, pixi tables).
     case e3 = "E3"
+    /// comfy-env v0.4.x's pack-level `comfy-env-root.toml` (`[node_reqs]`, `[settings]`,
+    /// `[types]`): no requests, only notes.
+    case root = "root"
   }
 
   var path: String
@@ -71,6 +80,12 @@ struct ConfigFile: Sendable {
   var entries: [ConfigEntry] = []
   var sources: [Source] = []
   var warnings: [String] = []
+  /// The envs the entries go to that are isolated (built), by name (`nil`: the config's main
+  /// env), with their settings; `[local.*]` (the host) is not one. Each gets the torch pin.
+  var isolatedEnvs: [(name: String?, settings: EnvSettings)] = []
+  /// What the file asks for that cannot be built (conda packages): each an error record,
+  /// reported beside the answers, so that nothing is built from the file.
+  var errors: [ConfigError] = []
 
   /// Reads and parses a config file.
   /// - Throws: an `ErrorRecord`: `no-input` (exit 66) for a file that cannot be read,
@@ -106,9 +121,12 @@ struct ConfigFile: Sendable {
       switch try schema(of: root, context: context) {
       case .e1: file = try ConfigE1(root: root, context: context).read()
       case .e3: file = try ConfigE3(root: root, context: context).read()
+      case .root: file = try readRoot(root, context: context)
       }
       file.warnings += try context.nodeRequirementsNote(root["node_reqs"])
       file.warnings += try context.systemPackagesNote(root["system"])
+      file.warnings += try context.aptNote(root["apt"])
+      file.warnings += context.toolsNote(root["tools"])
       return file
     } catch {
       throw error.record
@@ -118,6 +136,7 @@ struct ConfigFile: Sendable {
   /// Which era a document belongs to. E3's markers win: top-level `schema` or `python`, a
   /// `[cuda] packages` list, or pixi's tables.
   static func schema(of root: JSONObject, context: ConfigContext) throws(ConfigError) -> Schema {
+    if context.path.split(separator: "/").last == "comfy-env-root.toml" { return .root }
     if root["settings"] != nil || root["types"] != nil {
       throw context.error(
         "this is a comfy-env-root.toml, which carries [node_reqs] and [settings] only; give wheel-url the env file (nodes/comfy-env.toml)",
@@ -133,6 +152,19 @@ struct ConfigFile: Sendable {
       return .e3
     }
     return .e1
+  }
+}
+
+extension ConfigFile {
+  /// A `comfy-env-root.toml`: its closed schema checked; `[node_reqs]` becomes a note (by the
+  /// caller), `[settings]` are comfy-env's runtime switches and `[types]` its serializers.
+  static func readRoot(_ root: JSONObject, context: ConfigContext) throws(ConfigError) -> ConfigFile {
+    for key in root.keys where !["node_reqs", "settings", "types"].contains(key) {
+      throw context.error(
+        "a comfy-env-root.toml carries [node_reqs], [settings] and [types] only, not [\(key)]; move it to nodes/comfy-env.toml",
+        key: key)
+    }
+    return ConfigFile(path: context.path, schema: .root)
   }
 }
 
@@ -256,5 +288,37 @@ extension ConfigContext {
       return ["[system] linux needs Debian packages that wheel-url does not install: sudo apt-get install -y \(list)"]
     }
     return ["[system] \(key) needs system packages that wheel-url does not install: \(list)"]
+  }
+
+  /// Conda packages (E3 `[dependencies]`, E1 `[env.conda] packages`), which need pixi or conda:
+  /// venv-make builds with uv or pip, so the config stops here with what to do instead.
+  func condaError(_ packages: [String], section: String, key: String) -> ConfigError {
+    error(
+      "\(section) are conda packages (\(packages.joined(separator: ", "))), and comfy-pipes builds envs with uv or pip, not conda: list their PyPI names under [pypi-dependencies] (E1: [packages] requirements) instead, or build this env with comfy-env",
+      key: key)
+  }
+
+  /// `[apt]` (`packages = [...]`): Debian packages, as `[system] linux`.
+  func aptNote(_ value: JSON?) throws(ConfigError) -> [String] {
+    guard let value else { return [] }
+    let packages =
+      value.arrayValue != nil ? try strings(value, "apt") : try strings(value.objectValue?["packages"], "apt.packages")
+    guard !packages.isEmpty, platform.os == "linux" else { return [] }
+    return [
+      "[apt] needs Debian packages that wheel-url does not install: sudo apt-get install -y "
+        + packages.joined(separator: " ")
+    ]
+  }
+
+  /// `[tools]` (`blender = "4.2"` or `{version, install_dir}`): programs comfy-env E1 downloads.
+  func toolsNote(_ value: JSON?) -> [String] {
+    guard let table = value?.objectValue, !table.isEmpty else { return [] }
+    let tools = table.keys.sorted().map { name in
+      let version = table[name]?.stringValue ?? table[name]?["version"]?.stringValue
+      return version.map { "\(name) \($0)" } ?? name
+    }
+    return [
+      "[tools] names programs that wheel-url does not install: \(tools.joined(separator: ", ")); install them yourself and put them on PATH"
+    ]
   }
 }

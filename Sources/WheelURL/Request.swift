@@ -15,6 +15,12 @@ struct Request: Sendable {
   var extraSources: [Source] = []
   /// Always answered with a `requirement` record (`[pypi-dependencies]`, `requirements`).
   var passThrough = false
+  /// The index a pass-through requirement is installed from (pixi's per-package `index =`, the
+  /// PyTorch index of a torch pin), copied into its `requirement` record.
+  var index: String?
+  /// Only constrains the env (`constraint: true` in its record): installed when something
+  /// else asks for it, at this version.
+  var constraintOnly = false
   /// Where it was asked: `argument`, `<stdin>:3`, `comfy-env.toml [cuda]`.
   var origin: String
 
@@ -54,16 +60,23 @@ struct Request: Sendable {
     return specifiers[0].versionText
   }
 
-  /// A record answering this request: `id` and `env` added when there are any.
+  /// A record answering this request: `id`, `env` and the config's `python` added when there
+  /// are any.
   func answer(_ record: JSONObject) -> JSONObject {
     var out = record
     if let envName { out["env"] = .string(envName) }
+    if let python = settings.python, python.lowercased() != "auto" {
+      out["python"] = .string(WheelEnv.majorMinor(python))
+    }
     if let id { out["id"] = id }
     return out
   }
 
   /// The `requirement` record passing this request through to the installer.
   func requirementRecord(spec: String? = nil) -> JSONObject {
-    answer(["type": "requirement", "spec": .string(spec ?? text)])
+    var record: JSONObject = ["type": "requirement", "spec": .string(spec ?? text)]
+    if let index { record["index"] = .string(index) }
+    if constraintOnly { record["constraint"] = true }
+    return answer(record)
   }
 }

@@ -112,8 +112,12 @@ struct Session {
       do {
         let file = try ConfigFile.load(path, platform: platform)
         for warning in file.warnings { tool.diagnostics.note("\(path): \(warning)") }
+        for error in file.errors { tool.report(error.record, at: path) }
         resolver.userSources += file.sources
         configRequests += file.entries.map { (file, $0) }
+        let pins = file.torchPins(env: env)
+        for note in pins.notes { tool.diagnostics.note("\(path): \(note)") }
+        configRequests += pins.entries.map { (file, $0) }
       } catch {
         tool.report(error, at: path)
       }

@@ -22,6 +22,8 @@ struct WheelEnv: Sendable {
   /// Whether `torchVersion` is comfy-env's default for an env without torch, not an installed
   /// torch or one asked for.
   var torchIsDefault = false
+  /// The installed torch's local label (`cu128`, `cpu`), when it has one.
+  var torchLocal: String?
 
   /// Reads an `env` record.
   /// - Throws: `InputError` when a member has the wrong shape.
@@ -59,7 +61,10 @@ struct WheelEnv: Sendable {
       self.cuda = version
     }
     if let torch = record["torch"], !torch.isNull {
-      torchVersion = try string(torch["version"], "torch.version").map { String($0.prefix { $0 != "+" }) }
+      let version = try string(torch["version"], "torch.version")
+      torchVersion = version.map { String($0.prefix { $0 != "+" }) }
+      torchLocal =
+        try string(torch["local"], "torch.local") ?? version?.split(separator: "+").dropFirst().first.map(String.init)
     }
   }
 

@@ -98,6 +98,14 @@ struct InPlaceInstall {
     } catch {
       tool.diagnostics.note("\(error.message); the next run cannot tell it is up to date")
     }
+    for problem in dependencyProblems(installer) {
+      tool.report(
+        ErrorRecord(
+          code: "missing-dependency",
+          message:
+            "\(problem.name) was installed without its dependencies (--into installs with --no-deps), and the environment does not satisfy them: \(problem.said); install what it needs into \(prefix), or add it to the requirements",
+          detail: ["name": .string(problem.name), "problem": .string(problem.said), "python": .string(python)]))
+    }
     for failure in inspection.importErrors {
       tool.report(
         ErrorRecord(
@@ -107,6 +115,42 @@ struct InPlaceInstall {
           detail: failure))
     }
     tool.emit(state.record(name: name, path: prefix, python: python, changed: true))
+  }
+
+  /// What the installer's check (`uv pip check`, `pip check`) says is wrong with the
+  /// dependencies of the projects the plan installed; problems of other projects (the
+  /// environment's own) are not this run's.
+  func dependencyProblems(_ installer: Installer) -> [(name: String, said: String)] {
+    let argv =
+      installer.kind == .uv
+      ? installer.uv + ["pip", "check", "--python", python]
+      : [python, "-m", "pip", "check", "--disable-pip-version-check"]
+    guard let run = try? runCapturing(argv[0], Array(argv.dropFirst()), timeout: 300) else {
+      tool.diagnostics.note("could not run \(argv.joined(separator: " ")); the dependencies were not checked")
+      return []
+    }
+    if run.exit.succeeded { return [] }
+    let wanted = Set(plan.projectNames)
+    var problems: [(name: String, said: String)] = []
+    for line in (run.stdoutText + "\n" + run.stderrText).split(separator: "\n") {
+      let said = String(line).trimmingASCIIWhitespace()
+      guard let name = Self.requirer(said), wanted.contains(Plan.normalized(name)) else { continue }
+      problems.append((Plan.normalized(name), said))
+    }
+    return problems
+  }
+
+  /// The project a check line is about: uv's "The package `a` requires `b>=1`, but it's not
+  /// installed", pip's "a 1.0 requires b, which is not installed." / "a 1.0 has requirement …".
+  static func requirer(_ line: String) -> String? {
+    if line.hasPrefix("The package `") {
+      let rest = line.dropFirst("The package `".count)
+      guard let end = rest.firstIndex(of: "`"), rest[end...].contains(" requires ") else { return nil }
+      return String(rest[..<end])
+    }
+    let words = line.split(separator: " ")
+    guard words.count > 3, words[2] == "requires" || words[2] == "has" else { return nil }
+    return String(words[0])
   }
 
   func dryRun() throws {

@@ -7,7 +7,13 @@ import WheelURL
 struct Inputs {
   var env: JSONObject?
   var configPython: String?
+  /// The `python` the wheel and requirement records were answered for (a config's env).
+  var recordPython: String?
   var requirements: [String] = []
+  /// Indexes some requirements are installed from (their records' `index`).
+  var indexes: [String] = []
+  /// Requirements that only constrain (`constraint: true`).
+  var constraints: [String] = []
   var wheels: [Plan.Wheel] = []
   /// Records that could not be used, or an upstream tool's error: nothing is built then.
   var failed = false
@@ -25,6 +31,7 @@ struct Inputs {
           tool.emit(record)
           env = record
         case "wheel":
+          guard consumePython(record, line: line, tool: tool) else { continue }
           consumeWheel(record, line: line, tool: tool)
         case "requirement":
           guard let spec = record["spec"]?.stringValue?.trimmingASCIIWhitespace(), !spec.isEmpty else {
@@ -36,7 +43,8 @@ struct Inputs {
             reject(record, line: line, tool: tool, why, code: "bad-requirement")
             continue
           }
-          requirements.append(spec)
+          guard consumePython(record, line: line, tool: tool) else { continue }
+          consumeRequirement(spec, record, line: line, tool: tool)
         case "error":
           tool.emit(record)
           failed = true
@@ -47,6 +55,51 @@ struct Inputs {
         }
       }
     }
+  }
+
+  /// A record's `python` (the config's, for its env): a version like 3.12, the same on every
+  /// record. `false` after rejecting the record.
+  mutating func consumePython(_ record: JSONObject, line: Int, tool: Tool) -> Bool {
+    guard let value = record["python"], !value.isNull else { return true }
+    guard let python = value.stringValue, VenvMake.isPythonVersion(python) else {
+      reject(record, line: line, tool: tool, "\"python\" must be a version like \"3.12\"")
+      return false
+    }
+    if let recordPython, recordPython != python {
+      reject(
+        record, line: line, tool: tool,
+        "it is for Python \(python), an earlier record for \(recordPython): one env has one Python; build each env apart"
+      )
+      return false
+    }
+    recordPython = python
+    return true
+  }
+
+  /// A requirement record's spec, with its `index` and `constraint`.
+  mutating func consumeRequirement(_ spec: String, _ record: JSONObject, line: Int, tool: Tool) {
+    if let value = record["index"], !value.isNull {
+      let index = value.stringValue ?? ""
+      if let why = Self.indexProblem(index) {
+        reject(record, line: line, tool: tool, why)
+        return
+      }
+      if !indexes.contains(index) { indexes.append(index) }
+    }
+    if record["constraint"] == true {
+      constraints.append(spec)
+    } else {
+      requirements.append(spec)
+    }
+  }
+
+  /// Why an `index` cannot be given to the installer, or `nil`: an http(s) or file URL, one
+  /// argument, never an option.
+  static func indexProblem(_ index: String) -> String? {
+    guard let scheme = URLText.scheme(of: index), ["http", "https", "file"].contains(scheme),
+      !index.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F })
+    else { return "\"index\" '\(index)' is not an http(s) or file URL" }
+    return nil
   }
 
   mutating func consumeWheel(_ record: JSONObject, line: Int, tool: Tool) {
@@ -127,7 +180,7 @@ struct Inputs {
             at: path)
           continue
         }
-        requirements.append(spec)
+        consumeRequirement(spec, record, line: 0, tool: tool)
       }
     }
   }

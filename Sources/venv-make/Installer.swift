@@ -94,7 +94,22 @@ struct Installer: Sendable {
     }
     // `--` ends the options: however a requirement reads, the installer takes it as one.
     if !plan.requirements.isEmpty {
-      commands.append(InstallerCommand(argv: head + (noDeps ? ["--no-deps"] : []) + ["--"] + plan.requirements))
+      var command = InstallerCommand(argv: head + (noDeps ? ["--no-deps"] : []))
+      for index in Set(plan.indexes).sorted() {
+        // A local directory is a directory of wheels (find-links); anything else an index.
+        if let path = WheelSource.localDirectory(index) {
+          command.argv += ["--find-links", path]
+        } else {
+          command.argv.append("--extra-index-url=\(index)")
+        }
+      }
+      if !plan.constraints.isEmpty {
+        let list = "\(scratch)/.venv-make-constraints.txt"
+        command.argv += ["--constraint", list]
+        command.files.append((list, Set(plan.constraints).sorted().joined(separator: "\n") + "\n"))
+      }
+      command.argv += ["--"] + plan.requirements
+      commands.append(command)
     }
     return commands
   }

@@ -13,6 +13,11 @@ struct Plan: Sendable, Equatable {
   /// `X.Y`, or `nil` for the installer's default interpreter.
   var python: String?
   var requirements: [String] = []
+  /// Indexes the requirements are also installed from (a torch pin's PyTorch index, pixi's
+  /// per-package `index =`): an http(s) index as an extra index, a local directory as find-links.
+  var indexes: [String] = []
+  /// Requirement specs that only constrain what the requirements pull in.
+  var constraints: [String] = []
   var wheels: [Wheel] = []
   var installer: InstallerKind = .uv
   /// Installed into an existing environment (`--into`) rather than built.
@@ -23,11 +28,18 @@ struct Plan: Sendable, Equatable {
     let wheels = self.wheels.sorted { ($0.url, $0.sha256 ?? "") < ($1.url, $1.sha256 ?? "") }.map { wheel in
       JSON.object(["sha256": wheel.sha256.map(JSON.string) ?? .null, "url": .string(wheel.url)])
     }
-    return .object([
-      "installer": .string(installer.rawValue), "mode": .string(inPlace ? "into" : "venv"),
-      "python": python.map(JSON.string) ?? .null, "requirements": .array(Set(requirements).sorted().map(JSON.string)),
-      "schema": 1, "wheels": .array(wheels),
-    ])
+    // `constraints` and `indexes` only when there are any, so that the plans (and fingerprints)
+    // of earlier envs stay as they were.
+    var object: JSONObject = [:]
+    if !constraints.isEmpty { object["constraints"] = .array(Set(constraints).sorted().map(JSON.string)) }
+    if !indexes.isEmpty { object["indexes"] = .array(Set(indexes).sorted().map(JSON.string)) }
+    object["installer"] = .string(installer.rawValue)
+    object["mode"] = .string(inPlace ? "into" : "venv")
+    object["python"] = python.map(JSON.string) ?? .null
+    object["requirements"] = .array(Set(requirements).sorted().map(JSON.string))
+    object["schema"] = 1
+    object["wheels"] = .array(wheels)
+    return .object(object)
   }
 
   var fingerprint: String { "sha256:" + SHA256.hex(Array(canonical.serialized.utf8)) }

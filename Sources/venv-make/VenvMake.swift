@@ -81,11 +81,13 @@ enum VenvMake {
     }
     let quiet = arguments.flag("--quiet")
     var plan = Plan(requirements: inputs.requirements, wheels: inputs.wheels, inPlace: into != nil)
+    plan.indexes = inputs.indexes
+    plan.constraints = inputs.constraints
     if into == nil {
       let fromEnv = inputs.env?["python"]?["version"]?.stringValue.map {
         $0.split(separator: ".").prefix(2).joined(separator: ".")
       }
-      plan.python = arguments.value("--python") ?? inputs.configPython ?? fromEnv
+      plan.python = arguments.value("--python") ?? inputs.configPython ?? inputs.recordPython ?? fromEnv
     }
     plan.installer =
       try Installer.cheapKind(choice: choice)

@@ -17,6 +17,13 @@ enum WheelSource {
     URLText.scheme(of: text) == nil ? URLText.absolutePath(text) : URLText.path(ofFileURL: text)
   }
 
+  /// The local directory an index URL names (`file:///…/` or a path), or `nil`.
+  static func localDirectory(_ text: String) -> String? {
+    var info = stat()
+    guard let path = localPath(text), stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return nil }
+    return path
+  }
+
   /// Checks the sha256 of every local wheel that has one, before anything is built, so a wrong
   /// hash is named precisely. Remote wheels are checked by the installer as it downloads them.
   static func checkLocalHashes(_ wheels: [Plan.Wheel]) throws(ErrorRecord) {

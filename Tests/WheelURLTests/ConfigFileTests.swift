@@ -37,14 +37,13 @@ import Testing
     #expect(file.schema == .e1)
     #expect(
       summary(file) == [
-        "cuda nvdiffrast==0.4.0", "pypi numpy", "cuda torch-scatter @sam3", "cuda gsplat @sam3",
+        "cuda nvdiffrast==0.4.0 @local", "pypi numpy @local", "cuda torch-scatter @sam3", "cuda gsplat @sam3",
         "pypi trimesh>=4 @sam3", "pypi pymeshlab @sam3",
       ])
     #expect(file.entries[0].settings == EnvSettings())
     #expect(file.entries[2].settings == EnvSettings(python: "3.12", cuda: "12.6", torch: "2.7"))
     #expect(
       file.warnings == [
-        "[sam3.conda] packages are conda's; wheel-url leaves them to venv-make or pixi",
         "[node_reqs] names custom node packs this pack needs, which wheel-url does not install: "
           + "ComfyUI_essentials (github.com/cubiq/ComfyUI_essentials); install them into ComfyUI's custom_nodes",
         "[system] linux needs Debian packages that wheel-url does not install: sudo apt-get install -y libgl1 libopengl0",
@@ -66,7 +65,12 @@ import Testing
       file.warnings == [
         "unrecognized key 'fallback' in [cuda] (known: packages)",
         "[pypi-dependencies] torch left out: torch comes from the env",
-        "[dependencies] are conda packages (cgal); wheel-url leaves them to pixi",
+        "[env_vars] (OMP_NUM_THREADS=4) is for the node's worker at run time, not the env: set these in the environment node-run starts with",
+      ])
+    // Conda packages cannot be built with uv: an error for the file, what to do in it.
+    #expect(
+      file.errors.map(\.message) == [
+        "[dependencies] are conda packages (cgal), and comfy-pipes builds envs with uv or pip, not conda: list their PyPI names under [pypi-dependencies] (E1: [packages] requirements) instead, or build this env with comfy-env"
       ])
   }
 
@@ -95,9 +99,39 @@ import Testing
         == "\(Self.directory)/e3-python-number.toml:2: python = 3.10 must be a string; quote it: python = \"3.10\"")
   }
 
-  @Test func aRootFileIsNotAnEnvFile() {
+  @Test func aRootFileIsNotAnEnvFile() throws {
     let error = #expect(throws: ErrorRecord.self) { try load("root.toml") }
     #expect(error?.message.contains("comfy-env-root.toml") == true)
+    // Named comfy-env-root.toml, it is read as the pack's root file: notes, no requests.
+    let root = try ConfigFile.parse(
+      "[node_reqs]\nX = \"o/r\"\n[settings]\nisolate = true\n", path: "p/comfy-env-root.toml", platform: linux)
+    #expect(root.schema == .root && root.entries.isEmpty)
+    #expect(root.warnings.first?.contains("X (github.com/o/r)") == true)
+    let other = #expect(throws: ErrorRecord.self) {
+      try ConfigFile.parse("[cuda]\npackages = []\n", path: "p/comfy-env-root.toml", platform: linux)
+    }
+    #expect(other?.message.contains("carries [node_reqs], [settings] and [types] only, not [cuda]") == true)
+  }
+
+  /// comfy-env's torch pin: the host's major.minor on its build's index; the config's pytorch
+  /// on the config's CUDA; the family constrained where the table knows it.
+  @Test func theTorchPinFollowsTheHost() throws {
+    var host = WheelEnv(pythonVersion: "3.11", platformTags: [], cuda: CUDAVersion("12.8"), torchVersion: "2.8.0")
+    host.torchLocal = "cu126"
+    let pin = try #require(TorchPin(env: host, settings: EnvSettings(), indexBase: "https://m/whl"))
+    #expect(pin.series == "2.8" && pin.index == "https://m/whl/cu126", "the host torch's own build")
+    #expect(pin.entries.map(\.text) == ["torch==2.8.*", "torchvision==0.23.*", "torchaudio==2.8.*"])
+    #expect(pin.entries.map(\.constraintOnly) == [false, true, true])
+    let asked = try #require(TorchPin(env: host, settings: EnvSettings(cuda: "12.4", torch: "2.5.1"), indexBase: "b"))
+    #expect(asked.series == "2.5" && asked.backend == "cu124")
+    host.torchVersion = "2.13.0"
+    host.torchLocal = "cpu"
+    let newer = try #require(TorchPin(env: host, settings: EnvSettings(), indexBase: "b"))
+    #expect(newer.backend == "cpu" && newer.entries.map(\.text) == ["torch==2.13.*"])
+    host.torchVersion = nil
+    #expect(TorchPin(env: host, settings: EnvSettings()) == nil, "E3 without a host torch: nothing to pin")
+    let file = try load("e3.toml")
+    #expect(file.torchPins(env: nil).entries.isEmpty)
   }
 
   @Test func aMissingFileIsNoInput() {
@@ -146,7 +180,6 @@ import Testing
     #expect(file.entries[0].settings == EnvSettings(python: "3.11", cuda: "12.4", torch: "auto"))
     #expect(
       file.warnings == [
-        "[sam3d.conda] packages are conda's; wheel-url leaves them to venv-make or pixi",
         "[node_reqs] names custom node packs this pack needs, which wheel-url does not install: "
           + "ComfyUI_essentials (github.com/cubiq/ComfyUI_essentials), "
           + "ComfyUI-GeometryPack (github.com/PozzettiAndrea/ComfyUI-GeometryPack tag v0.3.1); "
@@ -156,7 +189,11 @@ import Testing
       ])
     let requests = try file.entries.map { try $0.request(file: file.path, env: TestEnvs.cudaTorch) }
     #expect(requests[3].passThrough)
-    #expect(requests[3].requirementRecord() == ["type": "requirement", "spec": .string(sam2), "env": "sam3d"])
+    #expect(
+      requests[3].requirementRecord() == [
+        "type": "requirement", "spec": .string(sam2), "env": "sam3d", "python": "3.11",
+      ])
+    #expect(file.errors.map(\.message).first?.hasPrefix("[sam3d.conda] packages are conda packages (cgal)") == true)
   }
 
   /// E3 with `[node_reqs]`: read (comfy-env 0.4.46 lets it through), the packs named in a note.

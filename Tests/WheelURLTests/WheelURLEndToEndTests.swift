@@ -33,7 +33,7 @@ import Testing
     #expect(records[1]["filename"]?.stringValue?.contains("+cu128torch2.8-cp311-cp311-manylinux") == true)
     #expect(records[2]["name"] == "cumesh")
     #expect(records[2]["url"]?.stringValue?.hasPrefix("file://\(local)/flat/cumesh-0.2.0+pt2.8cu128-cp311") == true)
-    #expect(records[3] == ["type": "requirement", "spec": "trimesh>=4"])
+    #expect(records[3] == ["type": "requirement", "spec": "trimesh>=4", "python": "3.11"], "the config's python")
   }
 
   @Test func anE1ConfigWithItsOwnEnvAndSources() throws {
@@ -53,8 +53,18 @@ import Testing
     let run = try Products.run(
       "wheel-url", ["--config", config, "--no-registry"], input: line(TestEnvs.record()))
     #expect(run.exit == .exited(0), "\(run.stderrText)")
-    #expect(run.records.map { $0.type ?? "" } == ["env", "requirement", "wheel"])
+    #expect(
+      run.records.map { $0.type ?? "" } == ["env", "requirement", "wheel", "requirement", "requirement", "requirement"])
     #expect(run.records[1]["spec"] == "transformers>=4.56")
+    #expect(run.records[1]["python"] == "3.12", "the env's python, for venv-make")
+    // The isolated env's torch pin: the config's 2.7 on its CUDA 12.6 build.
+    #expect(
+      run.records[3]
+        == [
+          "type": "requirement", "spec": "torch==2.7.*", "index": "https://download.pytorch.org/whl/cu126",
+          "python": "3.12",
+        ])
+    #expect(run.records[4]["spec"] == "torchvision==0.22.*" && run.records[4]["constraint"] == true)
     #expect(
       run.records[2]["filename"]
         == "nvdiffrast-0.4.0+cu126torch2.7-cp312-cp312-manylinux_2_34_x86_64.manylinux_2_35_x86_64.whl")
@@ -76,8 +86,10 @@ import Testing
       run.records.contains([
         "type": "requirement",
         "spec": "git+https://github.com/facebookresearch/sam2.git@2b90b9f5ceec907a1c18123530e92e794ad901a4",
-        "env": "sam3d",
+        "env": "sam3d", "python": "3.11",
       ]))
+    #expect(
+      run.stderrText.contains("[sam3d.conda] packages are conda packages (cgal)"), "an error, not a vanished table")
     #expect(run.stderrText.contains("ComfyUI_essentials (github.com/cubiq/ComfyUI_essentials)"))
     #expect(run.stderrText.contains("sudo apt-get install -y libgl1 libglib2.0-0"))
   }
@@ -100,12 +112,14 @@ import Testing
     }
     #expect(
       answers == [
-        "wheel nvdiffrast-0.4.0+cu128torch2.8-cp311-cp311-manylinux_2_34_x86_64.manylinux_2_35_x86_64.whl host",
-        "requirement numpy host",
+        "error bad-config host",  // [sam3.conda]
+        "wheel nvdiffrast-0.4.0+cu128torch2.8-cp311-cp311-manylinux_2_34_x86_64.manylinux_2_35_x86_64.whl local",
+        "requirement numpy local",
         "wheel torch_scatter-2.1.2+pt27cu126-cp312-cp312-linux_x86_64.whl sam3",
         "error no-wheel host",
         "requirement trimesh>=4 sam3",
         "requirement pymeshlab sam3",
+        "requirement torch==2.7.* sam3", "requirement torchvision==0.22.* sam3", "requirement torchaudio==2.7.* sam3",
       ])
   }
 

@@ -46,7 +46,9 @@ import Testing
     #expect(dry.exit == .exited(0), "\(dry.stderrText)")
     let plan = try #require(dry.record("plan")?["plan"])
     #expect(plan["python"]?.stringValue == VenvFixtures.python)
-    #expect(plan["requirements"] == ["six"])
+    // An isolated E1 env ([env] python) gets comfy-env's torch pin, from the PyTorch index.
+    #expect(plan["requirements"] == ["six", "torch==2.8.*"])
+    #expect(plan["indexes"]?.arrayValue?.first?.stringValue?.hasPrefix("https://download.pytorch.org/whl/") == true)
     #expect(
       plan["wheels"]?.arrayValue?.first?["url"]?.stringValue?.hasSuffix("venvmake_probe-1.0-py3-none-any.whl") == true)
   }
