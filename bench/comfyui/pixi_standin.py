@@ -109,7 +109,10 @@ def main(args):
     if args[:1] == ["--version"]:
         print("pixi 0.75.0 (comfy-pipes bench stand-in)")
     elif args[:1] == ["install"]:
-        install(option(args, "--manifest-path"))
+        try:
+            install(option(args, "--manifest-path"))
+        except subprocess.CalledProcessError as error:
+            fail("install: %s exited %d" % (" ".join(map(str, error.cmd)), error.returncode))
     elif args[:1] == ["run"]:
         options, rest = {}, args[1:]
         while rest and rest[0].startswith("-"):
