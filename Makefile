@@ -106,7 +106,16 @@ bench: build $(COMFYUI)/ok $(NODE_VENV)/ok
 	   echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
 	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; sh bench/venv-make.sh; sh bench/node-run.sh; \
 	   sh bench/remote.sh; sh bench/peers.sh; sh bench/size.sh; \
-	   PIPES_BIN_DIR="$(abspath bin)" PIPES_NODE_VENV="$(abspath $(NODE_VENV))" "$(COMFYUI)/venv/bin/python" bench/comfyui/run.py 30; } | tee bench/results.md
+	   $(BENCH_COMFYUI); } | tee bench/results.md
+
+## Just the real-ComfyUI row of make bench: the same node in ComfyUI's process, through comfy_pipes and
+## through comfy-env 0.4.46 (installed into .build/bench-comfyenv, never into the tests' ComfyUI venv).
+.PHONY: bench-comfyui
+bench-comfyui: build $(COMFYUI)/ok $(NODE_VENV)/ok
+	@$(BENCH_COMFYUI)
+
+BENCH_COMFYUI = PIPES_BIN_DIR="$(abspath bin)" PIPES_NODE_VENV="$(abspath $(NODE_VENV))" \
+  "$(COMFYUI)/venv/bin/python" bench/comfyui/run.py 60
 
 ## libFuzzer + AddressSanitizer over every reader of untrusted input (Tests/FuzzTests/FuzzTargets.swift),
 ## FUZZ_SECONDS each (default 60); crashes land in Tests/FuzzTests/regressions/, which make test replays.
