@@ -59,6 +59,7 @@ let package = Package(
       name: "ComfyFakes", dependencies: ["ComfyRemote", "PipeHTTP", "PipeKit", "TestSupport"], path: "Tests/ComfyFakes"),
     .testTarget(
       name: "remote-queueTests", dependencies: ["remote-queue", "RemoteQueue", "PipeKit", "TestSupport", "ComfyFakes"]),
-    .testTarget(name: "remote-fetchTests", dependencies: ["remote-fetch", "PipeKit", "TestSupport", "ComfyFakes"]),
+    .testTarget(
+      name: "remote-fetchTests", dependencies: ["remote-fetch", "PipeHTTP", "PipeKit", "TestSupport", "ComfyFakes"]),
   ]
 )

@@ -42,7 +42,7 @@ module tensor_pack $(ls Sources/tensor-pack/*.swift | grep -v '/main.swift$')
 module ComfyRemote Sources/ComfyRemote/*.swift
 module RemoteQueue Sources/RemoteQueue/*.swift
 module remote_fetch $(ls Sources/remote-fetch/*.swift | grep -v '/main.swift$')
-module node_run Sources/node-run/Frames.swift
+module node_run Sources/node-run/Frames.swift Sources/node-run/AdaptiveSpin.swift
 echo "fuzz: linking $out/fuzz-targets"
 swiftc $flags -module-name FuzzTargets Tests/FuzzTests/FuzzTargets*.swift Tests/Fuzz/Entry.swift \
   -L "$out" -lnode_run -lremote_fetch -lRemoteQueue -lComfyRemote -ltensor_pack -lWheelURL -lPipeHTTP -lPipeKit "$out/CPipeShims.o" "$out/CPipeCurl.o" -lz -ldl -lm \
