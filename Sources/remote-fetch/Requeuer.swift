@@ -1,6 +1,5 @@
 import ComfyRemote
 import PipeKit
-import RemoteQueue
 
 /// `--requeue`: sends a lost job (its server restarted or stopped answering) again from the
 /// prompt its record carries, to the least loaded server of `--to`, with remote-queue's own

@@ -1,4 +1,3 @@
-import ComfyRemote
 import PipeKit
 
 #if canImport(Glibc)
@@ -49,14 +48,14 @@ public struct LocalFile {
 
 /// Finds the file inputs of loader nodes (`LoadImage`, `LoadImageMask` and any class whose name
 /// holds `Load`) that name a local file.
-enum LocalFiles {
+public enum LocalFiles {
   /// The annotations ComfyUI understands after a file name (`folder_paths.annotated_filepath`).
   static let annotations = [" [input]", " [output]", " [temp]"]
 
   /// The local files the prompt names. A value resolves under `inputDir` (or as an absolute
   /// path); one that names no local file is left for the server, as are `[output]` and
   /// `[temp]` names, which point at the server's own folders.
-  static func find(in prompt: JSONObject, inputDir: String?) throws(WorkflowProblem) -> [LocalFile] {
+  public static func find(in prompt: JSONObject, inputDir: String?) throws(WorkflowProblem) -> [LocalFile] {
     var found: [LocalFile] = []
     for (id, value) in prompt {
       guard let classType = value["class_type"]?.stringValue, classType.contains("Load"),

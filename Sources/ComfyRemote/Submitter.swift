@@ -1,4 +1,3 @@
-import ComfyRemote
 import PipeKit
 
 /// Queues one prompt: picks the server, uploads its files there, converts model-name
