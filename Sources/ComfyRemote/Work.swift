@@ -7,14 +7,14 @@ public struct Work {
   /// `<stdin>:3` or a file path, for messages.
   public var position: String
   public var variant: Int?
-  /// More fields for the `job` record (remote-fetch's `requeued_from`).
-  public var extra: JSONObject = [:]
+  /// The servers it ran on before (remote-fetch's `--requeue`), for the job record.
+  public var requeuedFrom: [JSON] = []
 
-  public init(id: JSON?, prompt: JSONObject, position: String, variant: Int? = nil, extra: JSONObject = [:]) {
+  public init(id: JSON?, prompt: JSONObject, position: String, variant: Int? = nil, requeuedFrom: [JSON] = []) {
     self.id = id
     self.prompt = prompt
     self.position = position
     self.variant = variant
-    self.extra = extra
+    self.requeuedFrom = requeuedFrom
   }
 }
