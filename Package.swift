@@ -33,9 +33,8 @@ let package = Package(
         .embedInCode("node_run_worker.py"), .embedInCode("comfy_pipes/host.py"), .embedInCode("comfy_pipes/segment.py"),
       ]),
     .target(name: "ComfyRemote", dependencies: ["PipeKit", "PipeHTTP"]),
-    .target(name: "RemoteQueue", dependencies: ["ComfyRemote", "PipeKit", "PipeHTTP"]),
-    .executableTarget(name: "remote-queue", dependencies: ["RemoteQueue", "PipeKit"]),
-    .executableTarget(name: "remote-fetch", dependencies: ["ComfyRemote", "RemoteQueue", "PipeKit", "PipeHTTP"]),
+    .executableTarget(name: "remote-queue", dependencies: ["ComfyRemote", "PipeKit", "PipeHTTP"]),
+    .executableTarget(name: "remote-fetch", dependencies: ["ComfyRemote", "PipeKit", "PipeHTTP"]),
     .executableTarget(name: "RecordEcho", dependencies: ["PipeKit"], path: "Tests/Fixtures/RecordEcho"),
     .target(name: "TestSupport", dependencies: ["PipeKit"], path: "Tests/TestSupport"),
     .testTarget(name: "PipeKitTests", dependencies: ["PipeKit", "TestSupport", "RecordEcho"]),
@@ -58,7 +57,8 @@ let package = Package(
     .target(
       name: "ComfyFakes", dependencies: ["ComfyRemote", "PipeHTTP", "PipeKit", "TestSupport"], path: "Tests/ComfyFakes"),
     .testTarget(
-      name: "remote-queueTests", dependencies: ["remote-queue", "RemoteQueue", "PipeKit", "TestSupport", "ComfyFakes"]),
-    .testTarget(name: "remote-fetchTests", dependencies: ["remote-fetch", "PipeKit", "TestSupport", "ComfyFakes"]),
+      name: "remote-queueTests", dependencies: ["remote-queue", "ComfyRemote", "PipeKit", "TestSupport", "ComfyFakes"]),
+    .testTarget(
+      name: "remote-fetchTests", dependencies: ["remote-fetch", "PipeHTTP", "PipeKit", "TestSupport", "ComfyFakes"]),
   ]
 )

@@ -159,9 +159,3 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
       && address.split(separator: "::", omittingEmptySubsequences: false).count <= 2
   }
 }
-
-extension Substring {
-  func trimmingSpaces() -> String {
-    String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-  }
-}

@@ -71,13 +71,22 @@ public struct EarlyExit: Error, Sendable {
 public struct Arguments: Sendable {
   public private(set) var positionals: [String] = []
   private var values: [String: [String]] = [:]
+  /// The first name of every option in the spec, under which values are kept.
+  private var known: Set<String> = []
 
   /// Whether a flag was given.
-  public func flag(_ name: String) -> Bool { values[name] != nil }
+  public func flag(_ name: String) -> Bool { values[checked(name)] != nil }
   /// The last value given for an option.
-  public func value(_ name: String) -> String? { values[name]?.last }
+  public func value(_ name: String) -> String? { values[checked(name)]?.last }
   /// Every value given for a repeatable option, in order.
-  public func values(_ name: String) -> [String] { values[name] ?? [] }
+  public func values(_ name: String) -> [String] { values[checked(name)] ?? [] }
+
+  /// `name`, after a debug build's check that it is the first name of an option in the spec: a
+  /// misspelt name, or another name of an option, would otherwise find nothing, silently.
+  private func checked(_ name: String) -> String {
+    assert(known.contains(name), "the tool asks for option '\(name)', which is not an option's first name in its spec")
+    return name
+  }
 
   /// Parses `argv` (without the program name) against `spec`. `--opt=value`, `--opt value`,
   /// `-o value` and `--` (end of options) are understood; `-` alone is an argument.
@@ -85,6 +94,7 @@ public struct Arguments: Sendable {
     var result = Arguments()
     var lookup: [String: OptionSpec] = [:]
     for option in spec.allOptions { for name in option.names { lookup[name] = option } }
+    result.known = Set(spec.allOptions.map(\.name))
     var index = 0
     var optionsEnded = false
     while index < argv.count {

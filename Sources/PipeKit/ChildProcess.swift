@@ -199,23 +199,3 @@ public func runCapturing(
   let exit = try child.wait()
   return CapturedRun(exit: exit, stdout: collected[0], stderr: collected[1], timedOut: timedOut)
 }
-
-/// Seconds on the monotonic clock (`clock_gettime(CLOCK_MONOTONIC)`).
-public func monotonicSeconds() -> Double {
-  var ts = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &ts)
-  return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-/// The full path of `name` on `PATH`, or `nil`.
-public func findExecutable(_ name: String, path: String? = Environment.current["PATH"]) -> String? {
-  if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
-  for dir in (path ?? "/usr/bin:/bin").split(separator: ":") {
-    let candidate = "\(dir)/\(name)"
-    var info = stat()
-    if access(candidate, X_OK) == 0, stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
-      return candidate
-    }
-  }
-  return nil
-}

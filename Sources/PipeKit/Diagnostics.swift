@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// What a tool writes to stderr: one line per diagnostic, `tool: message`, and a progress line
 /// that is drawn only on a terminal.
 public final class Diagnostics: @unchecked Sendable {
@@ -82,36 +78,5 @@ extension String {
       }
     }
     return String(out)
-  }
-}
-
-/// A mutex (`pthread_mutex_t`).
-public final class Lock: @unchecked Sendable {
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  public init() { pthread_mutex_init(mutex, nil) }
-  deinit {
-    pthread_mutex_destroy(mutex)
-    mutex.deallocate()
-  }
-  public func withLock<R>(_ body: () throws -> R) rethrows -> R {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    return try body()
-  }
-}
-
-/// The process environment.
-public enum Environment {
-  public static var current: [String: String] {
-    var result: [String: String] = [:]
-    var pointer = environ
-    while let entry = pointer.pointee {
-      let text = String(cString: entry)
-      if let eq = text.firstIndex(of: "=") {
-        result[String(text[..<eq])] = String(text[text.index(after: eq)...])
-      }
-      pointer += 1
-    }
-    return result
   }
 }

@@ -54,33 +54,3 @@ public enum SafeFileName {
     throw SystemError("open \(dir)/\(safeStem)\(suffix)", errno: EEXIST)
   }
 }
-
-extension TensorRecord {
-  /// Every tensor record inside a JSON value, at any depth, with the path of keys and indexes
-  /// that leads to it (`["outputs", "0", "samples"]`).
-  public static func findAll(in value: JSON, path: [String] = []) -> [(path: [String], record: JSONObject)] {
-    switch value {
-    case .object(let object):
-      if object.type == "tensor" { return [(path, object)] }
-      return object.flatMap { findAll(in: $0.value, path: path + [$0.key]) }
-    case .array(let items):
-      return items.enumerated().flatMap { findAll(in: $0.element, path: path + [String($0.offset)]) }
-    default:
-      return []
-    }
-  }
-
-  /// `value` with every tensor record inside it, at any depth, replaced by `transform` of it;
-  /// visited in the order `findAll` lists them.
-  public static func replacingAll(in value: JSON, _ transform: (JSONObject) throws -> JSON) rethrows -> JSON {
-    switch value {
-    case .object(let object):
-      if object.type == "tensor" { return try transform(object) }
-      return .object(JSONObject(try object.map { ($0.key, try replacingAll(in: $0.value, transform)) }))
-    case .array(let items):
-      return .array(try items.map { try replacingAll(in: $0, transform) })
-    default:
-      return value
-    }
-  }
-}

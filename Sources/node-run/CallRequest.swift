@@ -7,6 +7,8 @@ struct CallRequest: Sendable {
   var id: JSON?
   var line: Int
   var frame: [UInt8]
+  /// Every tensor record of the call's arguments (the `--arg`s' included), parsed once.
+  var tensors: [TensorRecord]
   var inputs: [TensorStorage]
   /// The node or function, for progress and notes.
   var label: String
@@ -15,7 +17,8 @@ struct CallRequest: Sendable {
   /// `args` (an object of keyword arguments or an array of positional ones).
   init(call record: JSONObject, line: Int, options: RunOptions) throws(ErrorRecord) {
     let id = record["id"]
-    let inputs = CallRequest.storages(in: record["args"] ?? .null)
+    var found = ParsedTensors(in: record["args"] ?? .null)
+    let inputs = found.storages
     func bad(_ message: String, code: String = "bad-call") -> ErrorRecord {
       for storage in inputs { SharedMemory.release(storage) }
       return ErrorRecord(code: code, message: message, id: id, detail: ["line": .int(line)])
@@ -41,21 +44,26 @@ struct CallRequest: Sendable {
     var args = record["args"] ?? .object([:])
     switch args {
     case .object(var object):
-      for (key, value) in options.constants where object[key] == nil { object[key] = value }
+      var added: JSONObject = [:]
+      for (key, value) in options.constants where object[key] == nil {
+        object[key] = value
+        added[key] = value
+      }
+      found.append(ParsedTensors(in: .object(added)))
       args = .object(object)
     case .array: break
-    case .null: args = .object(options.constants)
+    case .null:
+      found.append(ParsedTensors(in: .object(options.constants)))
+      args = .object(options.constants)
     default: throw bad("call record: \"args\" must be an object (keyword arguments) or an array, not \(args.kindName)")
     }
-    for (path, tensor) in TensorRecord.findAll(in: args) {
-      do {
-        _ = try TensorRecord(record: tensor)
-      } catch {
-        let place = path.isEmpty ? "args" : "args." + path.joined(separator: ".")
-        throw bad("tensor at \(place): \(error.message)", code: "bad-tensor")
-      }
+    if let (path, error) = found.firstBad {
+      let place = path.isEmpty ? "args" : "args." + path.joined(separator: ".")
+      throw bad("tensor at \(place): \(error.message)", code: "bad-tensor")
     }
-    self.init(id: id, line: line, target: target, method: method, args: args, inputs: inputs)
+    self.init(
+      id: id, line: line, target: target, method: method, args: args, tensors: found.tensors.map(\.tensor),
+      inputs: inputs)
   }
 
   /// A `tensor` record with `--input NAME`: a call with that one argument plus the `--arg`s.
@@ -69,7 +77,10 @@ struct CallRequest: Sendable {
     try self.init(call: call, line: line, options: options)
   }
 
-  private init(id: JSON?, line: Int, target: RunOptions.Target, method: String?, args: JSON, inputs: [TensorStorage]) {
+  private init(
+    id: JSON?, line: Int, target: RunOptions.Target, method: String?, args: JSON, tensors: [TensorRecord],
+    inputs: [TensorStorage]
+  ) {
     var request: JSONObject = [:]
     switch target {
     case .node(let spec):
@@ -84,17 +95,8 @@ struct CallRequest: Sendable {
     self.id = id
     self.line = line
     self.frame = Frame.encode(.object(request))
+    self.tensors = tensors
     self.inputs = inputs
-  }
-
-  /// The consumable storages of every tensor record in `value` that can be read at all.
-  static func storages(in value: JSON) -> [TensorStorage] {
-    TensorRecord.findAll(in: value).compactMap { _, record in
-      guard let storage = record["storage"]?.objectValue,
-        let parsed = try? TensorRecord.parseStorage(storage), parsed.isConsumable
-      else { return nil }
-      return parsed
-    }
   }
 
   /// Releases the input segments the worker did not (it unlinks what it maps; this is a no-op then).

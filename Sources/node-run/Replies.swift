@@ -6,17 +6,14 @@ enum Replies {
   /// by PipeKit's rules; a bad one releases all of the reply's segments and becomes an error.
   static func result(_ reply: JSONObject, for call: CallRequest) -> Result<JSONObject, ErrorRecord> {
     let outputs = reply["outputs"] ?? .array([])
-    let found = TensorRecord.findAll(in: outputs) + TensorRecord.findAll(in: reply["ui"] ?? .null)
-    for (path, tensor) in found {
-      do {
-        _ = try TensorRecord(record: tensor)
-      } catch {
-        for storage in CallRequest.storages(in: .object(reply)) { SharedMemory.release(storage) }
-        return .failure(
-          ErrorRecord(
-            code: "bad-output", message: "the worker returned a bad tensor at \(path.joined(separator: ".")): \(error)",
-            id: call.id))
-      }
+    var found = ParsedTensors(in: outputs)
+    found.append(ParsedTensors(in: reply["ui"] ?? .null))
+    if let (path, error) = found.firstBad {
+      for storage in found.storages { SharedMemory.release(storage) }
+      return .failure(
+        ErrorRecord(
+          code: "bad-output", message: "the worker returned a bad tensor at \(path.joined(separator: ".")): \(error)",
+          id: call.id))
     }
     var record: JSONObject = ["type": "result"]
     if let id = call.id { record["id"] = id }
@@ -40,7 +37,7 @@ enum Replies {
     var line: [UInt8] = []
     JSON.object(record).write(to: &line)
     guard line.count + 1 > maxRecordBytes else { return nil }
-    for storage in CallRequest.storages(in: .object(reply)) { SharedMemory.release(storage) }
+    for storage in ParsedTensors(in: .object(reply)).storages { SharedMemory.release(storage) }
     return ErrorRecord(
       code: "record-too-large",
       message:
@@ -99,12 +96,11 @@ enum Replies {
     return record
   }
 
-  static func progress(_ reply: JSONObject, for call: CallRequest) -> JSONObject {
-    var record: JSONObject = ["type": "progress"]
-    if let id = call.id { record["id"] = id }
-    record["value"] = reply["value"] ?? .int(0)
-    record["max"] = reply["max"] ?? .null
-    record["node"] = reply["node"] ?? .string(call.label)
+  static func progress(_ reply: JSONObject, for call: CallRequest) -> ProgressRecord {
+    var record = ProgressRecord(record: reply)
+    record.node = record.node ?? call.label
+    record.promptID = nil
+    record.id = call.id
     return record
   }
 }

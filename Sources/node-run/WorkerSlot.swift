@@ -30,11 +30,11 @@ final class WorkerSlot: @unchecked Sendable {
         case "progress":
           let record = Replies.progress(reply, for: call)
           if options.progressRecords {
-            tool.emit(record)
+            tool.emit(record.record)
             tool.output.flush()  // progress is worth something only while the call runs
           }
-          if tool.diagnostics.showsProgress, let value = record["value"]?.intValue {
-            tool.diagnostics.progress(call.label, value: value, of: record["max"]?.intValue)
+          if tool.diagnostics.showsProgress, let value = record.value.intValue {
+            tool.diagnostics.progress(call.label, value: value, of: record.max.intValue)
             drewProgress = true
           }
           continue

@@ -15,12 +15,10 @@ final class Reporter: @unchecked Sendable {
   }
 
   func file(_ written: Downloader.Written, item: Outcome.Item, job: Job) {
-    var record: JSONObject = [
-      "type": "file", "path": .string(written.path), "bytes": .int(written.bytes),
-      "sha256": .string(written.sha256), "prompt_id": .string(job.promptID), "node": .string(item.node),
-    ]
-    if let id = job.id { record["id"] = id }
-    tool.emit(record)
+    let record = FileRecord(
+      path: written.path, bytes: written.bytes, sha256: written.sha256, promptID: job.promptID, node: item.node,
+      id: job.id)
+    tool.emit(record.record)
   }
 
   func done(_ job: Job, status: Outcome.Status, files: Int) {
@@ -36,11 +34,8 @@ final class Reporter: @unchecked Sendable {
 
   func progress(_ job: Job, value: Int, max: Int, node: String?) {
     if progressRecords {
-      var record: JSONObject = ["type": "progress", "value": .int(value), "max": .int(max)]
-      if let node { record["node"] = .string(node) }
-      record["prompt_id"] = .string(job.promptID)
-      if let id = job.id { record["id"] = id }
-      tool.emit(record)
+      let record = ProgressRecord(value: .int(value), max: .int(max), node: node, promptID: job.promptID, id: job.id)
+      tool.emit(record.record)
     }
     let label = "\(job.promptID.prefix(8))" + (node.map { " node \($0)" } ?? "")
     tool.diagnostics.progress(label, value: value, of: max)

@@ -1,6 +1,5 @@
 import ComfyRemote
 import PipeKit
-import RemoteQueue
 
 /// `--requeue`: sends a lost job (its server restarted or stopped answering) again from the
 /// prompt its record carries, to the least loaded server of `--to`, with remote-queue's own
@@ -32,7 +31,7 @@ final class Requeuer: @unchecked Sendable {
   /// Sends `job` elsewhere, or writes the error that says why it cannot be.
   func requeue(_ job: Job, because reason: String, code: String) {
     lock.withLock {
-      guard case .object(let prompt)? = job.record["prompt"] else {
+      guard let prompt = job.record.prompt else {
         return reporter.error(
           job.error(
             code,
@@ -51,13 +50,12 @@ final class Requeuer: @unchecked Sendable {
       }
       reporter.note("\(reason); requeueing \(job.id.map { "job \($0.serialized)" } ?? "it")")
       let from: JSON = ["remote": .string(job.remote), "prompt_id": .string(job.promptID)]
-      let extra: JSONObject = ["requeued_from": .array(job.requeuedFrom + [from])]
       let work = Work(
-        id: job.id, prompt: prompt, position: "<stdin>:\(job.line)", variant: job.record["variant"]?.intValue,
-        extra: extra)
+        id: job.id, prompt: prompt, position: "<stdin>:\(job.line)", variant: job.record.variant,
+        requeuedFrom: job.requeuedFrom + [from])
       guard let record = submitter.submit(work, files: files, avoiding: job.remote) else { return }
       do throws(ErrorRecord) {
-        dispatch?(try Job(record: record, line: job.line, started: job.started))
+        dispatch?(try Job(job: record, line: job.line, started: job.started))
       } catch {
         reporter.error(error)
       }
@@ -72,18 +70,18 @@ final class Requeuer: @unchecked Sendable {
   /// The record's `uploads`, read back: the local file when its digest still matches, else the
   /// copy on the job's first server.
   func inputFiles(of job: Job) throws(Problem) -> [LocalFile] {
+    if job.record.unreadableUploads {
+      throw Problem(message: "an item of its \"uploads\" lacks node, input, path or sha256", detail: [:])
+    }
     var files: [LocalFile] = []
-    for item in job.record["uploads"]?.arrayValue ?? [] {
-      guard let node = item["node"]?.stringValue, let input = item["input"]?.stringValue,
-        let path = item["path"]?.stringValue, let sha256 = item["sha256"]?.stringValue
-      else { throw Problem(message: "an item of its \"uploads\" lacks node, input, path or sha256", detail: [:]) }
+    for upload in job.record.uploads {
+      let (node, input, path, sha256) = (upload.node, upload.input, upload.path, upload.sha256)
       if let bytes = readFileIfPresent(path, limit: Self.maxInputBytes), SHA256.hex(bytes) == sha256 {
         files.append(LocalFile(node: node, input: input, path: path, bytes: bytes, sha256: sha256))
         continue
       }
       let first = ComfyClient(server: job.server, headers: settings.headers, options: settings.http)
-      let name = item["name"]?.stringValue ?? ""
-      let subfolder = item["subfolder"]?.stringValue ?? ""
+      let (name, subfolder) = (upload.name, upload.subfolder)
       let copy = try? first.view(name: name, subfolder: subfolder, type: "input", maxBytes: Self.maxInputBytes)
       guard let copy, SHA256.hex(copy) == sha256 else {
         throw Problem(

@@ -256,7 +256,7 @@ final class Watcher: @unchecked Sendable {
   private func takeFrames(of job: Job) -> (frames: [FrameImage], nodes: [String]) {
     let frames = frameImages.removeValue(forKey: job.promptID) ?? []
     frameOrder.removeAll { $0 == job.promptID }
-    guard case .object(let prompt)? = job.record["prompt"] else { return (frames.filter { $0.ext == "png" }, []) }
+    guard let prompt = job.record.prompt else { return (frames.filter { $0.ext == "png" }, []) }
     let nodes = prompt.keys.filter { prompt[$0]?["class_type"]?.stringValue == "SaveImageWebsocket" }.sorted()
     return (frames.filter { nodes.contains($0.node) }, nodes)
   }

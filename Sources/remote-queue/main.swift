@@ -1,4 +1,3 @@
 import PipeKit
-import RemoteQueue
 
 Tool.main(RemoteQueueCommand.spec, RemoteQueueCommand.run)

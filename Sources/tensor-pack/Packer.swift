@@ -45,14 +45,16 @@ struct Packer {
           tool.emit(record)
           continue
         }
-        guard let path = record["path"]?.stringValue else {
+        let file: FileRecord
+        do throws(FileRecord.Problem) {
+          file = try FileRecord(record: record)
+        } catch {
           tool.report(
-            ErrorRecord(
-              code: "bad-record", message: "file record without a \"path\"", id: record["id"], exit: .dataError),
+            ErrorRecord(code: "bad-record", message: error.message, id: record["id"], exit: .dataError),
             at: "<stdin>:\(line)")
           continue
         }
-        pack(path, id: record["id"])
+        pack(file.path, id: file.id)
       case .invalid(let line, let reason):
         tool.reportInvalid(line: line, reason: reason)
       }

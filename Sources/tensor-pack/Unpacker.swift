@@ -201,10 +201,6 @@ struct Unpacker {
     var info = stat()
     _ = try valueOrErrno("fstat") { fstat(fd.rawValue, &info) }
     let sha256 = try written.takeSHA256() ?? SHA256.hex(of: fd)
-    var record: JSONObject = ["type": "file", "path": .string(path), "bytes": .int(Int(info.st_size))]
-    record["sha256"] = .string(sha256)
-    record["name"] = .string(name)
-    if let id { record["id"] = id }
-    return record
+    return FileRecord(path: path, bytes: Int(info.st_size), sha256: sha256, name: name, id: id).record
   }
 }

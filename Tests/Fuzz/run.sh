@@ -40,12 +40,11 @@ module PipeHTTP Sources/PipeHTTP/*.swift
 module WheelURL Sources/WheelURL/*.swift "$out/derived/embedded_resources.swift"
 module tensor_pack $(ls Sources/tensor-pack/*.swift | grep -v '/main.swift$')
 module ComfyRemote Sources/ComfyRemote/*.swift
-module RemoteQueue Sources/RemoteQueue/*.swift
 module remote_fetch $(ls Sources/remote-fetch/*.swift | grep -v '/main.swift$')
-module node_run Sources/node-run/Frames.swift
+module node_run Sources/node-run/Frames.swift Sources/node-run/AdaptiveSpin.swift
 echo "fuzz: linking $out/fuzz-targets"
 swiftc $flags -module-name FuzzTargets Tests/FuzzTests/FuzzTargets*.swift Tests/Fuzz/Entry.swift \
-  -L "$out" -lnode_run -lremote_fetch -lRemoteQueue -lComfyRemote -ltensor_pack -lWheelURL -lPipeHTTP -lPipeKit "$out/CPipeShims.o" "$out/CPipeCurl.o" -lz -ldl -lm \
+  -L "$out" -lnode_run -lremote_fetch -lComfyRemote -ltensor_pack -lWheelURL -lPipeHTTP -lPipeKit "$out/CPipeShims.o" "$out/CPipeCurl.o" -lz -ldl -lm \
   -o "$out/fuzz-targets" 2>&1 | grep -v "Cannot export local symbol" || true
 test -x "$out/fuzz-targets"
 

@@ -1,4 +1,5 @@
 import Foundation
+import PipeHTTP
 import PipeKit
 import TestSupport
 import Testing

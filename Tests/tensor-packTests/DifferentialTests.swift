@@ -1,4 +1,5 @@
 import PipeKit
+import TestSupport
 import Testing
 
 @testable import tensor_pack
@@ -11,10 +12,10 @@ import Testing
 struct DifferentialTests {
   /// The generated files of `kind` (`count` of them), and a manifest for what is written back.
   private func generated(_ kind: String, count: Int) throws -> (
-    dir: ScratchDirectory, entries: [(path: String, kind: String, metadata: JSONObject, tensors: [Interop.Expected])],
+    dir: TemporaryDirectory, entries: [(path: String, kind: String, metadata: JSONObject, tensors: [Interop.Expected])],
     back: Interop.Manifest
   ) {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let entries = try Interop.make(kind, in: dir)
     #expect(entries.count == count)
     return (dir, entries, Interop.Manifest(dir))

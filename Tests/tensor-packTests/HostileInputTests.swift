@@ -1,5 +1,6 @@
 import Foundation
 import PipeKit
+import TestSupport
 import Testing
 
 @testable import tensor_pack
@@ -13,7 +14,7 @@ import Testing
 
   @Test(arguments: kinds)
   func truncatedFilesAreRefusedAtEveryCut(kind: String) throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let bytes = try SampleFiles.make(kind, in: dir)
     try writeFile(dir.file("valid"), bytes)
     try readFully(SampleFiles.reader(kind), dir.file("valid"))
@@ -27,7 +28,7 @@ import Testing
 
   @Test(arguments: kinds)
   func randomDamageNeverCrashes(kind: String) throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let original = try SampleFiles.make(kind, in: dir)
     var random = TestRandom(seed: UInt64(kind.utf8.count * 7919))
     let path = dir.file("fuzz")

@@ -1,4 +1,5 @@
 import PipeKit
+import TestSupport
 import Testing
 
 @testable import tensor_pack
@@ -15,7 +16,7 @@ func readFully(_ kind: String, _ path: String) throws {
 
 /// Expects reading `bytes` as `kind` to fail with a `TensorFormatError` (not any other error, and
 /// certainly not a trap).
-func expectRefused(_ kind: String, _ bytes: [UInt8], _ note: String, in dir: ScratchDirectory) throws {
+func expectRefused(_ kind: String, _ bytes: [UInt8], _ note: String, in dir: TemporaryDirectory) throws {
   let path = dir.file("hostile.\(kind)")
   try writeFile(path, bytes)
   do {
@@ -28,7 +29,7 @@ func expectRefused(_ kind: String, _ bytes: [UInt8], _ note: String, in dir: Scr
 
 /// Valid sample files, one per format, as bytes.
 enum SampleFiles {
-  static func make(_ kind: String, in dir: ScratchDirectory) throws -> [UInt8] {
+  static func make(_ kind: String, in dir: TemporaryDirectory) throws -> [UInt8] {
     let path = dir.file("sample.\(kind)")
     let a = try randomTensor("a", .float32, [3, 5], seed: 1)
     let b = try randomTensor("b", .int16, [2, 2, 2], seed: 2)

@@ -1,5 +1,6 @@
 import Foundation
 import PipeKit
+import TestSupport
 import Testing
 
 @testable import tensor_pack
@@ -19,7 +20,7 @@ struct InteropTests {
   }
 
   @Test func numpyWritesNpyWeRead() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let entries = try Interop.make("npy", in: dir)
     #expect(entries.count > 50)
     for entry in entries {
@@ -28,7 +29,7 @@ struct InteropTests {
   }
 
   @Test func numpyWritesNpzWeRead() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     for entry in try Interop.make("npz", in: dir) {
       let tensors = try Npz.read(path: entry.path)
       #expect(tensors.map(\.name).sorted() == entry.tensors.map(\.name).sorted(), "\(entry.path)")
@@ -37,7 +38,7 @@ struct InteropTests {
   }
 
   @Test func safetensorsWritesWeRead() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     for entry in try Interop.make("safetensors", in: dir) {
       let contents = try Safetensors.read(path: entry.path)
       #expect(contents.tensors.map(\.name).sorted() == entry.tensors.map(\.name).sorted(), "\(entry.path)")
@@ -53,7 +54,7 @@ struct InteropTests {
   }
 
   @Test func pillowWritesPNGsWeRead() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let entries = try Interop.make("png", in: dir)
     #expect(entries.count == 16)
     for entry in entries {
@@ -63,7 +64,7 @@ struct InteropTests {
   }
 
   @Test func numpyReadsOurNpyAndNpz() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let manifest = Interop.Manifest(dir)
     var all: [LocatedTensor] = []
     for dtype in DType.allCases where dtype != .bfloat16 {
@@ -91,7 +92,7 @@ struct InteropTests {
   }
 
   @Test func safetensorsReadsOurFiles() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let manifest = Interop.Manifest(dir)
     var all: [LocatedTensor] = []
     for dtype in DType.allCases {
@@ -119,7 +120,7 @@ struct InteropTests {
   }
 
   @Test func pillowReadsOurPNGs() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let manifest = Interop.Manifest(dir)
     var random = TestRandom(seed: 21)
     var cases: [LocatedTensor] = []

@@ -1,5 +1,6 @@
 import Glibc
 import PipeKit
+import TestSupport
 import Testing
 
 @testable import tensor_pack
@@ -15,7 +16,7 @@ import Testing
   }
 
   @Test func fileTensorsCheckTheirRangeBeforeMapping() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     try writeFile(dir.file("f"), Array(0..<16))
     let inside = try LocatedTensor(
       name: "a", dtype: .int32, shape: [2], bytes: .file(path: dir.file("f"), offset: 8, nbytes: 8))
@@ -35,7 +36,7 @@ import Testing
   /// The unpack direction: a record's shared-memory segment, mapped by PipeKit, written to a new
   /// file in a directory, which takes the first free name only when it is complete.
   @Test func writesMappedSegmentsIntoNewFiles() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let source = try randomTensor("s", .float32, [4, 8], seed: 31)
     let (storage, writable) = try SharedMemory.create(nbytes: source.nbytes)
     defer { SharedMemory.release(storage) }
@@ -53,7 +54,7 @@ import Testing
   }
 
   @Test func abandonedOutputFilesLeaveNothingBehind() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     do {
       let out = try OutputFile(path: dir.file("x.bin"))
       try out.write([1, 2, 3])

@@ -1,4 +1,5 @@
 import PipeKit
+import TestSupport
 import Testing
 
 @testable import tensor_pack
@@ -13,7 +14,7 @@ import Testing
   }
 
   @Test func npyLies() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let good = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"
     try expectRefused("npy", npy(good, body: [0, 0, 0]), "short data", in: dir)
     try expectRefused("npy", npy(good, body: []).patchedLE(UInt16(60000), at: 8), "header length", in: dir)
@@ -35,7 +36,7 @@ import Testing
   }
 
   @Test func safetensorsLies() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let eight = [UInt8](repeating: 1, count: 8)
     let cases: [(String, [UInt8])] = [
       ("not json", safetensors("{\"a\":", buffer: eight)),
@@ -66,7 +67,7 @@ import Testing
   }
 
   @Test func zipLies() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let good = try SampleFiles.make("npz", in: dir)
     let deflated = try SampleFiles.make("npz-deflated", in: dir)
     let end = good.count - 22
@@ -95,7 +96,7 @@ import Testing
   }
 
   @Test func pngLies() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let row: [UInt8] = [0, 1, 2, 3]
     let ok = try zlibData(row + row)
     let valid = craftPNG(width: 3, height: 2, chunks: [("IDAT", ok), ("IEND", [])])

@@ -1,4 +1,5 @@
 import PipeKit
+import TestSupport
 import Testing
 
 @testable import tensor_pack
@@ -6,7 +7,7 @@ import Testing
 @Suite struct NpyTests {
   @Test(arguments: DType.allCases.filter { $0 != .bfloat16 })
   func roundTripsEveryShape(dtype: DType) throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     for (k, shape) in testShapes.enumerated() {
       let tensor = try randomTensor("t", dtype, shape, seed: UInt64(k + 1))
       let path = dir.file("t\(k).npy")
@@ -24,7 +25,7 @@ import Testing
   }
 
   @Test func multiMegabyteRoundTrip() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let tensor = try randomTensor("big", .float32, [1, 768, 1024, 3], seed: 9)
     try Npy.write(tensor, to: dir.file("big.npy"))
     let back = try Npy.read(path: dir.file("big.npy"))
@@ -59,7 +60,7 @@ import Testing
   }
 
   @Test func bfloat16IsRefused() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let tensor = try randomTensor("b", .bfloat16, [2])
     #expect(throws: TensorFormatError.self) { try Npy.write(tensor, to: dir.file("b.npy")) }
   }
@@ -92,7 +93,7 @@ import Testing
   }
 
   @Test func bigEndianAndFortranAreConverted() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     // '>i2' Fortran-order [2, 3] holding 0…5 in C order: column-major big-endian bytes.
     let dict = "{'descr': '>i2', 'fortran_order': True, 'shape': (2, 3), }"
     var header = NpyHeader.magic + [1, 0]

@@ -1,4 +1,5 @@
 import PipeKit
+import TestSupport
 import Testing
 
 @testable import tensor_pack
@@ -16,7 +17,7 @@ import Testing
 
   @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
   func roundTripsEveryDtypeAndShape(compressed: Bool, zip64: Bool) throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let tensors = try allTensors()
     try Npz.write(tensors, to: dir.file("a.npz"), compressed: compressed, forceZip64: zip64)
     let back = try Npz.read(path: dir.file("a.npz"))
@@ -33,7 +34,7 @@ import Testing
   }
 
   @Test func multiMegabyteDeflatedRoundTrip() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let noisy = try randomTensor("noisy", .float32, [1, 4, 256, 256], seed: 12)
     let zeros = try LocatedTensor(
       name: "zeros", dtype: .float64, shape: [1000, 1000], owned: [UInt8](repeating: 0, count: 8_000_000))
@@ -44,7 +45,7 @@ import Testing
   }
 
   @Test func unicodeNamesAndDuplicates() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let tensor = try randomTensor("bild_ü", .uint8, [3])
     try Npz.write([tensor], to: dir.file("u.npz"), compressed: false)
     #expect(try Npz.read(path: dir.file("u.npz")).map(\.name) == ["bild_ü"])
@@ -78,7 +79,7 @@ import Testing
   /// A member whose local header and data sit beyond 4 GiB (in a sparse file) needs zip64
   /// offsets in the central directory; both the writer and the reader must get them right.
   @Test func membersBeyondFourGiB() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let path = dir.file("sparse.npz")
     try writeSparseArchive(path)
     let back = try Npz.read(path: path)

@@ -1,11 +1,12 @@
 import PipeKit
+import TestSupport
 import Testing
 
 @testable import tensor_pack
 
 @Suite struct SafetensorsTests {
   @Test func roundTripsEveryDtypeAndShape() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     var tensors: [LocatedTensor] = []
     for dtype in DType.allCases {
       for (k, shape) in testShapes.enumerated() {
@@ -34,7 +35,7 @@ import Testing
   }
 
   @Test func multiMegabyteRoundTrip() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let big = try randomTensor("big", .float16, [1, 16, 256, 256], seed: 4)
     try Safetensors.write([big], to: dir.file("big.safetensors"))
     let back = try Safetensors.read(path: dir.file("big.safetensors"))
@@ -43,7 +44,7 @@ import Testing
   }
 
   @Test func repeatedOrReservedNamesAreRefused() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let a = try randomTensor("a", .uint8, [1])
     let reserved = try randomTensor("__metadata__", .uint8, [1])
     #expect(throws: TensorFormatError.self) { try Safetensors.write([a, a], to: dir.file("x.safetensors")) }
@@ -51,7 +52,7 @@ import Testing
   }
 
   @Test func latentFiles() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let samples = try randomTensor("samples", .float32, [1, 4, 8, 8], seed: 2)
     try ComfyLatent.write(samples: samples, metadata: [("prompt", "{}")], to: dir.file("x.latent"))
     let contents = try Safetensors.read(path: dir.file("x.latent"))

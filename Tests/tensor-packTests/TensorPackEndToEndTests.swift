@@ -395,7 +395,7 @@ import Testing
   }
 
   @Test func hostileFilesEachGetAnErrorRecordAndNeverACrash() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     var hostile: [String] = []
     for kind in ["npy", "npz", "npz-deflated", "safetensors", "png"] {
       let bytes = try SampleFiles.make(kind, in: dir)

@@ -1,4 +1,5 @@
 import PipeKit
+import TestSupport
 import Testing
 
 @testable import tensor_pack

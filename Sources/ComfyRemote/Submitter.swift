@@ -1,4 +1,3 @@
-import ComfyRemote
 import PipeKit
 
 /// Queues one prompt: picks the server, uploads its files there, converts model-name
@@ -39,7 +38,7 @@ public final class Submitter {
   /// record was written instead. A server whose base URL is `avoiding` is chosen only when no
   /// other one answers.
   @discardableResult
-  public func submit(_ work: Work, files: [LocalFile], avoiding: String? = nil) -> JSONObject? {
+  public func submit(_ work: Work, files: [LocalFile], avoiding: String? = nil) -> JobRecord? {
     let promptID = UUID4.make()
     var excluded: Set<Int> = []
     let avoided = Set(pool.servers.indices.filter { pool.servers[$0].client.server.baseURL == avoiding })
@@ -61,13 +60,13 @@ public final class Submitter {
       let server = pool.servers[k]
       let remote = server.client.server.baseURL
       var prompt = work.prompt
-      var uploads: [JSON] = []
+      var uploads: [UploadRecord] = []
       do {
         PromptEdits.convertSeparators(in: &prompt, for: try pool.os(of: k))
         for file in files {
           let uploaded = try upload(file, to: k)
           LocalFiles.rewrite(&prompt, file, to: uploaded)
-          uploads.append(file.record(uploaded))
+          uploads.append(file.upload(uploaded))
         }
       } catch {
         if error.isUnreachable {
@@ -206,28 +205,23 @@ public final class Submitter {
   }
 
   func emitJob(
-    _ work: Work, remote: String, promptID: String, number: JSON, prompt: JSONObject, uploads: [JSON],
+    _ work: Work, remote: String, promptID: String, number: JSON, prompt: JSONObject, uploads: [UploadRecord],
     nodeErrors: JSONObject
-  ) -> JSONObject {
-    var job: JSONObject = ["type": "job"]
-    if let id = work.id { job["id"] = id }
-    job["remote"] = .string(remote)
-    job["prompt_id"] = .string(promptID)
-    job["client_id"] = .string(clientID)
-    job["number"] = number
-    if let variant = work.variant { job["variant"] = .int(variant) }
+  ) -> JobRecord {
+    var job = JobRecord(
+      id: work.id, remote: remote, promptID: promptID, clientID: clientID, number: number, variant: work.variant)
     if !nodeErrors.isEmpty {
       let nodes = nodeErrors.map { $0.key }.joined(separator: ", ")
       let message = "some outputs failed validation and will not run (nodes \(nodes))"
-      job["warning"] = ["message": .string(message), "node_errors": .object(nodeErrors)]
+      job.warning = ["message": .string(message), "node_errors": .object(nodeErrors)]
       tool.diagnostics.note("warning (at \(work.position)): prompt \(promptID) on \(remote): \(message)")
     }
     if carry {
-      job["prompt"] = .object(prompt)
-      if !uploads.isEmpty { job["uploads"] = .array(uploads) }
+      job.prompt = prompt
+      job.uploads = uploads
     }
-    for (key, value) in work.extra where job[key] == nil { job[key] = value }
-    tool.emit(job)
+    job.requeuedFrom = work.requeuedFrom
+    tool.emit(job.record)
     queued += 1
     tool.diagnostics.progress("queued", value: queued, of: nil)
     return job

@@ -1,3 +1,5 @@
+import PipeKit
+
 #if canImport(Glibc)
   import Glibc
 #endif

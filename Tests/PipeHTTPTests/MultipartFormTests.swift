@@ -1,7 +1,8 @@
+import PipeKit
 import TestSupport
 import Testing
 
-@testable import PipeKit
+@testable import PipeHTTP
 
 #if canImport(Glibc)
   import Glibc

@@ -1,54 +1,20 @@
 import Foundation
 import PipeKit
+import TestSupport
 import Testing
 
 @testable import tensor_pack
-
-/// A fresh directory under `$TMPDIR`, removed when the value is released.
-final class ScratchDirectory {
-  let path: String
-
-  init() throws {
-    var template = Array(
-      (NSTemporaryDirectory().dropLast(NSTemporaryDirectory().hasSuffix("/") ? 1 : 0) + "/tensor-pack-tests-XXXXXX")
-        .utf8CString)
-    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-      throw TensorFormatError.io("mkdtemp failed")
-    }
-    path = String(cString: made)
-  }
-
-  deinit { try? FileManager.default.removeItem(atPath: path) }
-
-  func file(_ name: String) -> String { path + "/" + name }
-}
 
 enum Fixtures {
   static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
     .path
 }
 
-/// Deterministic pseudo-random bytes (xorshift64*), so failures reproduce.
-struct TestRandom {
-  var state: UInt64
-
-  init(seed: UInt64) { state = seed | 1 }
-
-  mutating func next() -> UInt64 {
-    state ^= state >> 12
-    state ^= state << 25
-    state ^= state >> 27
-    return state &* 0x2545_F491_4F6C_DD1D
-  }
-
-  mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next() >> 24) } }
-
+extension TestRandom {
   /// Floats in 0…1, as little-endian bytes.
   mutating func unitFloats(_ count: Int) -> [UInt8] {
     PNGDecoder.floatBytes((0..<count).map { _ in Float(next() >> 40) / Float(1 << 24) })
   }
-
-  mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
 
 /// A tensor of `dtype` and `shape` over random bytes (bool elements kept to 0 and 1).
@@ -58,13 +24,6 @@ func randomTensor(_ name: String, _ dtype: DType, _ shape: [Int], seed: UInt64 =
   if dtype == .bool { bytes = bytes.map { $0 & 1 } }
   return try LocatedTensor(name: name, dtype: dtype, shape: shape, owned: bytes)
 }
-
-/// Writes `bytes` to `path`.
-func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-  try Data(bytes).write(to: URL(fileURLWithPath: path))
-}
-
-func readFile(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
 
 /// The shapes every round trip covers: 0-d, empty, and ordinary ones.
 let testShapes: [[Int]] = [[], [0], [2, 0, 3], [7], [2, 3, 4]]
@@ -100,7 +59,7 @@ enum Interop {
   }
 
   /// Runs `make KIND DIR` and returns the manifest's entries: file path, kind, metadata, tensors.
-  static func make(_ kind: String, in directory: ScratchDirectory) throws
+  static func make(_ kind: String, in directory: TemporaryDirectory) throws
     -> [(path: String, kind: String, metadata: JSONObject, tensors: [Expected])]
   {
     let (status, output) = try run(["make", kind, directory.path])
@@ -123,9 +82,9 @@ enum Interop {
   /// Writes `manifest.json` for `check`, with each tensor's expected bytes beside it.
   final class Manifest {
     private var entries: [JSON] = []
-    let directory: ScratchDirectory
+    let directory: TemporaryDirectory
 
-    init(_ directory: ScratchDirectory) { self.directory = directory }
+    init(_ directory: TemporaryDirectory) { self.directory = directory }
 
     func add(file: String, kind: String, tensors: [LocatedTensor], extra: JSONObject = [:]) throws {
       var list: [JSON] = []

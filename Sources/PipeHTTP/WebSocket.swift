@@ -1,3 +1,5 @@
+import PipeKit
+
 /// An RFC 6455 WebSocket client over a plain TCP connection (`ws://`; no TLS, no extensions).
 ///
 /// `connect` performs the opening handshake and checks `Sec-WebSocket-Accept`; `receive`
@@ -273,7 +275,8 @@ struct HandshakeResponse {
 }
 
 extension Substring {
-  func trimmingSpaces() -> String {
+  /// The text without the spaces and tabs at either end.
+  public func trimmingSpaces() -> String {
     String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
   }
 }

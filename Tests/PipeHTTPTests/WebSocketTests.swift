@@ -1,3 +1,4 @@
+import PipeHTTP
 import PipeKit
 import TestSupport
 import Testing

@@ -1,4 +1,3 @@
-import ComfyRemote
 import PipeKit
 
 #if canImport(Glibc)
@@ -31,32 +30,28 @@ public struct LocalFile {
   /// place, so a repeat costs one HEAD request and different files never collide.
   var subfolder: String { "comfy-pipes/\(sha256.prefix(32))" }
 
-  /// The job record's `uploads` item: which input it fills, the local file (absolute path and
-  /// digest) and where it landed on the server, so that `remote-fetch --requeue` can upload it
-  /// again to another server, from the local file or, when that is gone, from the first server.
-  func record(_ uploaded: UploadedFile) -> JSON {
+  /// The job record's `uploads` item for this file, uploaded as `uploaded`.
+  func upload(_ uploaded: UploadedFile) -> UploadRecord {
     var absolute = path
     if !absolute.hasPrefix("/"), let cwd = getcwd(nil, 0) {
       absolute = String(cString: cwd) + "/" + path
       free(cwd)
     }
-    return [
-      "node": .string(node), "input": .string(input), "path": .string(absolute), "sha256": .string(sha256),
-      "name": .string(uploaded.name), "subfolder": .string(uploaded.subfolder),
-    ]
+    return UploadRecord(
+      node: node, input: input, path: absolute, sha256: sha256, name: uploaded.name, subfolder: uploaded.subfolder)
   }
 }
 
 /// Finds the file inputs of loader nodes (`LoadImage`, `LoadImageMask` and any class whose name
 /// holds `Load`) that name a local file.
-enum LocalFiles {
+public enum LocalFiles {
   /// The annotations ComfyUI understands after a file name (`folder_paths.annotated_filepath`).
   static let annotations = [" [input]", " [output]", " [temp]"]
 
   /// The local files the prompt names. A value resolves under `inputDir` (or as an absolute
   /// path); one that names no local file is left for the server, as are `[output]` and
   /// `[temp]` names, which point at the server's own folders.
-  static func find(in prompt: JSONObject, inputDir: String?) throws(WorkflowProblem) -> [LocalFile] {
+  public static func find(in prompt: JSONObject, inputDir: String?) throws(WorkflowProblem) -> [LocalFile] {
     var found: [LocalFile] = []
     for (id, value) in prompt {
       guard let classType = value["class_type"]?.stringValue, classType.contains("Load"),

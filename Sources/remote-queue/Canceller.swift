@@ -20,14 +20,14 @@ struct Canceller {
           tool.emit(record)
           continue
         }
-        cancel(record, position: "<stdin>:\(line)", clients: &clients)
+        cancel(JobRecord(record: record), position: "<stdin>:\(line)", clients: &clients)
       }
     }
   }
 
-  func cancel(_ job: JSONObject, position: String, clients: inout [String: ComfyClient]) {
-    let id = job["id"]
-    guard let remote = job["remote"]?.stringValue, let promptID = job["prompt_id"]?.stringValue else {
+  func cancel(_ job: JobRecord, position: String, clients: inout [String: ComfyClient]) {
+    let id = job.id
+    guard let remote = job.remote, let promptID = job.promptID else {
       tool.report(
         ErrorRecord(code: "bad-record", message: "the job record has no remote or prompt_id", id: id), at: position)
       return
@@ -46,7 +46,7 @@ struct Canceller {
       client = ComfyClient(server: address, headers: settings.headers, options: settings.http)
       clients[remote] = client
     }
-    let clientID = job["client_id"]?.stringValue
+    let clientID = job.clientID
     var record: JSONObject = ["type": "cancel"]
     if let id { record["id"] = id }
     record["remote"] = .string(remote)

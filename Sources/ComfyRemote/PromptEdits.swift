@@ -1,15 +1,14 @@
-import ComfyRemote
 import PipeKit
 
 /// One `NODE.INPUT=JSON` override: NODE is a node id or a `_meta.title`.
-struct Override: Equatable {
-  var node: String
-  var input: String
-  var value: JSON
+public struct Override: Equatable {
+  public var node: String
+  public var input: String
+  public var value: JSON
 
   /// Parses `NODE.INPUT=JSON`. The last `.` before the `=` splits NODE from INPUT, so titles may
   /// hold dots. A value that is not JSON is taken as a string.
-  init(assignment text: String) throws(UsageError) {
+  public init(assignment text: String) throws(UsageError) {
     guard let eq = text.firstIndex(of: "=") else { throw UsageError("'\(text)' is not NODE.INPUT=JSON") }
     let target = String(text[..<eq])
     let valueText = String(text[text.index(after: eq)...])
@@ -17,7 +16,7 @@ struct Override: Equatable {
   }
 
   /// An override from a `set` object's member: `"NODE.INPUT": value`.
-  init(key: String, value: JSON) throws(UsageError) {
+  public init(key: String, value: JSON) throws(UsageError) {
     guard let dot = key.lastIndex(of: "."), dot != key.startIndex, key.index(after: dot) != key.endIndex else {
       throw UsageError("'\(key)' is not NODE.INPUT")
     }
@@ -28,16 +27,22 @@ struct Override: Equatable {
 }
 
 /// Why a workflow could not be prepared; becomes an error record for its input.
-struct WorkflowProblem: Error {
-  var code: String
-  var message: String
-  var detail: JSONObject = [:]
+public struct WorkflowProblem: Error {
+  public var code: String
+  public var message: String
+  public var detail: JSONObject = [:]
+
+  public init(code: String, message: String, detail: JSONObject = [:]) {
+    self.code = code
+    self.message = message
+    self.detail = detail
+  }
 }
 
 /// Edits of an API-format prompt: `{node_id: {"class_type", "inputs", "_meta"?}}`.
-enum PromptEdits {
+public enum PromptEdits {
   /// Applies overrides in order. NODE matches a node id first, then a unique `_meta.title`.
-  static func apply(_ overrides: [Override], to prompt: inout JSONObject) throws(WorkflowProblem) {
+  public static func apply(_ overrides: [Override], to prompt: inout JSONObject) throws(WorkflowProblem) {
     for override in overrides {
       let id = try nodeID(override.node, in: prompt)
       guard var node = prompt[id]?.objectValue else { continue }
@@ -48,7 +53,7 @@ enum PromptEdits {
     }
   }
 
-  static func nodeID(_ name: String, in prompt: JSONObject) throws(WorkflowProblem) -> String {
+  public static func nodeID(_ name: String, in prompt: JSONObject) throws(WorkflowProblem) -> String {
     if prompt[name]?.objectValue != nil { return name }
     let titled = prompt.filter { $0.value["_meta"]?["title"]?.stringValue == name }.map { $0.key }
     guard titled.count == 1 else {
@@ -65,12 +70,12 @@ enum PromptEdits {
   }
 
   /// The input names whose literal integer values make a variant.
-  static let seedInputs: Set<String> = ["seed", "noise_seed"]
+  public static let seedInputs: Set<String> = ["seed", "noise_seed"]
 
   /// Adds `offset` to every literal `seed`/`noise_seed` input (wrapping within 64 bits, as
   /// seeds are unsigned there). Returns how many inputs changed.
   @discardableResult
-  static func shiftSeeds(by offset: Int64, in prompt: inout JSONObject) -> Int {
+  public static func shiftSeeds(by offset: Int64, in prompt: inout JSONObject) -> Int {
     var changed = 0
     for (id, value) in prompt {
       guard var node = value.objectValue, var inputs = node["inputs"]?.objectValue else { continue }
@@ -92,7 +97,7 @@ enum PromptEdits {
 
   /// Writes the path separators of model-name inputs (`ckpt_name`, `lora_name`, … any input
   /// ending in `_name` whose value holds a `/` or `\`) the way the server's OS does.
-  static func convertSeparators(in prompt: inout JSONObject, for os: ServerOS) {
+  public static func convertSeparators(in prompt: inout JSONObject, for os: ServerOS) {
     let from: Character = os == .windows ? "/" : "\\"
     for (id, value) in prompt {
       guard var node = value.objectValue, var inputs = node["inputs"]?.objectValue else { continue }
@@ -111,7 +116,7 @@ enum PromptEdits {
 
   /// Removes `is_changed` from every node: prompts read back from PNG metadata carry it, and the
   /// server would trust a stale value (comfyui-api.md §3.5).
-  static func stripIsChanged(_ prompt: inout JSONObject) {
+  public static func stripIsChanged(_ prompt: inout JSONObject) {
     for (id, value) in prompt {
       guard var node = value.objectValue, node["is_changed"] != nil else { continue }
       node["is_changed"] = nil
@@ -120,7 +125,7 @@ enum PromptEdits {
   }
 
   /// Checks that `value` is an API-format prompt; a UI-format workflow is refused with the way out.
-  static func prompt(from value: JSON) throws(WorkflowProblem) -> JSONObject {
+  public static func prompt(from value: JSON) throws(WorkflowProblem) -> JSONObject {
     guard let object = value.objectValue else {
       throw WorkflowProblem(code: "bad-workflow", message: "the prompt is \(value.kindName), not an object")
     }
@@ -141,13 +146,13 @@ enum PromptEdits {
   }
 
   /// A UI-format workflow: `nodes` and `links` arrays at the top.
-  static func isUIFormat(_ object: JSONObject) -> Bool {
+  public static func isUIFormat(_ object: JSONObject) -> Bool {
     object["nodes"]?.arrayValue != nil && (object["links"]?.arrayValue != nil || object["last_node_id"] != nil)
   }
 
   /// Whether a record without a type looks like a bare API prompt: every value an object with a
   /// `class_type`.
-  static func looksLikePrompt(_ object: JSONObject) -> Bool {
+  public static func looksLikePrompt(_ object: JSONObject) -> Bool {
     !object.isEmpty && object.allSatisfy { $0.value["class_type"] != nil }
   }
 }

@@ -1,8 +1,7 @@
-import ComfyRemote
 import PipeKit
 import Testing
 
-@testable import RemoteQueue
+@testable import ComfyRemote
 
 @Suite struct PromptEditsTests {
   var prompt: JSONObject {
