@@ -253,7 +253,7 @@ class Tensors:
             if value.dtype == torch.bfloat16:
                 dtype_name, value = "bfloat16", value.view(torch.int16)
             value = value.numpy()
-        array = np.ascontiguousarray(value)
+        array = np.asarray(value, order="C")  # ascontiguousarray would make a 0-d array 1-d
         if dtype_name is None:
             dtype_name = DTYPE_NAME.get(array.dtype.newbyteorder("<").str if array.dtype.byteorder == ">"
                                         else array.dtype.str)

@@ -17,6 +17,9 @@ struct TensorRoundTripTests {
     (.uint16, [2, 2], leBytes([0, 1, 0x8000, 0xFFFF] as [UInt16])),
     (.uint32, [3], leBytes([0, 0x8000_0000, UInt32.max])),
     (.uint64, [3], leBytes([0, UInt64(1) << 63, UInt64.max])),
+    // 0-d tensors stay 0-d (numpy's ascontiguousarray would make them 1-d).
+    (.uint16, [], leBytes([0xFFFF] as [UInt16])),
+    (.float64, [], leBytes([(0.25 as Double).bitPattern])),
   ]
 
   @Test func dtypesComeBackByteForByte() throws {

@@ -589,7 +589,7 @@ def _to_wire(value, name, created, runner):
 
 def _tensor_record(array, dtype_name, name, created):
     import numpy as np
-    array = np.ascontiguousarray(array)
+    array = np.asarray(array, order="C")  # ascontiguousarray would make a 0-d array 1-d
     if dtype_name is None:
         dtype_name = DTYPE_NAME.get(array.dtype.newbyteorder("<").str if array.dtype.byteorder == ">"
                                     else array.dtype.str)

@@ -6,10 +6,11 @@ safetensors and Pillow (the tests find it through PIPES_TEST_PYTHON).
                              DIR/manifest.json listing them
   interop.py check DIR       read the files listed in DIR/manifest.json (written by the Swift tests)
                              with the real libraries and compare them with the expected bytes
-  interop.py make diff-npy DIR, make diff-safetensors DIR
+  interop.py make diff-npy DIR, make diff-safetensors DIR, make diff-png DIR
                              seeded random files for the differential suites (PIPES_DIFF_SEED, default
                              15): every dtype, C and Fortran order, both byte orders, npy versions 1-3;
-                             safetensors files of 1-4 tensors with random metadata
+                             safetensors files of 1-4 tensors with random metadata; PNG files of every
+                             colour type and bit depth, Adam7 or not, with Pillow's reading expected
   interop.py mixed DIR       write DIR/mixed.npz (complex64 "bad" between uint16 "a" and float32 "b")
                              and DIR/mixed.safetensors (float8_e4m3fn "bad" beside the same two)
   interop.py metadata PATH   print the safetensors metadata of PATH as JSON (null when none)
@@ -18,8 +19,10 @@ safetensors and Pillow (the tests find it through PIPES_TEST_PYTHON).
 import io
 import json
 import os
+import struct
 import sys
 import zipfile
+import zlib
 
 import numpy as np
 import safetensors
@@ -271,6 +274,8 @@ def check_entry(out, entry):
             assert "latent_tensor" in got and "latent_format_version_0" in got, "not a ComfyUI latent"
     elif kind == "png":
         source = expected(out, entry["tensors"][0])
+        if entry["tensors"][0]["dtype"] == "bfloat16":
+            source = (source.astype("<u4") << 16).view("<f4")
         files = entry["pngs"]
         assert len(files) == source.shape[0], "one PNG per batch item"
         for item, name in enumerate(files):
@@ -338,6 +343,175 @@ def make_diff_safetensors(m):
             m.expect(name, a)
 
 
+# -- PNG: files written here (every colour type and legal bit depth, Adam7 or not, a random filter
+# per row, IDAT split at random, ancillary chunks beside) and read by Pillow; the expected tensor
+# is Pillow's reading under tensor-pack's rules (comfy-pipes(7)): grey → C = 1, RGB and palette
+# → C = 3, any alpha (grey+alpha, RGBA, tRNS) → C = 4 with grey in R, G and B; samples divided by
+# 2^depth − 1, palette entries by 255. Pillow reduces 16-bit grey+alpha, RGB and RGBA to their high
+# bytes, so there the file's own samples are the reference, checked against Pillow's high bytes.
+
+PNG_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_row_bytes(row, depth):
+    """One scanline's samples (W×S unsigned integers) as PNG packs them: big-endian 16-bit, bytes,
+    or 1/2/4-bit samples packed from the most significant bit, the last byte padded with zeros."""
+    flat = row.reshape(-1)
+    if depth == 16:
+        return flat.astype(">u2").tobytes()
+    if depth == 8:
+        return flat.astype("u1").tobytes()
+    bits = (flat[:, None].astype("u1") >> np.arange(depth - 1, -1, -1, dtype="u1")) & 1
+    return np.packbits(bits.reshape(-1)).tobytes()
+
+
+def png_filter(row, prior, kind, bpp):
+    """`row` filtered with filter type `kind` (0-4) given the unfiltered `prior` row."""
+    x = np.frombuffer(row, "u1").astype(np.int32)
+    b = np.frombuffer(prior, "u1").astype(np.int32)
+    a = np.concatenate([np.zeros(bpp, np.int32), x[:-bpp]]) if len(x) > bpp else np.zeros(len(x), np.int32)
+    c = np.concatenate([np.zeros(bpp, np.int32), b[:-bpp]]) if len(b) > bpp else np.zeros(len(b), np.int32)
+    if kind == 0:
+        predicted = np.zeros_like(x)
+    elif kind == 1:
+        predicted = a
+    elif kind == 2:
+        predicted = b
+    elif kind == 3:
+        predicted = (a + b) // 2
+    else:
+        p = a + b - c
+        pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+        predicted = np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, c))
+    return bytes([kind]) + ((x - predicted) & 0xFF).astype("u1").tobytes()
+
+
+def png_encode(r, samples, depth, color_type, interlaced, palette=None, trns=None):
+    """A PNG file of `samples` (H×W×S unsigned sample values; palette indices for type 3)."""
+    h, w, s = samples.shape
+    bpp = max(1, s * depth // 8)
+    raw = bytearray()
+    for x0, y0, dx, dy in ADAM7 if interlaced else [(0, 0, 1, 1)]:
+        sub = samples[y0::dy, x0::dx]
+        if sub.shape[0] == 0 or sub.shape[1] == 0:
+            continue  # an empty pass has no scanlines, not even filter bytes
+        prior = bytes(len(png_row_bytes(sub[0], depth)))
+        for row in sub:
+            packed = png_row_bytes(row, depth)
+            raw += png_filter(packed, prior, int(r.integers(5)), bpp)
+            prior = packed
+    data = zlib.compress(bytes(raw), int(r.integers(0, 10)))
+    out = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, color_type, 0, 0,
+                                                                     1 if interlaced else 0))
+    if r.random() < 0.3:
+        out += png_chunk(b"gAMA", struct.pack(">I", 45455))
+    if r.random() < 0.3:
+        out += png_chunk(b"tEXt", b"Comment\0generated " + str(int(r.integers(1 << 30))).encode())
+    if palette is not None:
+        out += png_chunk(b"PLTE", palette.astype("u1").tobytes())
+    if trns is not None:
+        out += png_chunk(b"tRNS", trns)
+    cuts = sorted(int(c) for c in r.integers(0, len(data) + 1, size=int(r.integers(0, 4))))
+    for start, end in zip([0] + cuts, cuts + [len(data)]):
+        out += png_chunk(b"IDAT", data[start:end])
+    return out + png_chunk(b"IEND", b"")
+
+
+def png_size(r):
+    if r.random() < 0.03:
+        return int(r.integers(1, 90)), int(r.integers(1, 90))
+    return int(r.integers(1, 24)), int(r.integers(1, 24))
+
+
+def pillow_reading(path, depth, color_type, samples, palette, key):
+    """The IMAGE tensor [1,H,W,C] that Pillow's reading of `path` gives under tensor-pack's rules,
+    after checking Pillow read the samples the file was written with."""
+    im = Image.open(path)
+    im.load()
+    got = np.array(im)
+    maxv = (1 << depth) - 1
+    if got.ndim == 2:
+        got = got[..., None]
+    if color_type == 3:
+        assert im.mode == "P", f"mode {im.mode}"
+        index = got[..., 0].astype(np.intp)
+        assert np.array_equal(index, samples[..., 0]), "Pillow read other palette indices"
+        pal = np.array(im.getpalette("RGB"), "u1").reshape(-1, 3)
+        assert np.array_equal(pal[: len(palette)], palette), "Pillow read another palette"
+        rgb = pal[index].astype(np.float32) / np.float32(255)
+        trns = im.info.get("transparency")
+        if trns is None:
+            return rgb[None]
+        alphas = np.full(len(pal), 255, "u1")
+        if isinstance(trns, int):
+            alphas[trns] = 0
+        else:
+            alphas[: len(trns)] = np.frombuffer(trns, "u1")
+        return np.dstack([rgb, alphas[index].astype(np.float32) / np.float32(255)])[None]
+    if depth == 16 and color_type != 0:
+        # Pillow keeps only the high byte of 16-bit colour and grey+alpha samples (and opens
+        # 16-bit grey+alpha as RGBA).
+        if color_type == 4 and im.mode == "RGBA":
+            assert np.array_equal(got[..., 0], got[..., 1]) and np.array_equal(got[..., 0], got[..., 2]), "not grey"
+            got = got[..., [0, 3]]
+        assert np.array_equal(got, (samples >> 8).astype(got.dtype)), "Pillow's high bytes differ"
+        values = samples
+    elif depth < 8:
+        # Pillow scales 1-bit grey to bool and 2- and 4-bit grey to 0-255 (v·255/maxv).
+        values = got.astype(np.int64) if im.mode == "1" else got.astype(np.int64) * maxv // 255
+        assert np.array_equal(values, samples), "Pillow read other samples"
+    else:
+        values = got.astype(np.int64)
+        assert np.array_equal(values, samples), "Pillow read other samples"
+    image = values.astype(np.float32) / np.float32(maxv)
+    if color_type == 4:
+        image = np.dstack([image[..., :1]] * 3 + [image[..., 1:]])
+    if key is not None:
+        alpha = np.all(values == np.array(key), axis=2)
+        colour = np.dstack([image] * 3) if color_type == 0 else image
+        image = np.dstack([colour, np.where(alpha, np.float32(0), np.float32(1))])
+    return image[None]
+
+
+def make_diff_png(m):
+    r = diff_rng()
+    for i in range(2000):
+        color_type = [0, 2, 3, 4, 6][int(r.integers(5))]
+        depth = PNG_DEPTHS[color_type][int(r.integers(len(PNG_DEPTHS[color_type])))]
+        interlaced = bool(r.random() < 0.5)
+        w, h = png_size(r)
+        maxv = (1 << depth) - 1
+        palette = key = trns = None
+        if color_type == 3:
+            entries = int(r.integers(1, maxv + 2))
+            palette = r.integers(0, 256, (entries, 3), dtype="u1")
+            samples = r.integers(0, entries, (h, w, 1))
+            if r.random() < 0.5:
+                trns = r.integers(0, 256, int(r.integers(1, entries + 1)), dtype="u1").tobytes()
+        else:
+            samples = r.integers(0, maxv + 1, (h, w, PNG_SAMPLES[color_type]))
+            if r.random() < 0.3:  # few levels, so the tRNS key matches pixels
+                samples = samples & ~((1 << max(0, depth - 2)) - 1)
+            if color_type in (0, 2) and r.random() < 0.4:
+                pick = samples[int(r.integers(h)), int(r.integers(w))]
+                key = [int(v) for v in (pick if r.random() < 0.8 else r.integers(0, maxv + 1, len(pick)))]
+                trns = b"".join(struct.pack(">H", v) for v in key)
+        name = f"p{i}-c{color_type}-d{depth}-{'i' if interlaced else 'n'}-{w}x{h}.png"
+        path = m.entry(name, "png", seed=i)
+        with open(path, "wb") as f:
+            f.write(png_encode(r, samples, depth, color_type, interlaced, palette, trns))
+        try:
+            m.expect("image", pillow_reading(path, depth, color_type, samples, palette, key))
+        except AssertionError as e:
+            raise AssertionError(f"{name}: {e}") from None
+
+
 def make_mixed(out):
     a = np.arange(6, dtype="<u2").reshape(2, 3) * 10000
     b = np.linspace(0, 1, 4, dtype="<f4")
@@ -354,7 +528,8 @@ def main():
     if len(sys.argv) == 4 and sys.argv[1] == "make":
         m = Maker(sys.argv[3])
         {"npy": make_npy, "npz": make_npz, "safetensors": make_safetensors, "png": make_png,
-         "diff-npy": make_diff_npy, "diff-safetensors": make_diff_safetensors}[sys.argv[2]](m)
+         "diff-npy": make_diff_npy, "diff-safetensors": make_diff_safetensors,
+         "diff-png": make_diff_png}[sys.argv[2]](m)
         m.finish()
         print(f"made {len(m.entries)}")
     elif len(sys.argv) == 3 and sys.argv[1] == "mixed":
