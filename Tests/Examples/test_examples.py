@@ -299,6 +299,10 @@ exec "%s/cuda-detect" "$@"
             f.write("#!/bin/sh\n" + body)
         os.chmod(path, 0o755)
 
+    def read(self, relative):
+        with open(self.path(relative)) as f:
+            return f.read()
+
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
 
@@ -482,7 +486,7 @@ SPECS = {
         spec(),
     "cuda-detect | wheel-url --config nodes/comfy-env.toml > nodes/wheels.lock":
         spec(needs=["configs"], check=lambda t, w, r: t.assertEqual(
-            [x["name"] for x in of_type(open(w.path("nodes/wheels.lock")).read(), "wheel")], ["demo-pack-helpers"])),
+            [x["name"] for x in of_type(w.read("nodes/wheels.lock"), "wheel")], ["demo-pack-helpers"])),
     "cuda-detect | wheel-url --find-links /srv/wheels --offline torch-scatter | jq -r 'select(.type==\"wheel\").url'":
         spec(needs=["srv_wheels"]),
     "cuda-detect | wheel-url nvdiffrast==0.4.0 transformers | venv-make --dir nodes/_env | jq -c "
@@ -501,13 +505,13 @@ SPECS = {
             t.assertEqual(of_type(r.stdout, "result")[0]["outputs"][0]["type"], "file"))),
     "node-run --print-host-module > custom_nodes/my_pack/comfy_pipes_host.py":
         spec(needs=["nodes_env"], check=lambda t, w, r: compile(
-            open(w.path("custom_nodes/my_pack/comfy_pipes_host.py")).read(), "host", "exec")),
+            w.read("custom_nodes/my_pack/comfy_pipes_host.py"), "host", "exec")),
     "remote-queue --to 10.0.0.5:8188-8191 --count 8 jobs/*.json | remote-fetch -o renders/":
         spec(needs=["servers", "workflows"], hosts=[("10.0.0.5:8188-8191", FARM)],
              check=lambda t, w, r: check_remote(t, w, r, "renders", 16)),
     "remote-queue --template wf.json < sweep.ndjson > jobs.ndjson; remote-queue --cancel < jobs.ndjson":
         spec(needs=["servers", "workflows"], check=lambda t, w, r: t.assertEqual(
-            sorted(j["id"] for j in of_type(open(w.path("jobs.ndjson")).read(), "job")), ["cfg4", "cfg7"])),
+            sorted(j["id"] for j in of_type(w.read("jobs.ndjson"), "job")), ["cfg4", "cfg7"])),
     "remote-queue --to 10.0.0.5:8188-8189 jobs/*.json | remote-fetch -o renders/":
         spec(needs=["servers", "workflows"], hosts=[("10.0.0.5:8188-8189", "127.0.0.1:{0}-{1}")],
              check=lambda t, w, r: check_remote(t, w, r, "renders", 2)),
@@ -578,10 +582,10 @@ SPECS = {
                  t.assertEqual(len(of_type(r.stdout, "job")), 8))),
     "remote-queue --template wf.json < sweep.ndjson > jobs.ndjson":
         spec(needs=["servers", "workflows"], check=lambda t, w, r: t.assertEqual(
-            [j["prompt"]["2"]["inputs"]["cfg"] for j in of_type(open(w.path("jobs.ndjson")).read(), "job")], [4, 7])),
+            [j["prompt"]["2"]["inputs"]["cfg"] for j in of_type(w.read("jobs.ndjson"), "job")], [4, 7])),
     "remote-queue --to https://comfy.example.com/api --input-dir inputs wf.json > jobs.ndjson":
         spec(needs=["servers", "workflows"], hosts=[("https://comfy.example.com/api", "http://127.0.0.1:{0}/api")],
-             check=lambda t, w, r: t.assertEqual(len(of_type(open(w.path("jobs.ndjson")).read(), "job")), 1)),
+             check=lambda t, w, r: t.assertEqual(len(of_type(w.read("jobs.ndjson"), "job")), 1)),
     "remote-queue --cancel < jobs.ndjson": spec(needs=["jobs"]),
     # tensor-pack(1)
     "tensor-pack weights.npz | tensor-pack -u -o out/ -f safetensors":

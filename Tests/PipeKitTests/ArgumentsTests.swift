@@ -56,7 +56,9 @@ import Testing
   @Test func helpWrapsAt80ColumnsOutsideBrackets() {
     let wide = CommandSpec(
       name: "wide-tool", version: "1", overview: String(repeating: "Overview words. ", count: 8),
-      usage: ["(--dir DIR | --name NAME) [--python-version X.Y] [--config FILE] [-r FILE] [--installer uv|pip] [options]"],
+      usage: [
+        "(--dir DIR | --name NAME) [--python-version X.Y] [--config FILE] [-r FILE] [--installer uv|pip] [options]"
+      ],
       options: [OptionSpec(["--long"], value: "X", help: String(repeating: "Help words here. ", count: 8))])
     let lines = wide.helpText.split(separator: "\n", omittingEmptySubsequences: false)
     #expect(lines.allSatisfy { $0.count <= 80 }, "\(lines.filter { $0.count > 80 })")
