@@ -62,8 +62,8 @@ import Testing
       options: [OptionSpec(["--long"], value: "X", help: String(repeating: "Help words here. ", count: 8))])
     let lines = wide.helpText.split(separator: "\n", omittingEmptySubsequences: false)
     #expect(lines.allSatisfy { $0.count <= 80 }, "\(lines.filter { $0.count > 80 })")
-    #expect(lines.contains("USAGE: wide-tool (--dir DIR | --name NAME) [--python-version X.Y] [--config FILE]"))
-    #expect(lines.contains("                 [-r FILE] [--installer uv|pip] [options]"))
+    #expect(lines.contains("USAGE: wide-tool (--dir DIR | --name NAME) [--python-version X.Y]"))
+    #expect(lines.contains("                 [--config FILE] [-r FILE] [--installer uv|pip] [options]"))
     #expect(lines.filter { $0.hasPrefix("          Overview") }.count >= 1)
   }
 
