@@ -20,7 +20,7 @@ NODE_VENV := .build/node-venv
 COMFYUI   := .build/comfyui
 COMFYUI_ARCHIVE ?= $(abspath ../shared/comfyui/ComfyUI-v0.3.64.tar.gz)
 
-.PHONY: all build test test-fixtures test-uv test-packaging test-comfyui demo bench fuzz lint lint-man lint-swift install uninstall \
+.PHONY: all build test test-fixtures test-uv test-packaging test-comfyui test-examples demo bench fuzz lint lint-man lint-swift install uninstall \
   wheel dist comfyui clean
 
 all: build
@@ -57,7 +57,12 @@ test: lint-man test-fixtures test-uv $(TEST_VENV)/ok $(NODE_VENV)/ok build $(COM
 	$(SWIFT_BUILD) --build-tests
 	PIPES_TEST_PYTHON="$(abspath $(TEST_VENV))/bin/python" PIPES_NODE_VENV="$(abspath $(NODE_VENV))" \
 	  $(SWIFT) test --skip-build
-	@$(MAKE) --no-print-directory test-packaging test-comfyui
+	@$(MAKE) --no-print-directory test-packaging test-comfyui test-examples
+
+## Every example of README.md and of the man pages' EXAMPLES, run as printed with bin/'s tools and
+## local stand-ins for remote hosts, their output checked (Tests/Examples/test_examples.py).
+test-examples: build test-uv
+	PIPES_BIN_DIR="$(abspath bin)" python3 -m unittest discover -s Tests/Examples -t Tests/Examples
 
 ## The wheel of bin/'s release tools, pip-installed into fresh venvs (python -m venv, uv venv).
 test-packaging: build test-uv

@@ -16,3 +16,12 @@ public func absolutePath(_ path: String) -> String {
   if rest == "." || rest.isEmpty { return cwd }
   return cwd == "/" ? "/\(rest)" : "\(cwd)/\(rest)"
 }
+
+/// `directory` without its trailing slashes (`out/` → `out`; `/` stays `/`), so that the paths
+/// joined to it read `out/name`, never `out//name`. Every tool that takes a directory to write
+/// under (`-o DIR`, `--dir DIR`) joins through this.
+public func withoutTrailingSlashes(_ directory: String) -> String {
+  var text = Substring(directory)
+  while text.count > 1 && text.hasSuffix("/") { text = text.dropLast() }
+  return String(text)
+}

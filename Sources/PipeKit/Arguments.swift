@@ -144,9 +144,11 @@ public struct Arguments: Sendable {
 extension CommandSpec {
   /// The `--help` text, in one skeleton for every tool: OVERVIEW, USAGE, ARGUMENTS, OPTIONS.
   public var helpText: String {
-    var text = "OVERVIEW: \(overview)\n\nUSAGE:"
+    var text = HelpLayout.wrap(overview.split(separator: " ").map(String.init), first: "OVERVIEW: ", indent: 10)
+    text += "\n"
     for (k, line) in usage.enumerated() {
-      text += k == 0 ? " \(name) \(line)\n" : "       \(name) \(line)\n"
+      let head = (k == 0 ? "USAGE: " : "       ") + "\(name) "
+      text += HelpLayout.wrap(HelpLayout.usageWords(line), first: head, indent: 8 + name.count)
     }
     if !arguments.isEmpty {
       text += "\nARGUMENTS:\n"
@@ -170,7 +172,45 @@ extension CommandSpec {
 
 enum HelpLayout {
   static let column = 26
-  static let width = 100
+  /// No line of `--help` is wider, so it reads in an 80-column terminal.
+  static let width = 80
+
+  /// `words` after `first`, wrapped at `width`, continuation lines indented by `indent`.
+  static func wrap(_ words: [String], first: String, indent: Int) -> String {
+    var text = ""
+    var line = first
+    var lineHasWord = false
+    for word in words {
+      if lineHasWord && line.count + 1 + word.count > width {
+        text += line + "\n"
+        line = String(repeating: " ", count: indent)
+        lineHasWord = false
+      }
+      line += lineHasWord ? " " + word : word
+      lineHasWord = true
+    }
+    return text + line + "\n"
+  }
+
+  /// A usage line's words, an optional or grouped part (`[--python PATH | --no-python]`) kept
+  /// as one, so that a line break never falls inside brackets.
+  static func usageWords(_ line: String) -> [String] {
+    var words: [String] = []
+    var current = ""
+    var depth = 0
+    for character in line {
+      if character == " " && depth == 0 {
+        if !current.isEmpty { words.append(current) }
+        current = ""
+        continue
+      }
+      if character == "[" || character == "(" { depth += 1 }
+      if character == "]" || character == ")" { depth = max(0, depth - 1) }
+      current.append(character)
+    }
+    if !current.isEmpty { words.append(current) }
+    return words
+  }
 
   /// One help row: the left part, then the help wrapped at `width`, aligned at `column`.
   static func row(_ left: String, _ help: String) -> String {

@@ -118,7 +118,7 @@ struct Miss {
     if let python = env.pythonTag, !closest.python.split(separator: ".").contains(where: { $0.hasPrefix(python) }),
       !closest.python.hasSuffix("abi3"), !closest.python.hasPrefix("py")
     {
-      needs.append("Python \(closest.python) (--python)")
+      needs.append("Python \(closest.python) (--python-version)")
     }
     if !closest.platform.split(separator: ".").contains(where: { env.platformTags.contains(String($0)) || $0 == "any" })
     {

@@ -15,7 +15,7 @@ struct TemplateVariables: Sendable {
       names[name] = "the env has no torch; pass --torch 2.8.0 or set the config's pytorch version"
     }
     for name in ["py_version", "python_version", "py_short", "py_minor", "py_tag"] {
-      names[name] = "the env has no python; pass --python 3.11"
+      names[name] = "the env has no python; pass --python-version 3.11"
     }
     names["platform"] = ""
     names["os"] = ""

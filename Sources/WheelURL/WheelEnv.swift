@@ -143,7 +143,7 @@ struct WheelEnv: Sendable {
   /// The tag ranking for this interpreter and platform.
   func tagRanking() throws(InputError) -> TagRanking {
     guard let pythonTag else {
-      throw InputError("the env has no python; run cuda-detect with a python, or pass --python 3.11")
+      throw InputError("the env has no python; run cuda-detect with a python, or pass --python-version 3.11")
     }
     do {
       return try TagRanking(pythonTag: pythonTag, abi: abi, platforms: platformTags)

@@ -26,7 +26,9 @@ public enum WheelURLCommand {
       OptionSpec(
         ["--template"], value: "NAME=URL",
         help: "A wheel URL template for package NAME, tried before any other source; repeatable."),
-      OptionSpec(["--python"], value: "X.Y", help: "Choose wheels for this Python instead of the env's."),
+      OptionSpec(
+        ["--python-version", "--python"], value: "X.Y",
+        help: "Choose wheels for this Python instead of the env's (--python: the older spelling)."),
       OptionSpec(
         ["--cuda"], value: "X.Y", help: "Choose wheels for this CUDA instead of the env's; 'none' for CPU wheels."),
       OptionSpec(
@@ -107,7 +109,7 @@ struct CommandSettings {
       templates[name, default: []].append(Source(.template(url: resolved, platforms: []), name: "--template"))
     }
     env = EnvSettings(
-      python: arguments.value("--python"), cuda: arguments.value("--cuda"), torch: arguments.value("--torch"))
+      python: arguments.value("--python-version"), cuda: arguments.value("--cuda"), torch: arguments.value("--torch"))
     let probe = WheelEnv(pythonVersion: "3.11", platformTags: [], cuda: nil, torchVersion: nil)
     do {
       _ = try probe.adjusted(env)

@@ -75,7 +75,7 @@ enum RemoteFetch {
     guard let output = arguments.value("--output"), !output.isEmpty else {
       throw UsageError("-o DIR is required: where the files go")
     }
-    settings.outputDirectory = output.count > 1 && output.hasSuffix("/") ? String(output.dropLast()) : output
+    settings.outputDirectory = withoutTrailingSlashes(output)
     settings.poll = arguments.flag("--poll")
     if let text = arguments.value("--timeout") { settings.jobTimeout = try RemoteOptions.seconds(text, "--timeout") }
     if let text = arguments.value("--check-interval") {

@@ -21,7 +21,8 @@ public enum RemoteQueueCommand {
           "A server, as host:port, host:first-last, [v6]:port or http(s)://host:port/prefix; comma lists; repeatable (default: $COMFY_REMOTE)."
       ),
       OptionSpec(
-        ["--header"], value: "NAME:VALUE", help: "Send this header with every request (never printed); repeatable."),
+        ["--header", "-H"], value: "NAME:VALUE",
+        help: "Send this header with every request (never printed); repeatable."),
       OptionSpec(
         ["--input-dir"], value: "DIR",
         help: "Where the local files that loader nodes name are found; they are uploaded before queueing."),

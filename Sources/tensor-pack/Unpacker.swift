@@ -31,7 +31,7 @@ struct Unpacker {
       self.format = nil
     }
     self.tool = tool
-    self.directory = absolutePath(directory)
+    self.directory = withoutTrailingSlashes(absolutePath(directory))
     self.overwrite = arguments.flag("--force")
     self.keep = arguments.flag("--keep")
   }

@@ -21,6 +21,8 @@ struct EnvBuilder {
   let installerChoice: String?
   let quiet: Bool
   let wait: Bool
+  /// `--verbose`: each installer command and its output on stderr.
+  var verbose = false
 
   /// The stored state, when it matches the plan and the env's python is still there.
   var upToDate: EnvState? {
@@ -31,12 +33,14 @@ struct EnvBuilder {
   }
 
   func run() throws {
+    let start = monotonicSeconds()
     let lock = try TargetLock.acquire(target.lockPath, wait: wait, waiting: tool.diagnostics.note)
     defer { lock.release() }
     target.cleanLeftovers(note: tool.diagnostics.note)
     try target.checkReplaceable()
     if let state = upToDate {
       tool.emit(state.record(name: target.name, path: target.path, python: target.python, changed: false))
+      tool.diagnostics.note(state.summary(path: target.path, changed: false, since: start))
       return
     }
     try WheelSource.checkLocalHashes(plan.wheels)
@@ -56,6 +60,7 @@ struct EnvBuilder {
       tool.emit(state.record(name: target.name, path: target.path, python: target.python, changed: true))
       tool.output.flush()
       removeTree(build)
+      tool.diagnostics.note(state.summary(path: target.path, changed: true, since: start))
     } catch {
       removeTree(build)
       throw error
@@ -64,7 +69,7 @@ struct EnvBuilder {
 
   /// Creates, fills and checks the env at `build`, and stores its state there.
   func make(_ build: String, installer: Installer, lock: TargetLock) throws(ErrorRecord) -> EnvState {
-    let runner = InstallerRun(diagnostics: tool.diagnostics, inherited: [lock.fd])
+    let runner = InstallerRun(diagnostics: tool.diagnostics, verbose: verbose, inherited: [lock.fd])
     try runner.run(installer.create(dir: build, python: plan.python), step: "create the venv")
     // The check's python starts now, beside the install, and waits for it.
     let verify = try PendingVerify.start(python: "\(build)/bin/python", scratch: build)

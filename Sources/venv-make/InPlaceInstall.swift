@@ -19,6 +19,8 @@ struct InPlaceInstall {
   let quiet: Bool
   let wait: Bool
   let allowTorch: Bool
+  /// `--verbose`: each installer command and its output on stderr.
+  var verbose = false
 
   /// `PREFIX` of `PREFIX/bin/python`.
   var prefix: String {
@@ -64,11 +66,13 @@ struct InPlaceInstall {
   }
 
   func run() throws {
+    let start = monotonicSeconds()
     if refuseTorch() { return }
     let lock = try TargetLock.acquire("\(prefix)/.venv-make.lock", wait: wait, waiting: tool.diagnostics.note)
     defer { lock.release() }
     if let state = upToDate {
       tool.emit(state.record(name: name, path: prefix, python: python, changed: false))
+      tool.diagnostics.note(state.summary(path: prefix, changed: false, since: start))
       return
     }
     try WheelSource.checkLocalHashes(plan.wheels)
@@ -83,7 +87,7 @@ struct InPlaceInstall {
       removeTree(scratch)
       Termination.cancel(token)
     }
-    let runner = InstallerRun(diagnostics: tool.diagnostics, inherited: [lock.fd])
+    let runner = InstallerRun(diagnostics: tool.diagnostics, verbose: verbose, inherited: [lock.fd])
     for command in installer.install(plan, python: python, scratch: scratch, noDeps: true) {
       try runner.run(command, step: "install into \(prefix)")
     }
@@ -115,6 +119,7 @@ struct InPlaceInstall {
           detail: failure))
     }
     tool.emit(state.record(name: name, path: prefix, python: python, changed: true))
+    tool.diagnostics.note(state.summary(path: prefix, changed: true, since: start))
   }
 
   /// What the installer's check (`uv pip check`, `pip check`) says is wrong with the

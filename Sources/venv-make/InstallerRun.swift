@@ -4,12 +4,15 @@ import PipeKit
   import Glibc
 #endif
 
-/// Runs installer commands with their output on venv-make's stderr (stdout is for records).
+/// Runs installer commands, their output kept for the error record (stdout is for records).
 ///
-/// On a terminal the installer writes straight to it, so its progress shows; elsewhere its
-/// output is copied through line by line and the end of it kept for the error record.
+/// The output reaches venv-make's stderr only when the installer fails (unless `--quiet`), or
+/// with `--verbose`: then on a terminal the installer writes straight to it, so its progress
+/// shows, and elsewhere its output is copied through as it comes.
 struct InstallerRun {
   let diagnostics: Diagnostics
+  /// `--verbose`: each command and the installer's own output on stderr as they come.
+  let verbose: Bool
   /// Descriptors the installer inherits (the target's lock, so that an installer left behind by
   /// a killed venv-make still holds it).
   var inherited: [FileDescriptor] = []
@@ -24,7 +27,7 @@ struct InstallerRun {
         throw ErrorRecord(code: "io-error", message: "cannot write \(path): \(error)")
       }
     }
-    diagnostics.note("\(step): \(command.argv.joined(separator: " "))")
+    if verbose { diagnostics.note("\(step): \(command.argv.joined(separator: " "))") }
     let (exit, output): (ProcessExit, String)
     do {
       (exit, output) = try execute(command.argv)
@@ -33,6 +36,10 @@ struct InstallerRun {
         code: "no-installer", message: "cannot start \(command.argv[0]): \(error)", exit: .unavailable)
     }
     guard exit.succeeded else {
+      if !verbose && !diagnostics.quiet && !output.isEmpty {
+        diagnostics.error("\(step) failed: \(command.argv.joined(separator: " ")); the installer said:")
+        try? FileDescriptor.standardError.writeAll(output.hasSuffix("\n") ? output : output + "\n")
+      }
       let lines = output.split(separator: "\n").map { String($0).trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
       let said = lines.suffix(6).joined(separator: " | ")
       throw ErrorRecord(
@@ -49,7 +56,7 @@ struct InstallerRun {
   func execute(_ argv: [String]) throws -> (ProcessExit, String) {
     // The inherited descriptors become the child's 3, 4, …
     let passed = Dictionary(uniqueKeysWithValues: inherited.enumerated().map { (Int32(3 + $0.offset), $0.element) })
-    if diagnostics.showsProgress {
+    if verbose && diagnostics.showsProgress {
       let child = try ChildProcess.spawn(
         argv[0], arguments: Array(argv.dropFirst()),
         redirect: passed.merging([1: .standardError, 2: .standardError]) { $1 })
@@ -73,7 +80,7 @@ struct InstallerRun {
     var kept: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 14)
     while let n = try? chunk.withUnsafeMutableBytes({ try pipe.read.read(into: $0) }), n > 0 {
-      try? FileDescriptor.standardError.writeAll(Array(chunk[0..<n]))
+      if verbose { try? FileDescriptor.standardError.writeAll(Array(chunk[0..<n])) }
       kept.append(contentsOf: chunk[0..<n])
       if kept.count > 64 << 10 { kept.removeFirst(kept.count - (32 << 10)) }
     }

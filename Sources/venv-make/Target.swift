@@ -14,8 +14,7 @@ struct Target: Sendable {
   var parent: String
 
   init(path: String) {
-    var absolute = URLText.absolutePath(path)
-    while absolute.count > 1 && absolute.hasSuffix("/") { absolute.removeLast() }
+    let absolute = withoutTrailingSlashes(URLText.absolutePath(path))
     self.path = absolute
     let slash = absolute.lastIndex(of: "/")!
     name = String(absolute[absolute.index(after: slash)...])

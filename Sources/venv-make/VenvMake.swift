@@ -11,7 +11,7 @@ enum VenvMake {
     name: "venv-make", version: pipeKitVersion,
     overview: "Build or refresh an isolated Python venv from wheel and requirement records, atomically.",
     usage: [
-      "(--dir DIR | --name NAME) [--python X.Y] [--config FILE] [-r FILE] [--installer uv|pip] [options]",
+      "(--dir DIR | --name NAME) [--python-version X.Y] [--config FILE] [-r FILE] [--installer uv|pip] [options]",
       "--into PYTHON [--allow-torch] [--config FILE] [-r FILE] [options]",
     ],
     options: [
@@ -28,13 +28,17 @@ enum VenvMake {
       OptionSpec(
         ["--requirements", "-r"], value: "FILE", help: "Also install a requirements file's lines; repeatable."),
       OptionSpec(
-        ["--python"], value: "X.Y", help: "The env's Python (default: the config's, else the env record's)."),
+        ["--python-version", "--python"], value: "X.Y",
+        help: "The env's Python (default: the config's, else the env record's; --python: the older spelling)."),
       OptionSpec(
         ["--installer"], value: "NAME", help: "uv or pip (default: uv when found, else python3 -m venv and pip)."),
       OptionSpec(["--allow-torch"], help: "With --into: allow installing torch, torchvision and torchaudio."),
       OptionSpec(["--no-wait"], help: "Exit 75 at once when another venv-make holds the env's lock."),
       OptionSpec(["--offline"], help: "With --config: resolve wheels without touching the network."),
       OptionSpec(["--dry-run", "-n"], help: "Print the plan (fingerprint, installer commands) and change nothing."),
+      OptionSpec(
+        ["--verbose", "-v"],
+        help: "Show each installer command and its output (default: a summary line; the output on failure)."),
       OptionSpec(["--quiet", "-q"], help: "No notes on stderr, and the installer's quiet mode."),
     ])
 
@@ -47,8 +51,8 @@ enum VenvMake {
     }
     let choice = arguments.value("--installer")
     if let choice, InstallerKind(rawValue: choice) == nil { throw UsageError("--installer must be uv or pip") }
-    if let python = arguments.value("--python"), !isPythonVersion(python) {
-      throw UsageError("--python '\(python)' is not a version like 3.11")
+    if let python = arguments.value("--python-version"), !isPythonVersion(python) {
+      throw UsageError("--python-version '\(python)' is not a version like 3.11")
     }
     if arguments.flag("--allow-torch") && arguments.value("--into") == nil {
       throw UsageError("--allow-torch goes with --into")
@@ -80,6 +84,7 @@ enum VenvMake {
       return
     }
     let quiet = arguments.flag("--quiet")
+    let verbose = arguments.flag("--verbose") && !quiet
     var plan = Plan(requirements: inputs.requirements, wheels: inputs.wheels, inPlace: into != nil)
     plan.indexes = inputs.indexes
     plan.constraints = inputs.constraints
@@ -87,7 +92,7 @@ enum VenvMake {
       let fromEnv = inputs.env?["python"]?["version"]?.stringValue.map {
         $0.split(separator: ".").prefix(2).joined(separator: ".")
       }
-      plan.python = arguments.value("--python") ?? inputs.configPython ?? inputs.recordPython ?? fromEnv
+      plan.python = arguments.value("--python-version") ?? inputs.configPython ?? inputs.recordPython ?? fromEnv
     }
     plan.installer =
       try Installer.cheapKind(choice: choice)
@@ -104,12 +109,12 @@ enum VenvMake {
       }
       let job = InPlaceInstall(
         tool: tool, python: URLText.absolutePath(python), plan: plan, installerChoice: choice, quiet: quiet,
-        wait: wait, allowTorch: arguments.flag("--allow-torch"))
+        wait: wait, allowTorch: arguments.flag("--allow-torch"), verbose: verbose)
       try arguments.flag("--dry-run") ? job.dryRun() : job.run()
       return
     }
     let builder = EnvBuilder(
-      tool: tool, target: target!, plan: plan, installerChoice: choice, quiet: quiet, wait: wait)
+      tool: tool, target: target!, plan: plan, installerChoice: choice, quiet: quiet, wait: wait, verbose: verbose)
     try arguments.flag("--dry-run") ? builder.dryRun() : builder.run()
   }
 

@@ -53,6 +53,20 @@ import Testing
     }
   }
 
+  @Test func helpWrapsAt80ColumnsOutsideBrackets() {
+    let wide = CommandSpec(
+      name: "wide-tool", version: "1", overview: String(repeating: "Overview words. ", count: 8),
+      usage: [
+        "(--dir DIR | --name NAME) [--python-version X.Y] [--config FILE] [-r FILE] [--installer uv|pip] [options]"
+      ],
+      options: [OptionSpec(["--long"], value: "X", help: String(repeating: "Help words here. ", count: 8))])
+    let lines = wide.helpText.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.allSatisfy { $0.count <= 80 }, "\(lines.filter { $0.count > 80 })")
+    #expect(lines.contains("USAGE: wide-tool (--dir DIR | --name NAME) [--python-version X.Y]"))
+    #expect(lines.contains("                 [--config FILE] [-r FILE] [--installer uv|pip] [options]"))
+    #expect(lines.filter { $0.hasPrefix("          Overview") }.count >= 1)
+  }
+
   @Test func versionAndDumpOptions() throws {
     #expect(throws: EarlyExit.self) { try Arguments.parse(["--version"], spec: spec) }
     do { _ = try Arguments.parse(["--version"], spec: spec) } catch let e as EarlyExit {

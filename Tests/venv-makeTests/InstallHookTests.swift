@@ -48,7 +48,9 @@ import Testing
 
   @Test func buildsThePackEnvThenTheSecondRunIsANoOp() throws {
     if Environment.current["PIPES_TEST_PYTHON"] != nil {
-      #expect(try VenvFixtures.pythonSays("python3", "import numpy; print(numpy.__version__)").hasPrefix("2."))
+      // The system's python3 has numpy 2 or none (Debian's own python3 has none); the pack's env has 1.26.
+      let system = try VenvFixtures.pythonSays("python3", "import numpy; print(numpy.__version__)")
+      #expect(system.hasPrefix("2.") || system.contains("No module named 'numpy'"), "\(system)")
     }
     let pack = try demoPack("pack")
     let first = try hook(["--records"], in: pack)

@@ -21,9 +21,9 @@ import Testing
     let one = try VenvFixtures.probeWheel(version: "1.0", in: wheels)
     let target = "\(scratch.path)/pip-env"
     let input = VenvFixtures.wheelRecord(one, version: "1.0")
-    let run = try VenvFixtures.venvMake(["--dir", target], input: input, environment: ["PATH": path])
+    let run = try VenvFixtures.venvMake(["-v", "--dir", target], input: input, environment: ["PATH": path])
     #expect(run.exit == .exited(0), "\(run.stderrText)")
-    #expect(run.stderrText.contains("-m venv"))
+    #expect(run.stderrText.contains("-m venv"), "-v shows each installer command")
     #expect(run.record("venv")?["changed"] == true)
     #expect(
       try VenvFixtures.pythonSays("\(target)/bin/python", "import venvmake_probe as p; print(p.VERSION)") == "1.0")

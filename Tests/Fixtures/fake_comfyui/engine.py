@@ -2,7 +2,7 @@
 
 Mirrors ComfyUI's execution.py (PromptExecutor, PromptQueue),
 main.py (prompt_worker, the progress hook) and the message side of server.py (send_sync,
-queue_updated, socket registry), as described in comfyui-api.md.
+queue_updated, socket registry), as in ComfyUI's execution.py and server.py.
 """
 
 import copy

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """fake_comfyui: a stand-in ComfyUI server for end-to-end tests (Python standard library only).
 
-It follows shared/reference/comfyui-api.md for what remote-queue and remote-fetch use: the
-HTTP API (every route also under /api), the WebSocket /ws (RFC 6455, written by hand), the
+It follows ComfyUI v0.3.64 (README.md here says what it copies) for what remote-queue and
+remote-fetch use: the HTTP API (every route also under /api), the WebSocket /ws (RFC 6455, written by hand), the
 prompt queue, validation with ComfyUI's exact error shapes, history, /view and uploads. A
 worker thread runs prompts with a few weight-free node classes and writes real files.
 

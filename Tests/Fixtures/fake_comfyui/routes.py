@@ -1,4 +1,4 @@
-"""The HTTP routes of the fake server, following server.py as comfyui-api.md §1 describes it.
+"""The HTTP routes of the fake server, following ComfyUI's server.py (README.md).
 
 Every route is also served under /api (including /ws). The 0.38 jobs routes are declared with
 /api already in the path, so they exist as /api/jobs… and /api/api/jobs…, never /jobs.

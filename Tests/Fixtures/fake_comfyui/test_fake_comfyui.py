@@ -1,4 +1,4 @@
-"""Checks the fake ComfyUI server against comfyui-api.md, over real HTTP and WebSocket.
+"""Checks the fake ComfyUI server against ComfyUI's API as README.md describes it, over real HTTP and WebSocket.
 
 Run from this folder: python3 -m unittest
 Standard library only; the server runs as a subprocess, the WebSocket client is a raw socket.

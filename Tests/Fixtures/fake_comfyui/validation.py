@@ -1,7 +1,7 @@
 """Prompt validation, following execution.py validate_prompt and validate_inputs.
 
 The error dicts (type, message, details, extra_info) and the node_errors layout are the ones
-comfyui-api.md §1.2 lists. Validation converts literal inputs in place (INT, FLOAT, STRING,
+ComfyUI's execution.py gives. Validation converts literal inputs in place (INT, FLOAT, STRING,
 BOOLEAN, {"__value__": …}), as ComfyUI does, so the queued prompt carries converted values.
 """
 
