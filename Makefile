@@ -56,7 +56,7 @@ $(COMFYUI)/ok:
 test: lint-man test-fixtures test-uv $(TEST_VENV)/ok $(NODE_VENV)/ok build $(COMFYUI)/ok
 	$(SWIFT_BUILD) --build-tests
 	PIPES_TEST_PYTHON="$(abspath $(TEST_VENV))/bin/python" PIPES_NODE_VENV="$(abspath $(NODE_VENV))" \
-	  $(SWIFT) test --skip-build
+	  TMPDIR="$(CURDIR)/.build/tmp" $(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory test-packaging test-comfyui test-examples
 
 ## Every example of README.md and of the man pages' EXAMPLES, run as printed with bin/'s tools and
