@@ -468,6 +468,11 @@ class ZeroEdit(unittest.TestCase):
         self.assertEqual(entry["outputs"]["5"]["text"][0], "42", "INT in and out")
         self.assertEqual(entry["outputs"]["6"]["text"], ["noted from node 6 of a 6-node prompt"],
                          "an async execute's ui, with its hidden unique_id and prompt")
+        prompt = {"1": image(), "2": {"class_type": "V3Invert", "inputs": {"image": ["1", 0], "times": 13, "mode": "keep"}},
+                  "3": {"class_type": "PreviewAny", "inputs": {"source": ["2", 1]}}}
+        with self.assertRaises(AssertionError) as refused:
+            server.queue(prompt)
+        self.assertIn("13 refused by numpy 1.26", str(refused.exception), "validate_inputs ran in the worker")
 
     def test_a_pyisolate_manifest_gives_the_env_its_dependencies(self):
         entry = self.server.run({

@@ -1,7 +1,8 @@
 """node-run's stand-in for ComfyUI's V3 API (comfy_api.latest, in a worker whose env has no
 comfy_api) reads V3 schemas as ComfyUI's own does: node-run:describe of a module of V3 classes
 (every widget, socket, hidden input and schema flag the stand-in covers) against
-GET_NODE_INFO_V1 of the same classes under ComfyUI v0.3.64's comfy_api."""
+GET_NODE_INFO_V1 of the same classes under ComfyUI v0.3.64's comfy_api. And what a V3 node
+returns that cannot cross, or asks of the stand-in that it lacks, is a clear error."""
 import json
 import os
 import subprocess
@@ -50,7 +51,7 @@ class V3Schemas(unittest.TestCase):
         cls.described = record["outputs"][0]
 
     def test_the_worker_reads_every_schema_as_comfyui_does(self):
-        self.assertEqual(sorted(self.described["nodes"]), ["Sockets", "Widgets"])
+        self.assertEqual(sorted(self.described["nodes"]), ["Expands", "Sockets", "Widgets"])
         self.assertEqual(self.described["skipped"], [])
         for name, real in self.real.items():
             with self.subTest(node=name):
@@ -74,6 +75,24 @@ class V3Schemas(unittest.TestCase):
         self.assertTrue(self.described["nodes"]["Sockets"]["input_is_list"])
         self.assertTrue(self.described["nodes"]["Widgets"]["not_idempotent"])
         self.assertIn("DYNPROMPT", json.dumps(self.real["Sockets"]["input"]["hidden"]))
+
+
+    def call(self, preview):
+        call = {"type": "call", "id": "x", "node": "v3_schemas:Expands", "args": {"preview": preview}}
+        done = subprocess.run([os.path.join(BIN, "node-run"), "--venv", NODE_VENV, "--path", FIXTURES],
+                              input=json.dumps(call) + "\n", capture_output=True, text=True, timeout=120)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def test_a_subgraph_to_expand_cannot_cross(self):
+        record = self.call(False)
+        self.assertEqual(record["type"], "error", record)
+        self.assertEqual(record["code"], "unserializable")
+        self.assertIn("expand=", record["message"])
+
+    def test_what_the_stand_in_lacks_says_so(self):
+        record = self.call(True)
+        self.assertEqual(record["type"], "error", record)
+        self.assertIn("PreviewImage is not in node-run's stand-in", record["message"])
 
 
 if __name__ == "__main__":

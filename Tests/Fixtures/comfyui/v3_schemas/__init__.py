@@ -57,4 +57,21 @@ class Sockets(io.ComfyNode):
         return io.NodeOutput()
 
 
-NODE_CLASS_MAPPINGS = {"Widgets": Widgets, "Sockets": Sockets}
+class Expands(io.ComfyNode):
+    """Returns what cannot cross a process (a subgraph to expand), or asks the stand-in for what
+    it does not have (ui.PreviewImage)."""
+
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(node_id="Expands", category="tests/v3", inputs=[io.Boolean.Input("preview", default=False)],
+                         outputs=[io.Int.Output()], enable_expand=True)
+
+    @classmethod
+    def execute(cls, preview):
+        if preview:
+            from comfy_api.latest import ui
+            return io.NodeOutput(1, ui=ui.PreviewImage(None))
+        return io.NodeOutput(1, expand={"1": {"class_type": "EmptyImage", "inputs": {}}})
+
+
+NODE_CLASS_MAPPINGS = {"Widgets": Widgets, "Sockets": Sockets, "Expands": Expands}

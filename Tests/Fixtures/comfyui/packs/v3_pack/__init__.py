@@ -24,6 +24,10 @@ class V3Invert(io.ComfyNode):
         out = 1.0 - array if mode == "invert" else array
         return io.NodeOutput(out, "numpy %s in %s" % (numpy.__version__, sys.prefix), times * 2)
 
+    @classmethod
+    def validate_inputs(cls, times):
+        return True if times != 13 else "13 refused by numpy %s" % numpy.__version__
+
 
 class V3Note(io.ComfyNode):
     @classmethod
