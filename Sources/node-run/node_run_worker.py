@@ -780,7 +780,6 @@ V3_HOOKS = (("fingerprint_inputs", "IS_CHANGED"), ("validate_inputs", "VALIDATE_
 
 def comfy_api_standin():
     """The modules comfy_api, comfy_api.latest (with its _io and _ui) and comfy_api.v0_0_2."""
-    import dataclasses
     import enum
     io = types.ModuleType("comfy_api.latest._io")
     ui = types.ModuleType("comfy_api.latest._ui")
@@ -1072,22 +1071,18 @@ def comfy_api_standin():
             d = d or {}
             return cls(**{h.name: d.get(h, d.get(h.value, d.get(h.name))) for h in Hidden})
 
-    @dataclasses.dataclass
     class Schema:
-        node_id: str
-        display_name: str = None
-        category: str = "sd"
-        inputs: list = None
-        outputs: list = None
-        hidden: list = None
-        description: str = ""
-        is_input_list: bool = False
-        is_output_node: bool = False
-        is_deprecated: bool = False
-        is_experimental: bool = False
-        is_api_node: bool = False
-        not_idempotent: bool = False
-        enable_expand: bool = False
+        """io.Schema (a dataclass there; a plain class here, which spares the worker importing
+        dataclasses and inspect at start)."""
+
+        def __init__(self, node_id, display_name=None, category="sd", inputs=None, outputs=None, hidden=None,
+                     description="", is_input_list=False, is_output_node=False, is_deprecated=False,
+                     is_experimental=False, is_api_node=False, not_idempotent=False, enable_expand=False):
+            self.node_id, self.display_name, self.category = node_id, display_name, category
+            self.inputs, self.outputs, self.hidden, self.description = inputs, outputs, hidden, description
+            self.is_input_list, self.is_output_node, self.is_deprecated = is_input_list, is_output_node, is_deprecated
+            self.is_experimental, self.is_api_node = is_experimental, is_api_node
+            self.not_idempotent, self.enable_expand = not_idempotent, enable_expand
 
         def validate(self):
             ids = [i.id for i in self.inputs or []] + [o.id for o in self.outputs or []]
@@ -1288,8 +1283,33 @@ def comfy_api_standin():
         module.__getattr__ = missing(module)
         for value in vars(module).values():
             if isinstance(value, type) and value.__module__ == __name__:
-                value.__module__ = name
+                value.__module__, value.__qualname__ = name, value.__name__
     return modules
+
+
+class ComfyApiFinder:
+    """Puts the stand-in comfy_api in place the first time a node imports it (building it costs a
+    few milliseconds that a worker whose nodes never ask should not pay). Last on sys.meta_path,
+    so a comfy_api the env does have comes first."""
+
+    modules = None
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "comfy_api" and not name.startswith("comfy_api."):
+            return None
+        if ComfyApiFinder.modules is None:
+            ComfyApiFinder.modules = comfy_api_standin()
+            for module_name, module in ComfyApiFinder.modules.items():  # all at once, as one package
+                sys.modules.setdefault(module_name, module)
+        if name not in ComfyApiFinder.modules:
+            return None
+        return importlib.util.spec_from_loader(name, self)
+
+    def create_module(self, spec):
+        return ComfyApiFinder.modules[spec.name]
+
+    def exec_module(self, module):
+        pass
 
 
 def is_v3(cls):
@@ -1323,7 +1343,7 @@ def install_stubs(folders):
         kit.node_run_path = lambda: None
         sys.modules["comfy_pipes"] = kit
     if importlib.util.find_spec("comfy_api") is None:
-        sys.modules.update(comfy_api_standin())
+        sys.meta_path.append(ComfyApiFinder())
     if importlib.util.find_spec("server") is None:
         server = types.ModuleType("server")
         server.__doc__ = "node-run's stand-in for ComfyUI's server: send_sync reaches ComfyUI's clients."
