@@ -439,7 +439,14 @@ class Worker:
             if not hasattr(obj, part):
                 raise CallError("bad-target", "%s has no attribute %s" % (module_name, attribute))
             obj = getattr(obj, part)
-        if is_node:
+        if is_node and is_v3(obj):
+            method = key[2] or "execute"
+            if not callable(getattr(obj, method, None)):
+                raise CallError("bad-target", "%s has no method %r" % (spec, method))
+            fn = V3Call(obj, method)
+            return_types = tuple(getattr(obj, "RETURN_TYPES", ()) or ())
+            names = tuple(getattr(obj, "RETURN_NAMES", ()) or ())
+        elif is_node:
             method = key[2] or getattr(obj, "FUNCTION", None)
             if not isinstance(method, str) or not callable(getattr(obj, method, None)):
                 raise CallError("bad-target", "%s has no method %r (set FUNCTION or use --method)"
@@ -478,6 +485,9 @@ class Worker:
             if isinstance(args, dict) and RELEASE_KEY in args:
                 for handle in args.pop(RELEASE_KEY) or ():
                     HANDLES.pop(handle, None)
+            hidden = args.pop(HIDDEN_KEY, None) if isinstance(args, dict) else None
+            if type(fn) is V3Call:
+                fn = fn.bound(hidden)
             if args:
                 args = self.decode(args, tensors)
             if isinstance(args, dict):
@@ -486,11 +496,17 @@ class Worker:
                 value = fn(*args)
             else:
                 value = fn()
+            if isinstance(value, types.CoroutineType):  # an async def execute (V3) or FUNCTION
+                value = event_loop().run_until_complete(value)
             ui = None
             if is_node and isinstance(value, dict) and ("result" in value or "ui" in value):
                 ui, value = value.get("ui"), value.get("result", ())
             elif type(value).__name__ == "NodeOutput" and hasattr(value, "args"):
-                ui, value = getattr(value, "ui", None), value.args
+                ui, value = node_output(value)
+            elif value is None and type(fn) is types.MethodType and is_v3(fn.__self__):
+                value = ()  # ComfyUI reads a V3 execute's None as NodeOutput(): no outputs
+            if ui is not None and callable(getattr(ui, "as_dict", None)):
+                ui = ui.as_dict()  # a V3 ui.PreviewText(...) and the like
             if isinstance(value, tuple) or (is_node and isinstance(value, list)):
                 values = list(value)
             else:
@@ -528,6 +544,52 @@ class Worker:
 HANDLES = {}
 HANDLE_COUNTER = itertools.count(1)
 RELEASE_KEY = "__comfy_pipes_release__"
+# A V3 node's hidden inputs (io.Hidden: UNIQUE_ID, PROMPT, EXTRA_PNGINFO and the comfy.org keys, by
+# their values), which the host passes beside the call's own arguments; the class the call runs on
+# gets them as `cls.hidden`, as in ComfyUI.
+HIDDEN_KEY = "__comfy_pipes_hidden__"
+
+
+class V3Call:
+    """A V3 node's classmethod (execute, fingerprint_inputs, validate_inputs, check_lazy_status),
+    called as ComfyUI calls it: on a subclass made for the call whose `hidden` holds the call's
+    hidden inputs."""
+
+    __slots__ = ("cls", "method")
+
+    def __init__(self, cls, method):
+        self.cls, self.method = cls, method
+
+    def bound(self, hidden):
+        io = sys.modules.get(self.cls.GET_BASE_CLASS().__module__)
+        holder_class = getattr(io, "HiddenHolder", None)
+        holder = holder_class.from_dict(hidden or {}) if holder_class is not None else None
+        clone = type(self.cls.__name__, (self.cls,), {"hidden": holder, "__module__": self.cls.__module__})
+        return getattr(clone, self.method)
+
+
+def node_output(value):
+    """(ui, outputs) of a V3 io.NodeOutput; one that expands a subgraph or blocks execution cannot
+    cross a process (ComfyUI would have to run the graph it names)."""
+    if getattr(value, "expand", None) is not None or getattr(value, "block_execution", None) is not None:
+        raise CallError("unserializable", "the node returned a NodeOutput with expand= or block_execution=, which an "
+                        "isolated node cannot return (the subgraph or the blocker is ComfyUI's, in its own process)")
+    return getattr(value, "ui", None), value.args
+
+
+EVENT_LOOP = []
+
+
+def event_loop():
+    """One asyncio loop for the worker's life, for async nodes and a V3 pack's async entry point."""
+    if not EVENT_LOOP:
+        import asyncio
+        EVENT_LOOP.append(asyncio.new_event_loop())
+    return EVENT_LOOP[0]
+
+
+def settle(value):
+    return event_loop().run_until_complete(value) if isinstance(value, types.CoroutineType) else value
 
 
 def keep(value):
@@ -538,11 +600,21 @@ def keep(value):
 
 def describe_pack(module):
     """What ComfyUI needs to register a pack's node classes without importing the pack in its own
-    process: for each V1 class of NODE_CLASS_MAPPINGS, its INPUT_TYPES() and its attributes."""
+    process, read as ComfyUI's load_custom_node reads a pack: its NODE_CLASS_MAPPINGS, else the
+    node list of its comfy_entrypoint()'s ComfyExtension (V3). For a V1 class, INPUT_TYPES() and
+    its attributes; for a V3 class (io.ComfyNode), the same read from its schema (ComfyUI's V1 view
+    of it), its hidden inputs, and the hooks it defines, each with the host name it goes by."""
     pack = importlib.import_module(module)
     names = getattr(pack, "NODE_DISPLAY_NAME_MAPPINGS", {}) or {}
+    classes = getattr(pack, "NODE_CLASS_MAPPINGS", None)
+    if classes is None and callable(getattr(pack, "comfy_entrypoint", None)):
+        extension = settle(pack.comfy_entrypoint())
+        classes = {cls.GET_SCHEMA().node_id: cls for cls in settle(extension.get_node_list())}
     nodes, skipped = {}, []
-    for name, cls in (getattr(pack, "NODE_CLASS_MAPPINGS", {}) or {}).items():
+    for name, cls in (classes or {}).items():
+        if is_v3(cls):
+            nodes[name] = describe_v3(cls, names.get(name))
+            continue
         if not isinstance(cls, type) or not isinstance(getattr(cls, "FUNCTION", None), str):
             skipped.append(name)
             continue
@@ -552,9 +624,58 @@ def describe_pack(module):
             "return_names": list(getattr(cls, "RETURN_NAMES", ()) or ()) or None,
             "output_node": bool(getattr(cls, "OUTPUT_NODE", False)),
             "category": getattr(cls, "CATEGORY", None), "display_name": names.get(name),
-            "hooks": [hook for hook in ("IS_CHANGED", "check_lazy_status") if hasattr(cls, hook)],
+            "hooks": [describe_hook(cls, hook, hook) for hook in ("IS_CHANGED", "VALIDATE_INPUTS", "check_lazy_status")
+                      if hasattr(cls, hook)],
         }
+        for key, attribute in (("input_is_list", "INPUT_IS_LIST"), ("output_is_list", "OUTPUT_IS_LIST"),
+                               ("output_tooltips", "OUTPUT_TOOLTIPS"), ("description", "DESCRIPTION"),
+                               ("not_idempotent", "NOT_IDEMPOTENT"), ("deprecated", "DEPRECATED"),
+                               ("experimental", "EXPERIMENTAL")):
+            if hasattr(cls, attribute):
+                nodes[name][key] = getattr(cls, attribute)
     return {"nodes": nodes, "skipped": skipped}
+
+
+def describe_v3(cls, display_name):
+    """A V3 class as ComfyUI shows it (GET_NODE_INFO_V1); its hidden inputs as a V1 class asks for
+    them ({name: "UNIQUE_ID"}); DYNPROMPT, a live object of ComfyUI's, is left out."""
+    info = cls.GET_NODE_INFO_V1()
+    schema = cls.SCHEMA or cls.GET_SCHEMA()
+    inputs = dict(info["input"])
+    hidden = {}
+    for key, value in (inputs.pop("hidden", None) or {}).items():
+        value = value[0] if isinstance(value, (list, tuple)) else value
+        if str(value) != "DYNPROMPT":
+            hidden[key] = str(value)
+    return {
+        "v3": True, "target": "%s:%s" % (cls.__module__, cls.__qualname__), "function": "execute",
+        "input_types": inputs, "hidden": hidden, "return_types": list(info["output"]),
+        "return_names": list(info["output_name"]), "output_is_list": list(info["output_is_list"]),
+        "output_tooltips": list(info["output_tooltips"]), "output_node": bool(info["output_node"]),
+        "category": info["category"], "display_name": display_name or info["display_name"],
+        "description": info["description"] or "", "deprecated": bool(info["deprecated"]),
+        "experimental": bool(info["experimental"]), "api_node": bool(info["api_node"]),
+        "input_is_list": bool(schema.is_input_list), "not_idempotent": bool(schema.not_idempotent),
+        "hooks": [describe_hook(cls, name, host) for name, host in V3_HOOKS if name in v3_overrides(cls)],
+    }
+
+
+def describe_hook(cls, name, host):
+    """A hook the host's proxy forwards: the name ComfyUI calls it by there (`host`), the method it
+    runs here (`method`), whether it is a classmethod, and its parameters, which ComfyUI reads (a
+    VALIDATE_INPUTS gets only the inputs it names, and ComfyUI skips its own checks of those)."""
+    import inspect
+    raw = inspect.getattr_static(cls, name)
+    is_class_method = isinstance(raw, classmethod) or is_v3(cls)
+    try:
+        parameters = list(inspect.signature(getattr(cls, name)).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    if not is_class_method and parameters:
+        parameters = parameters[1:]  # self
+    return {"name": host, "method": name, "classmethod": is_class_method,
+            "params": [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)],
+            "varkw": any(p.kind == p.VAR_KEYWORD for p in parameters)}
 
 
 def qualified(cls):
@@ -635,6 +756,581 @@ class ProgressBar:
         self.update_absolute(self.current + value)
 
 
+# ComfyUI's V3 node API (comfy_api.latest: io.ComfyNode, io.Schema, io.NodeOutput, ui), as far as
+# a node needs it to define its schema and run: the real one imports torch, PIL and av at the top,
+# which a pack's env need not have. Its schema-to-V1 rules (ids, as_dict keys, hidden inputs,
+# output names) follow ComfyUI v0.3.64's comfy_api/latest/_io.py, so node-run:describe reads from
+# it what ComfyUI itself would.
+V3_TYPES = (
+    ("Image", "IMAGE"), ("WanCameraEmbedding", "WAN_CAMERA_EMBEDDING"), ("Mask", "MASK"), ("Latent", "LATENT"),
+    ("Conditioning", "CONDITIONING"), ("Sampler", "SAMPLER"), ("Sigmas", "SIGMAS"), ("Noise", "NOISE"),
+    ("Guider", "GUIDER"), ("Clip", "CLIP"), ("ControlNet", "CONTROL_NET"), ("Vae", "VAE"), ("Model", "MODEL"),
+    ("ClipVision", "CLIP_VISION"), ("ClipVisionOutput", "CLIP_VISION_OUTPUT"), ("StyleModel", "STYLE_MODEL"),
+    ("Gligen", "GLIGEN"), ("UpscaleModel", "UPSCALE_MODEL"), ("Audio", "AUDIO"), ("Video", "VIDEO"), ("SVG", "SVG"),
+    ("LoraModel", "LORA_MODEL"), ("LossMap", "LOSS_MAP"), ("Voxel", "VOXEL"), ("Mesh", "MESH"), ("Hooks", "HOOKS"),
+    ("HookKeyframes", "HOOK_KEYFRAMES"), ("TimestepsRange", "TIMESTEPS_RANGE"), ("LatentOperation", "LATENT_OPERATION"),
+    ("FlowControl", "FLOW_CONTROL"), ("Accumulation", "ACCUMULATION"), ("Load3DCamera", "LOAD3D_CAMERA"),
+    ("Load3D", "LOAD_3D"), ("Load3DAnimation", "LOAD_3D_ANIMATION"), ("Photomaker", "PHOTOMAKER"), ("Point", "POINT"),
+    ("FaceAnalysis", "FACE_ANALYSIS"), ("BBOX", "BBOX"), ("SEGS", "SEGS"), ("AnyType", "*"),
+    ("MODEL_PATCH", "MODEL_PATCH"), ("AudioEncoder", "AUDIO_ENCODER"), ("AudioEncoderOutput", "AUDIO_ENCODER_OUTPUT"),
+)
+V3_HOOKS = (("fingerprint_inputs", "IS_CHANGED"), ("validate_inputs", "VALIDATE_INPUTS"),
+            ("check_lazy_status", "check_lazy_status"))
+
+
+def comfy_api_standin():
+    """The modules comfy_api, comfy_api.latest (with its _io and _ui) and comfy_api.v0_0_2."""
+    import enum
+    io = types.ModuleType("comfy_api.latest._io")
+    ui = types.ModuleType("comfy_api.latest._ui")
+
+    def prune_dict(d):
+        return {k: v for k, v in d.items() if v is not None}
+
+    class classproperty:
+        def __init__(self, f):
+            self.f = f
+
+        def __get__(self, obj, owner):
+            return self.f(owner)
+
+    class FolderType(str, enum.Enum):
+        input = "input"
+        output = "output"
+        temp = "temp"
+
+    class UploadType(str, enum.Enum):
+        image = "image_upload"
+        audio = "audio_upload"
+        video = "video_upload"
+        model = "file_upload"
+
+    class NumberDisplay(str, enum.Enum):
+        number = "number"
+        slider = "slider"
+
+    class RemoteOptions:
+        def __init__(self, route, refresh_button, control_after_refresh="first", timeout=None, max_retries=None,
+                     refresh=None):
+            self.route, self.refresh_button, self.control_after_refresh = route, refresh_button, control_after_refresh
+            self.timeout, self.max_retries, self.refresh = timeout, max_retries, refresh
+
+        def as_dict(self):
+            return prune_dict({"route": self.route, "refresh_button": self.refresh_button,
+                               "control_after_refresh": self.control_after_refresh, "timeout": self.timeout,
+                               "max_retries": self.max_retries, "refresh": self.refresh})
+
+    class _ComfyType:
+        Type = object
+        io_type = None
+
+    class _IO_V3:
+        Parent = None
+
+        @property
+        def io_type(self):
+            return self.Parent.io_type
+
+        @property
+        def Type(self):
+            return self.Parent.Type
+
+    class Input(_IO_V3):
+        def __init__(self, id, display_name=None, optional=False, tooltip=None, lazy=None, extra_dict=None):
+            self.id, self.display_name, self.optional, self.tooltip, self.lazy = id, display_name, optional, tooltip, lazy
+            self.extra_dict = extra_dict if extra_dict is not None else {}
+
+        def as_dict(self):
+            return prune_dict({"display_name": self.display_name, "optional": self.optional,
+                               "tooltip": self.tooltip, "lazy": self.lazy}) | prune_dict(self.extra_dict)
+
+        def get_io_type(self):
+            return self.io_type
+
+    class WidgetInput(Input):
+        def __init__(self, id, display_name=None, optional=False, tooltip=None, lazy=None, default=None,
+                     socketless=None, widget_type=None, force_input=None, extra_dict=None):
+            super().__init__(id, display_name, optional, tooltip, lazy, extra_dict)
+            self.default, self.socketless, self.widget_type, self.force_input = default, socketless, widget_type, force_input
+
+        def as_dict(self):
+            return super().as_dict() | prune_dict({"default": self.default, "socketless": self.socketless,
+                                                   "widgetType": self.widget_type, "forceInput": self.force_input})
+
+        def get_io_type(self):
+            return self.widget_type if self.widget_type is not None else super().get_io_type()
+
+    class Output(_IO_V3):
+        def __init__(self, id=None, display_name=None, tooltip=None, is_output_list=False):
+            self.id, self.display_name, self.tooltip, self.is_output_list = id, display_name, tooltip, is_output_list
+
+        def as_dict(self):
+            return prune_dict({"display_name": self.display_name, "tooltip": self.tooltip,
+                               "is_output_list": self.is_output_list})
+
+        def get_io_type(self):
+            return self.io_type
+
+    BaseInput, BaseOutput = Input, Output  # a class body's own Input cannot name the outer one
+
+    class ComfyTypeI(_ComfyType):
+        class Input(BaseInput):
+            pass
+
+    class ComfyTypeIO(ComfyTypeI):
+        class Output(BaseOutput):
+            pass
+
+    def comfytype(io_type, **kwargs):
+        def decorator(cls):
+            if not issubclass(cls, _ComfyType):
+                cls = type(cls.__name__, (cls, ComfyTypeIO), {k: v for k, v in cls.__dict__.items()
+                                                             if k not in ("__dict__", "__weakref__")})
+            for part in ("Input", "Output"):
+                inner = getattr(cls, part, None)
+                if inner is not None:  # a copy of its own, as the real decorator makes
+                    inner = type(inner.__name__, (inner,), {"__module__": inner.__module__})
+                    inner.Parent = cls
+                    setattr(cls, part, inner)
+            cls.io_type = io_type
+            return cls
+        return decorator
+
+    def Custom(io_type):
+        return comfytype(io_type)(type("CustomComfyType", (ComfyTypeIO,), {}))
+
+    class Boolean(ComfyTypeIO):
+        Type = bool
+
+        class Input(WidgetInput):
+            def __init__(self, id, display_name=None, optional=False, tooltip=None, lazy=None, default=None,
+                         label_on=None, label_off=None, socketless=None, force_input=None):
+                super().__init__(id, display_name, optional, tooltip, lazy, default, socketless, None, force_input)
+                self.label_on, self.label_off = label_on, label_off
+
+            def as_dict(self):
+                return super().as_dict() | prune_dict({"label_on": self.label_on, "label_off": self.label_off})
+
+    class Int(ComfyTypeIO):
+        Type = int
+
+        class Input(WidgetInput):
+            def __init__(self, id, display_name=None, optional=False, tooltip=None, lazy=None, default=None, min=None,
+                         max=None, step=None, control_after_generate=None, display_mode=None, socketless=None,
+                         force_input=None):
+                super().__init__(id, display_name, optional, tooltip, lazy, default, socketless, None, force_input)
+                self.min, self.max, self.step = min, max, step
+                self.control_after_generate, self.display_mode = control_after_generate, display_mode
+
+            def as_dict(self):
+                return super().as_dict() | prune_dict({
+                    "min": self.min, "max": self.max, "step": self.step,
+                    "control_after_generate": self.control_after_generate,
+                    "display": self.display_mode.value if self.display_mode else None})
+
+    class Float(ComfyTypeIO):
+        Type = float
+
+        class Input(WidgetInput):
+            def __init__(self, id, display_name=None, optional=False, tooltip=None, lazy=None, default=None, min=None,
+                         max=None, step=None, round=None, display_mode=None, socketless=None, force_input=None):
+                super().__init__(id, display_name, optional, tooltip, lazy, default, socketless, None, force_input)
+                self.min, self.max, self.step, self.round, self.display_mode = min, max, step, round, display_mode
+
+            def as_dict(self):
+                return super().as_dict() | prune_dict({
+                    "min": self.min, "max": self.max, "step": self.step, "round": self.round,
+                    "display": self.display_mode.value if self.display_mode else None})
+
+    class String(ComfyTypeIO):
+        Type = str
+
+        class Input(WidgetInput):
+            def __init__(self, id, display_name=None, optional=False, tooltip=None, lazy=None, multiline=False,
+                         placeholder=None, default=None, dynamic_prompts=None, socketless=None, force_input=None):
+                super().__init__(id, display_name, optional, tooltip, lazy, default, socketless, None, force_input)
+                self.multiline, self.placeholder, self.dynamic_prompts = multiline, placeholder, dynamic_prompts
+
+            def as_dict(self):
+                return super().as_dict() | prune_dict({"multiline": self.multiline, "placeholder": self.placeholder,
+                                                       "dynamicPrompts": self.dynamic_prompts})
+
+    class Combo(ComfyTypeIO):
+        Type = str
+
+        class Input(WidgetInput):
+            def __init__(self, id, options=None, display_name=None, optional=False, tooltip=None, lazy=None,
+                         default=None, control_after_generate=None, upload=None, image_folder=None, remote=None,
+                         socketless=None):
+                if isinstance(options, type) and issubclass(options, enum.Enum):
+                    options = [v.value for v in options]
+                if isinstance(default, enum.Enum):
+                    default = default.value
+                super().__init__(id, display_name, optional, tooltip, lazy, default, socketless)
+                self.multiselect, self.options = False, options
+                self.control_after_generate, self.upload = control_after_generate, upload
+                self.image_folder, self.remote = image_folder, remote
+
+            def as_dict(self):
+                return super().as_dict() | prune_dict({
+                    "multiselect": self.multiselect, "options": self.options,
+                    "control_after_generate": self.control_after_generate,
+                    **({self.upload.value: True} if self.upload is not None else {}),
+                    "image_folder": self.image_folder.value if self.image_folder else None,
+                    "remote": self.remote.as_dict() if self.remote else None})
+
+        class Output(BaseOutput):
+            def __init__(self, id=None, display_name=None, options=None, tooltip=None, is_output_list=False):
+                super().__init__(id, display_name, tooltip, is_output_list)
+                self.options = options if options is not None else []
+
+            @property
+            def io_type(self):
+                return self.options
+
+    class MultiCombo(ComfyTypeI):
+        Type = list
+
+        class Input(Combo.Input):
+            def __init__(self, id, options, display_name=None, optional=False, tooltip=None, lazy=None, default=None,
+                         placeholder=None, chip=None, control_after_generate=None, socketless=None):
+                super().__init__(id, options, display_name, optional, tooltip, lazy, default, control_after_generate,
+                                 socketless=socketless)
+                self.multiselect, self.placeholder, self.chip = True, placeholder, chip
+
+            def as_dict(self):
+                return super().as_dict() | prune_dict({"multi_select": self.multiselect,
+                                                       "placeholder": self.placeholder, "chip": self.chip})
+
+    class Webcam(ComfyTypeIO):
+        Type = str
+
+        class Input(WidgetInput):
+            def __init__(self, id, display_name=None, optional=False, tooltip=None, lazy=None, default=None,
+                         socketless=None):
+                super().__init__(id, display_name, optional, tooltip, lazy, default, socketless)
+
+    class MultiType:
+        Type = object
+
+        class Input(BaseInput):
+            def __init__(self, id, types, display_name=None, optional=False, tooltip=None, lazy=None, extra_dict=None):
+                self.input_override = None
+                if isinstance(id, BaseInput):
+                    import copy
+                    self.input_override = copy.copy(id)
+                    optional = id.optional if id.optional is True else optional
+                    tooltip = id.tooltip if id.tooltip is not None else tooltip
+                    display_name = id.display_name if id.display_name is not None else display_name
+                    lazy = id.lazy if id.lazy is not None else lazy
+                    id = id.id
+                    if isinstance(self.input_override, WidgetInput):
+                        self.input_override.widget_type = self.input_override.get_io_type()
+                super().__init__(id, display_name, optional, tooltip, lazy, extra_dict)
+                self._io_types = types
+
+            def get_io_type(self):
+                names = [(x if isinstance(x, type) else type(x)).io_type for x in self._io_types]
+                if self.input_override is not None:
+                    names.insert(0, self.input_override.get_io_type())
+                return ",".join(dict.fromkeys(names))
+
+            def as_dict(self):
+                if self.input_override is not None:
+                    return self.input_override.as_dict() | super().as_dict()
+                return super().as_dict()
+
+    for cls, io_type in ((Boolean, "BOOLEAN"), (Int, "INT"), (Float, "FLOAT"), (String, "STRING"), (Combo, "COMBO"),
+                         (MultiCombo, "COMBO"), (Webcam, "WEBCAM"), (MultiType, "COMFY_MULTITYPED_V3")):
+        setattr(io, cls.__name__, comfytype(io_type)(cls))
+    for name, io_type in V3_TYPES:
+        setattr(io, name, comfytype(io_type)(type(name, (ComfyTypeIO,), {})))
+
+    class Hidden(str, enum.Enum):
+        unique_id = "UNIQUE_ID"
+        prompt = "PROMPT"
+        extra_pnginfo = "EXTRA_PNGINFO"
+        dynprompt = "DYNPROMPT"
+        auth_token_comfy_org = "AUTH_TOKEN_COMFY_ORG"
+        api_key_comfy_org = "API_KEY_COMFY_ORG"
+
+    class HiddenHolder:
+        """The hidden inputs a call brought (unique_id, prompt, extra_pnginfo, the comfy.org
+        keys); dynprompt, a live object of ComfyUI's, is always None here."""
+
+        def __init__(self, unique_id=None, prompt=None, extra_pnginfo=None, dynprompt=None,
+                     auth_token_comfy_org=None, api_key_comfy_org=None, **kwargs):
+            self.unique_id, self.prompt, self.extra_pnginfo, self.dynprompt = unique_id, prompt, extra_pnginfo, dynprompt
+            self.auth_token_comfy_org, self.api_key_comfy_org = auth_token_comfy_org, api_key_comfy_org
+
+        def __getattr__(self, key):
+            return None
+
+        @classmethod
+        def from_dict(cls, d):
+            d = d or {}
+            return cls(**{h.name: d.get(h, d.get(h.value, d.get(h.name))) for h in Hidden})
+
+    class Schema:
+        """io.Schema (a dataclass there; a plain class here, which spares the worker importing
+        dataclasses and inspect at start)."""
+
+        def __init__(self, node_id, display_name=None, category="sd", inputs=None, outputs=None, hidden=None,
+                     description="", is_input_list=False, is_output_node=False, is_deprecated=False,
+                     is_experimental=False, is_api_node=False, not_idempotent=False, enable_expand=False):
+            self.node_id, self.display_name, self.category = node_id, display_name, category
+            self.inputs, self.outputs, self.hidden, self.description = inputs, outputs, hidden, description
+            self.is_input_list, self.is_output_node, self.is_deprecated = is_input_list, is_output_node, is_deprecated
+            self.is_experimental, self.is_api_node = is_experimental, is_api_node
+            self.not_idempotent, self.enable_expand = not_idempotent, enable_expand
+
+        def validate(self):
+            ids = [i.id for i in self.inputs or []] + [o.id for o in self.outputs or []]
+            if len(set(ids)) != len(ids):
+                raise ValueError("%s: input and output ids must be unique: %s" % (self.node_id, ids))
+
+        def finalize(self):
+            if self.is_api_node:
+                self.hidden = self.hidden or []
+                for h in (Hidden.auth_token_comfy_org, Hidden.api_key_comfy_org):
+                    if h not in self.hidden:
+                        self.hidden.append(h)
+            if self.is_output_node:
+                self.hidden = self.hidden or []
+                for h in (Hidden.prompt, Hidden.extra_pnginfo):
+                    if h not in self.hidden:
+                        self.hidden.append(h)
+            for k, output in enumerate(self.outputs or []):
+                if output.id is None:
+                    output.id = "_%d_%s_" % (k, output.io_type)
+
+        def get_v1_info(self, cls):
+            inputs = {"required": {}}
+            for i in self.inputs or []:
+                entry = i.as_dict()
+                entry.pop("optional", None)
+                inputs.setdefault("optional" if i.optional else "required", {})[i.id] = (i.get_io_type(), entry)
+            for h in self.hidden or []:
+                inputs.setdefault("hidden", {})[h.name] = (h.value,)
+            outputs = self.outputs or []
+            return {
+                "input": inputs, "input_order": {key: list(value) for key, value in inputs.items()},
+                "output": [o.get_io_type() for o in outputs], "output_is_list": [o.is_output_list for o in outputs],
+                "output_name": [o.display_name or o.get_io_type() for o in outputs],
+                "output_tooltips": [o.tooltip or None for o in outputs], "name": self.node_id,
+                "display_name": self.display_name, "category": self.category, "description": self.description,
+                "output_node": self.is_output_node, "deprecated": self.is_deprecated,
+                "experimental": self.is_experimental, "api_node": self.is_api_node,
+                "python_module": getattr(cls, "RELATIVE_PYTHON_MODULE", "nodes")}
+
+    class ComfyNode:
+        """io.ComfyNode: define_schema and execute, classmethods both."""
+        RELATIVE_PYTHON_MODULE = None
+        SCHEMA = None
+        hidden = None
+        resources = None
+
+        @classmethod
+        def define_schema(cls):
+            raise NotImplementedError
+
+        @classmethod
+        def execute(cls, **kwargs):
+            raise NotImplementedError
+
+        @classmethod
+        def validate_inputs(cls, **kwargs):
+            raise NotImplementedError
+
+        @classmethod
+        def fingerprint_inputs(cls, **kwargs):
+            raise NotImplementedError
+
+        @classmethod
+        def check_lazy_status(cls, **kwargs):
+            return [name for name in kwargs if kwargs[name] is None]
+
+        @classmethod
+        def GET_BASE_CLASS(cls):
+            return ComfyNode
+
+        @classmethod
+        def FINALIZE_SCHEMA(cls):
+            schema = cls.define_schema()
+            schema.finalize()
+            return schema
+
+        @classmethod
+        def GET_SCHEMA(cls):
+            schema = cls.FINALIZE_SCHEMA()
+            schema.validate()
+            cls.SCHEMA = schema
+            return schema
+
+        @classmethod
+        def GET_NODE_INFO_V1(cls):
+            return cls.GET_SCHEMA().get_v1_info(cls)
+
+        @classmethod
+        def INPUT_TYPES(cls, include_hidden=True, return_schema=False):
+            schema = cls.FINALIZE_SCHEMA()
+            info = schema.get_v1_info(cls)["input"]
+            if not include_hidden:
+                info.pop("hidden", None)
+            return (info, schema) if return_schema else info
+
+        RETURN_TYPES = classproperty(lambda cls: tuple(cls.GET_NODE_INFO_V1()["output"]))
+        RETURN_NAMES = classproperty(lambda cls: tuple(cls.GET_NODE_INFO_V1()["output_name"]))
+        OUTPUT_NODE = classproperty(lambda cls: cls.GET_SCHEMA().is_output_node)
+        CATEGORY = classproperty(lambda cls: cls.GET_SCHEMA().category)
+
+    class NodeOutput:
+        def __init__(self, *args, ui=None, expand=None, block_execution=None):
+            self.args, self.ui, self.expand, self.block_execution = args, ui, expand, block_execution
+
+        @property
+        def result(self):
+            return self.args if len(self.args) > 0 else None
+
+        @classmethod
+        def from_dict(cls, data):
+            return cls(*(data.get("result") or ()), ui=data.get("ui"), expand=data.get("expand"))
+
+        def __getitem__(self, index):
+            return self.args[index]
+
+    class _UIOutput:
+        def as_dict(self):
+            raise NotImplementedError
+
+    for value in (prune_dict, classproperty, FolderType, UploadType, NumberDisplay, RemoteOptions, Input, WidgetInput,
+                  Output, ComfyTypeI, ComfyTypeIO, comfytype, Custom, Hidden, HiddenHolder, Schema, ComfyNode,
+                  NodeOutput, _UIOutput):
+        setattr(io, value.__name__, value)
+    io.ComfyNodeV3 = ComfyNode
+
+    class SavedResult(dict):
+        def __init__(self, filename, subfolder, type):
+            super().__init__(filename=filename, subfolder=subfolder, type=FolderType(type).value)
+
+    class SavedImages(_UIOutput):
+        def __init__(self, results, is_animated=False):
+            self.results, self.is_animated = results, is_animated
+
+        def as_dict(self):
+            return {"images": self.results, **({"animated": (True,)} if self.is_animated else {})}
+
+    class SavedAudios(_UIOutput):
+        def __init__(self, results):
+            self.results = results
+
+        def as_dict(self):
+            return {"audio": self.results}
+
+    class PreviewVideo(_UIOutput):
+        def __init__(self, values, **kwargs):
+            self.values = values
+
+        def as_dict(self):
+            return {"images": self.values, "animated": (True,)}
+
+    class PreviewUI3D(_UIOutput):
+        def __init__(self, model_file, camera_info, **kwargs):
+            self.model_file, self.camera_info = model_file, camera_info
+
+        def as_dict(self):
+            return {"result": [self.model_file, self.camera_info]}
+
+    class PreviewText(_UIOutput):
+        def __init__(self, value, **kwargs):
+            self.value = value
+
+        def as_dict(self):
+            return {"text": (self.value,)}
+
+    for value in (SavedResult, SavedImages, SavedAudios, PreviewVideo, PreviewUI3D, PreviewText):
+        setattr(ui, value.__name__, value)
+
+    class ComfyExtension:
+        async def on_load(self):
+            pass
+
+        async def get_node_list(self):
+            raise NotImplementedError
+
+    def missing(module):
+        def __getattr__(name):
+            raise AttributeError(
+                "%s.%s is not in node-run's stand-in for ComfyUI's V3 API (the worker's env has no comfy_api; the "
+                "stand-in covers io's schemas, NodeOutput and ui's text and saved-file results): return the value as "
+                "an output and let a ComfyUI node preview or save it" % (module.__name__, name))
+        return __getattr__
+
+    latest = types.ModuleType("comfy_api.latest")
+    latest.__path__ = []
+    latest.io = latest.comfy_io = latest._io = io
+    latest.ui = latest._ui = ui
+    latest.ComfyExtension = ComfyExtension
+    v0_0_2 = types.ModuleType("comfy_api.v0_0_2")
+    v0_0_2.io, v0_0_2.ui, v0_0_2.ComfyExtension = io, ui, ComfyExtension
+    package = types.ModuleType("comfy_api")
+    package.__path__ = []
+    package.__doc__ = "node-run's stand-in for ComfyUI's comfy_api (the V3 node API) inside a worker."
+    package.latest, package.v0_0_2 = latest, v0_0_2
+    modules = {"comfy_api": package, "comfy_api.latest": latest, "comfy_api.latest._io": io,
+               "comfy_api.latest._ui": ui, "comfy_api.v0_0_2": v0_0_2}
+    for name, module in modules.items():
+        module.__getattr__ = missing(module)
+        for value in vars(module).values():
+            if isinstance(value, type) and value.__module__ == __name__:
+                value.__module__, value.__qualname__ = name, value.__name__
+    return modules
+
+
+class ComfyApiFinder:
+    """Puts the stand-in comfy_api in place the first time a node imports it (building it costs a
+    few milliseconds that a worker whose nodes never ask should not pay). Last on sys.meta_path,
+    so a comfy_api the env does have comes first."""
+
+    modules = None
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "comfy_api" and not name.startswith("comfy_api."):
+            return None
+        if ComfyApiFinder.modules is None:
+            ComfyApiFinder.modules = comfy_api_standin()
+            for module_name, module in ComfyApiFinder.modules.items():  # all at once, as one package
+                sys.modules.setdefault(module_name, module)
+        if name not in ComfyApiFinder.modules:
+            return None
+        return importlib.util.spec_from_loader(name, self)
+
+    def create_module(self, spec):
+        return ComfyApiFinder.modules[spec.name]
+
+    def exec_module(self, module):
+        pass
+
+
+def is_v3(cls):
+    """Whether `cls` is a V3 node class (io.ComfyNode: define_schema and a classmethod execute)."""
+    return isinstance(cls, type) and callable(getattr(cls, "GET_BASE_CLASS", None)) and hasattr(cls, "define_schema")
+
+
+def v3_overrides(cls):
+    """The V3 hooks `cls` defines itself (not io.ComfyNode's placeholders): {name: function}."""
+    base = cls.GET_BASE_CLASS()
+    found = {}
+    for name, _ in V3_HOOKS:
+        for klass in cls.__mro__:
+            if klass is base:
+                break
+            if name in klass.__dict__:
+                found[name] = getattr(cls, name)
+                break
+    return found
+
+
 def install_stubs(folders):
     if importlib.util.find_spec("comfy_pipes") is None:
         # A pack that depends on the installed kit imports it at the top of the module the
@@ -646,6 +1342,8 @@ def install_stubs(folders):
         kit.IsolatedNodeError = type("IsolatedNodeError", (RuntimeError,), {})
         kit.node_run_path = lambda: None
         sys.modules["comfy_pipes"] = kit
+    if importlib.util.find_spec("comfy_api") is None:
+        sys.meta_path.append(ComfyApiFinder())
     if importlib.util.find_spec("server") is None:
         server = types.ModuleType("server")
         server.__doc__ = "node-run's stand-in for ComfyUI's server: send_sync reaches ComfyUI's clients."

@@ -42,7 +42,7 @@ class IsolatedNodes(unittest.TestCase):
         env.update(PYTHONPATH=os.path.join(comfyui.ROOT, "Sources", "node-run"),
                    COMFY_PIPES_NODE_RUN=os.path.join(BIN, "node-run"), PIPES_NODE_VENV=NODE_VENV,
                    COMFY_PIPES_INTERRUPT_GRACE=str(GRACE), PIPES_NUMPY2_VENV=NUMPY2_VENV)
-        cls.server = comfyui.ComfyUI(packs=["iso_pack", "np2_pack", "wrapped_pack", "trouble_pack"], env=env).start()
+        cls.server = comfyui.ComfyUI(packs=["iso_pack", "np2_pack", "wrapped_pack", "trouble_pack", "entry_pack"], env=env).start()
         info = cls.server.get("/object_info/IsoKinds")
         assert "IsoKinds" in info, "the pack did not load:\n" + cls.server.tail()
 
@@ -106,6 +106,40 @@ class IsolatedNodes(unittest.TestCase):
         self.assertEqual(entry["status"]["status_str"], "success", self.server.tail())
         self.assertEqual(comfyui.pixels(self.server.output_file(entry, "3")), {(255, 255, 255)})
         self.assertRegex(entry["outputs"]["5"]["text"][0], r"^numpy 1\.26\.\d+ in " + NODE_VENV)
+
+    def test_a_v3_node_wrapped_by_wrap_nodes(self):
+        info = self.server.get("/object_info/WrappedV3Scale")["WrappedV3Scale"]
+        self.assertEqual(info["display_name"], "Wrapped V3 Scale")
+        self.assertEqual(info["output"], ["IMAGE", "STRING", "INT"])
+        self.assertEqual(info["output_name"], ["scaled", "where", "width"])
+        self.assertEqual(info["input"]["required"]["factor"], ["FLOAT", {"default": 0.5, "min": 0.0, "max": 1.0}])
+        prompt = {
+            "1": image(width=24, color=0xFFFFFF),
+            "2": {"class_type": "WrappedV3Scale", "inputs": {"image": ["1", 0], "factor": 0.5, "label": "half"}},
+            "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "v3"}},
+            "4": {"class_type": "PreviewAny", "inputs": {"source": ["2", 1]}},
+            "5": {"class_type": "PreviewAny", "inputs": {"source": ["2", 2]}},
+        }
+        entry = self.server.run(prompt)
+        self.assertEqual(entry["status"]["status_str"], "success", "%s\n%s" % (entry["status"], self.server.tail()))
+        self.assertEqual(comfyui.pixels(self.server.output_file(entry, "3")), {(127, 127, 127)}, "IMAGE in and out")
+        where = r"numpy 1\.26\.\d+ in %s for node 2$" % NODE_VENV
+        self.assertRegex(entry["outputs"]["4"]["text"][0], "^" + where, "ran in the worker, with cls.hidden.unique_id")
+        self.assertEqual(entry["outputs"]["5"]["text"][0], "24", "INT out")
+        self.assertRegex(entry["outputs"]["2"]["text"][0], "^half: " + where, "the NodeOutput's ui.PreviewText")
+        prompt["2"]["inputs"]["factor"] = 0.125
+        with self.assertRaises(AssertionError) as refused:
+            self.server.queue(prompt)
+        self.assertIn("factor 0.125 refused by numpy 1.26", str(refused.exception), "validate_inputs ran in the worker")
+
+    def test_a_v3_pack_wraps_its_node_list(self):
+        entry = self.server.run({
+            "1": {"class_type": "EntryWhere", "inputs": {"n": 5}},
+            "2": {"class_type": "PreviewAny", "inputs": {"source": ["1", 0]}},
+        })
+        self.assertEqual(entry["status"]["status_str"], "success", "%s\n%s" % (entry["status"], self.server.tail()))
+        self.assertRegex(entry["outputs"]["2"]["text"][0], r"^5: numpy 1\.26\.\d+ in %s$" % NODE_VENV,
+                         "an async execute of a comfy_entrypoint pack, run in the worker")
 
     def test_is_changed_and_validate_inputs_run_in_the_worker(self):
         import tempfile
@@ -353,24 +387,47 @@ class RealFolderPaths(unittest.TestCase):
 
 @unittest.skipIf(why_not(), why_not())
 class ZeroEdit(unittest.TestCase):
-    """An unmodified third-party pack in isolated_nodes/, registered by the loader that
-    `python -m comfy_pipes.install --loader` writes, runs in an env built from its own
-    requirements.txt."""
+    """Unmodified third-party packs in isolated_nodes/, registered by the loader that
+    `python -m comfy_pipes.install --loader` writes, each run in an env built from its own
+    requirements.txt, pyisolate.yaml or pyproject.toml: a V1 pack, a V3 pack (comfy_entrypoint),
+    a pyisolate pack (whose decoy requirements.txt is passed over) and a registry pack."""
 
-    def test_an_unmodified_pack_runs_in_its_own_env(self):
+    PACKS = ("plain_pack", "v3_pack", "pyisolate_pack", "pyproject_pack")
+
+    @classmethod
+    def setUpClass(cls):
         import shutil
         import subprocess
         env = dict(os.environ)
         env.update(PYTHONPATH=os.path.join(comfyui.ROOT, "Sources", "node-run"),
                    COMFY_PIPES_NODE_RUN=os.path.join(BIN, "node-run"))
-        server = comfyui.ComfyUI(env=env)
-        self.addCleanup(server.close)
+        cls.server = server = comfyui.ComfyUI(env=env)
         wrote = subprocess.run([comfyui.PYTHON, "-m", "comfy_pipes.install", "--loader", server.custom_nodes],
                                env=env, capture_output=True, text=True)
-        self.assertEqual(wrote.returncode, 0, wrote.stderr)
-        pack = os.path.join(server.base, "isolated_nodes", "plain_pack")
-        shutil.copytree(os.path.join(comfyui.PACKS, "plain_pack"), pack)
-        server.start(timeout=300)
+        if wrote.returncode != 0:
+            server.close()
+            raise AssertionError(wrote.stderr)
+        for pack in cls.PACKS:
+            shutil.copytree(os.path.join(comfyui.PACKS, pack), cls.pack(pack))
+        try:
+            server.start(timeout=400)
+        except BaseException:
+            server.close()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    @classmethod
+    def pack(cls, name):
+        return os.path.join(cls.server.base, "isolated_nodes", name)
+
+    def where(self, pack):
+        return r"^numpy 1\.26\.\d+ in " + os.path.join(self.pack(pack), "_env") + "$"
+
+    def test_an_unmodified_pack_runs_in_its_own_env(self):
+        server = self.server
         info = server.get("/object_info/PlainInvert")["PlainInvert"]
         self.assertEqual(info["display_name"], "Plain Invert")
         self.assertEqual(info["output_name"], ["image", "where"])
@@ -383,7 +440,59 @@ class ZeroEdit(unittest.TestCase):
         })
         self.assertEqual(entry["status"]["status_str"], "success", server.tail())
         self.assertEqual(comfyui.pixels(server.output_file(entry, "3")), {(255, 255, 255)})
-        self.assertRegex(entry["outputs"]["4"]["text"][0], r"^numpy 1\.\d+\.\d+ in " + os.path.join(pack, "_env"))
+        self.assertRegex(entry["outputs"]["4"]["text"][0], self.where("plain_pack"))
+
+    def test_an_unmodified_v3_pack_runs_in_its_own_env(self):
+        server = self.server
+        info = server.get("/object_info/V3Invert")["V3Invert"]
+        self.assertEqual(info["display_name"], "V3 Invert")
+        self.assertEqual(info["description"], "Inverts an image with the pack's own numpy.")
+        self.assertEqual(info["category"], "v3 pack")
+        self.assertEqual(info["output"], ["IMAGE", "STRING", "INT"])
+        self.assertEqual(info["output_name"], ["image", "where", "twice"])
+        self.assertEqual(info["input"]["required"]["times"], ["INT", {"default": 1, "min": 0, "max": 100}])
+        self.assertEqual(info["input"]["required"]["mode"], ["COMBO", {"multiselect": False,
+                                                                       "options": ["invert", "keep"]}])
+        self.assertTrue(server.get("/object_info/V3Note")["V3Note"]["output_node"])
+        entry = server.run({
+            "1": image(width=16),
+            "2": {"class_type": "V3Invert", "inputs": {"image": ["1", 0], "times": 21, "mode": "invert"}},
+            "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "v3pack"}},
+            "4": {"class_type": "PreviewAny", "inputs": {"source": ["2", 1]}},
+            "5": {"class_type": "PreviewAny", "inputs": {"source": ["2", 2]}},
+            "6": {"class_type": "V3Note", "inputs": {"text": "noted"}},
+        })
+        self.assertEqual(entry["status"]["status_str"], "success", "%s\n%s" % (entry["status"], server.tail()))
+        self.assertEqual(comfyui.pixels(server.output_file(entry, "3")), {(255, 255, 255)}, "IMAGE in and out")
+        self.assertRegex(entry["outputs"]["4"]["text"][0], self.where("v3_pack"), "STRING out, from its own env")
+        self.assertEqual(entry["outputs"]["5"]["text"][0], "42", "INT in and out")
+        self.assertEqual(entry["outputs"]["6"]["text"], ["noted from node 6 of a 6-node prompt"],
+                         "an async execute's ui, with its hidden unique_id and prompt")
+        prompt = {"1": image(), "2": {"class_type": "V3Invert", "inputs": {"image": ["1", 0], "times": 13, "mode": "keep"}},
+                  "3": {"class_type": "PreviewAny", "inputs": {"source": ["2", 1]}}}
+        with self.assertRaises(AssertionError) as refused:
+            server.queue(prompt)
+        self.assertIn("13 refused by numpy 1.26", str(refused.exception), "validate_inputs ran in the worker")
+
+    def test_a_pyisolate_manifest_gives_the_env_its_dependencies(self):
+        entry = self.server.run({
+            "1": {"class_type": "PyisolateWhere", "inputs": {}},
+            "2": {"class_type": "PreviewAny", "inputs": {"source": ["1", 0]}},
+        })
+        self.assertEqual(entry["status"]["status_str"], "success", self.server.tail())
+        self.assertRegex(entry["outputs"]["2"]["text"][0], self.where("pyisolate_pack"),
+                         "numpy==1.26.4 from pyisolate.yaml, not numpy>=2 from the requirements.txt beside it")
+        self.assertIn("share_torch is not used", self.server.tail(100000))
+
+    def test_pyproject_dependencies_give_the_env_its_packages(self):
+        info = self.server.get("/object_info/PyprojectWhere")["PyprojectWhere"]
+        self.assertEqual(info["display_name"], "Pyproject Where")
+        entry = self.server.run({
+            "1": {"class_type": "PyprojectWhere", "inputs": {}},
+            "2": {"class_type": "PreviewAny", "inputs": {"source": ["1", 0]}},
+        })
+        self.assertEqual(entry["status"]["status_str"], "success", self.server.tail())
+        self.assertRegex(entry["outputs"]["2"]["text"][0], self.where("pyproject_pack"))
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ A pack that cannot depend on the package can vendor this module as one file inst
 (`node-run --print-host-module > comfy_pipes_host.py`, then `from .comfy_pipes_host import
 isolated`).
 
-In ComfyUI the class keeps INPUT_TYPES, RETURN_TYPES and everything else; only its FUNCTION is
-replaced by a proxy that sends the call to one long-lived `node-run` per venv: the one given as
+In ComfyUI the class keeps INPUT_TYPES, RETURN_TYPES and everything else; only its FUNCTION (a
+V3 io.ComfyNode's execute) is replaced by a proxy that sends the call to one long-lived `node-run` per venv: the one given as
 node_run=, else $COMFY_PIPES_NODE_RUN, else the one beside the interpreter (a venv's bin/, where
 pip puts it, even when that is not on PATH), else node-run on PATH. torch tensors and numpy
 arrays go over as tensor records (one copy into a shared-memory segment); the result's tensors
@@ -78,7 +78,8 @@ class IsolatedNodeError(RuntimeError):
 
 
 def isolated(venv=None, python=None, node_run=None, path=None, timeout=None, tensors=None, allow_pickle=False):
-    """Runs the decorated node class's FUNCTION through node-run in `venv` (or with `python`).
+    """Runs the decorated node class's FUNCTION (a V3 class's execute) and the hooks it defines
+    through node-run in `venv` (or with `python`).
 
     `path`: the directory to put on the worker's sys.path (default: the one holding this pack).
     `timeout`: seconds per call. `tensors="torch"`: the worker gets torch tensors.
@@ -94,22 +95,32 @@ def isolated(venv=None, python=None, node_run=None, path=None, timeout=None, ten
     return decorate
 
 
-def _isolate(cls, target, options):
+def _isolate(cls, target, options, hidden=None, methods=None):
     """Replaces `cls`'s FUNCTION (and the hooks it defines) by proxies that run `target` in the
-    worker node-run keeps for `options`."""
+    worker node-run keeps for `options`; a V3 class (io.ComfyNode) gets its execute and hooks
+    replaced instead (_isolate_v3).
+
+    For the V1 proxy of a V3 node read in a worker (comfy_pipes.packs): `hidden` maps the hidden
+    inputs ComfyUI passes as keyword arguments to their io.Hidden values, which go to the worker
+    apart, as the class's `hidden` there; `methods` maps a proxy's name to the method it runs there
+    (IS_CHANGED runs fingerprint_inputs)."""
+    if _is_v3(cls):
+        return _isolate_v3(cls, target, options)
+    methods = methods or {}
     method = cls.FUNCTION
+    remote = methods.get(method, method)
 
     def proxy(self, *args, **kwargs):
         if args:
             raise TypeError("%s.%s takes keyword arguments only (as ComfyUI calls it)" % (cls.__name__, method))
-        return _runner(options).call(target, method, kwargs)
+        return _runner(options).call(target, remote, _apart(kwargs, hidden))
 
     proxy.__name__ = method
     proxy.__qualname__ = "%s.%s" % (cls.__qualname__, method)
-    proxy.__doc__ = "Runs %s.%s in %s through node-run." % (cls.__name__, method, options["venv"] or options["python"])
+    proxy.__doc__ = "Runs %s.%s in %s through node-run." % (cls.__name__, remote, options["venv"] or options["python"])
     setattr(cls, method, proxy)
     for hook in _HOOKS:
-        _forward_hook(cls, hook, target, options)
+        _forward_hook(cls, hook, target, options, remote=methods.get(hook, hook), hidden=hidden)
     cls._comfy_pipes_target = target
     return cls
 
@@ -117,11 +128,70 @@ def _isolate(cls, target, options):
 # What ComfyUI asks a node class besides FUNCTION; when the class defines one, it runs in the
 # worker too (with the env's packages), and only its answer comes back.
 _HOOKS = ("IS_CHANGED", "VALIDATE_INPUTS", "check_lazy_status")
+# A V3 class's: fingerprint_inputs (V1's IS_CHANGED), validate_inputs (VALIDATE_INPUTS), check_lazy_status.
+_V3_HOOKS = ("fingerprint_inputs", "validate_inputs", "check_lazy_status")
+# io.Hidden's values by the attribute of ComfyUI's HiddenHolder (cls.hidden) that holds each; DYNPROMPT
+# (a live DynamicPrompt) does not cross.
+_HIDDEN = {"unique_id": "UNIQUE_ID", "prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO",
+           "auth_token_comfy_org": "AUTH_TOKEN_COMFY_ORG", "api_key_comfy_org": "API_KEY_COMFY_ORG"}
+HIDDEN_KEY = "__comfy_pipes_hidden__"
 
 
-def _forward_hook(cls, name, target, options):
+def _is_v3(cls):
+    """Whether `cls` is a V3 node class (comfy_api's io.ComfyNode: define_schema, classmethod execute)."""
+    return isinstance(cls, type) and callable(getattr(cls, "GET_BASE_CLASS", None)) and hasattr(cls, "define_schema")
+
+
+def _apart(kwargs, hidden):
+    """The call's arguments, with the hidden inputs named in `hidden` ({keyword: io.Hidden value})
+    moved under HIDDEN_KEY; or, given a V3 class's HiddenHolder, its values there."""
+    if not hidden:
+        return kwargs
+    if isinstance(hidden, dict):
+        values = {hidden[k]: kwargs.pop(k) for k in list(kwargs) if k in hidden}
+    else:
+        values = {value: getattr(hidden, name, None) for name, value in _HIDDEN.items()}
+    values = {k: v for k, v in values.items() if v is not None}
+    if values:
+        kwargs[HIDDEN_KEY] = values
+    return kwargs
+
+
+def _isolate_v3(cls, target, options):
+    """A V3 class in ComfyUI: its classmethod execute, and the hooks it overrides, run `target`'s in
+    the worker; ComfyUI keeps the class, its schema and everything else. The call's hidden
+    inputs (the `hidden` ComfyUI sets on the class clone it calls) go with it; the answer comes
+    back as the io.NodeOutput ComfyUI expects (a `ui` with it)."""
+    base = cls.GET_BASE_CLASS()
+    node_output = getattr(sys.modules.get(base.__module__), "NodeOutput", None)
+
+    def execute(klass, *args, **kwargs):
+        if args:
+            raise TypeError("%s.execute takes keyword arguments only (as ComfyUI calls it)" % cls.__name__)
+        answer = _runner(options).call(target, "execute", _apart(kwargs, getattr(klass, "hidden", None)))
+        if node_output is None:
+            return answer
+        if isinstance(answer, dict):
+            return node_output(*answer["result"], ui=answer["ui"])
+        return node_output(*answer)
+
+    execute.__name__ = "execute"
+    execute.__qualname__ = "%s.execute" % cls.__qualname__
+    execute.__doc__ = "Runs %s.execute in %s through node-run." % (cls.__name__, options["venv"] or options["python"])
+    cls.execute = classmethod(execute)
+    for hook in _V3_HOOKS:
+        _forward_hook(cls, hook, target, options, stop=base, hidden=True)
+    cls._comfy_pipes_target = target
+    return cls
+
+
+def _forward_hook(cls, name, target, options, remote=None, hidden=None, stop=None):
+    """Makes `cls`'s hook `name`, when the class defines it (below `stop`, a V3 class's base with
+    its placeholders), a proxy that runs `remote` (default: the same name) in the worker."""
     original = None
     for klass in cls.__mro__[:-1]:
+        if klass is stop:
+            break
         if name in klass.__dict__:
             original = klass.__dict__[name]
             break
@@ -129,21 +199,23 @@ def _forward_hook(cls, name, target, options):
         return
     is_class_method = isinstance(original, classmethod)
     function = original.__func__ if is_class_method else original
+    remote = remote or name
 
     def forward(self_or_cls, *args, **kwargs):
         if args:
             raise TypeError("%s.%s takes keyword arguments only (as ComfyUI calls it)" % (cls.__name__, name))
+        given = getattr(self_or_cls, "hidden", None) if hidden is True else hidden
         try:
-            answer = _runner(options).call(target, name, kwargs)
+            answer = _runner(options).call(target, remote, _apart(kwargs, given))
         except IsolatedNodeError as error:
-            if name == "IS_CHANGED" and error.code == "not-finite":
+            if name in ("IS_CHANGED", "fingerprint_inputs") and error.code == "not-finite":
                 return float("nan")  # "always changed", the usual IS_CHANGED answer JSON cannot carry
             raise
         return answer[0] if isinstance(answer, tuple) and len(answer) == 1 else answer
 
     forward.__name__ = name
     forward.__qualname__ = "%s.%s" % (cls.__qualname__, name)
-    forward.__doc__ = "Runs %s.%s in the worker through node-run." % (cls.__name__, name)
+    forward.__doc__ = "Runs %s.%s in the worker through node-run." % (cls.__name__, remote)
     try:
         forward.__signature__ = inspect.signature(function)  # ComfyUI reads which inputs it takes
     except (TypeError, ValueError):
@@ -152,29 +224,31 @@ def _forward_hook(cls, name, target, options):
 
 
 def wrap_nodes(mappings, venv=None, **options):
-    """Isolates a whole pack: every node class of `mappings` (its NODE_CLASS_MAPPINGS) that has a
-    FUNCTION runs through node-run in `venv`, as if each were decorated with
-    @isolated(venv=venv, **options). Changes the classes in place and returns `mappings`, so a
-    pack's __init__.py needs one line:
+    """Isolates a whole pack: every node class of `mappings` (its NODE_CLASS_MAPPINGS, or the list
+    a V3 ComfyExtension.get_node_list returns) runs through node-run in `venv`, as if each were
+    decorated with @isolated(venv=venv, **options): a V1 class's FUNCTION, a V3 class's execute,
+    and the hooks each defines. Changes the classes in place and returns `mappings`, so a pack's
+    __init__.py needs one line:
 
         NODE_CLASS_MAPPINGS = wrap_nodes(NODE_CLASS_MAPPINGS, venv="_env")
 
-    Classes without a FUNCTION (V3 io.ComfyNode classes) are left to run in ComfyUI's process,
-    with a warning naming them."""
+    A class with neither (not a node class) is left to run in ComfyUI's process, with a warning
+    naming it."""
     if os.environ.get("COMFY_PIPES_WORKER") == "1":
         return mappings
     decorate = isolated(venv=venv, **options)
     left = []
-    for name, cls in mappings.items():
+    items = mappings.items() if isinstance(mappings, dict) else ((getattr(c, "__name__", repr(c)), c) for c in mappings)
+    for name, cls in items:
         if not isinstance(cls, type) or getattr(cls, "_comfy_pipes_target", None):
             continue
-        if isinstance(getattr(cls, "FUNCTION", None), str):
+        if _is_v3(cls) or isinstance(getattr(cls, "FUNCTION", None), str):
             decorate(cls)
         else:
             left.append(name)
     if left:
-        sys.stderr.write("comfy_pipes.wrap_nodes: %s not isolated (no FUNCTION: a V3 node?); they run in "
-                         "ComfyUI's process\n" % ", ".join(sorted(left)))
+        sys.stderr.write("comfy_pipes.wrap_nodes: %s not isolated (neither a FUNCTION nor a V3 execute); they run "
+                         "in ComfyUI's process\n" % ", ".join(sorted(left)))
     return mappings
 
 
