@@ -110,7 +110,7 @@ bench: build $(COMFYUI)/ok $(NODE_VENV)/ok
 	@{ echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ), $$(uname -sm), $$(nproc) cores"; echo; \
 	   echo "| measure | value | baseline | ratio |"; echo "| --- | --- | --- | --- |"; \
 	   sh bench/wheel-url.sh; sh bench/tensor-pack.sh; sh bench/venv-make.sh; sh bench/node-run.sh; \
-	   sh bench/remote.sh; sh bench/peers.sh; sh bench/size.sh; \
+	   sh bench/remote.sh; sh bench/peers.sh; python3 bench/install_plans.py; sh bench/size.sh; \
 	   $(BENCH_COMFYUI); } | tee bench/results.md
 
 ## Just the real-ComfyUI row of make bench: the same node in ComfyUI's process, through comfy_pipes and

@@ -4,14 +4,17 @@ import PipeKit
 /// comfy-env E3's env file `comfy-env.toml` (reference §2, `config/__init__.py`).
 ///
 /// `python` (a string) and `[cuda] packages` are comfy-env's; the CUDA packages are looked up in
-/// the cuda-wheels index as E3 does, then in the registry. `[pypi-dependencies]` (and the
+/// the cuda-wheels index as E3 does (comfy-env 0.4.46's comfy-forge.github.io/cuda-wheels/, then
+/// the older pozzettiandrea.github.io/cuda-wheels/v2/ as a fallback), then in the registry. `[pypi-dependencies]` (and the
 /// current platform's `[target.<platform>.pypi-dependencies]`) pass through as requirements,
 /// torch-family names left out as E3 leaves them out. Conda `[dependencies]` are not wheels and
 /// only get a warning. `[node_reqs]`, which older comfy-env read here and 0.4.46 lets through,
 /// becomes a note naming the packs (see `ConfigContext.nodeRequirementsNote`).
 struct ConfigE3 {
-  static let cudaWheelsIndex = Source(
-    .index(url: "https://pozzettiandrea.github.io/cuda-wheels/v2/", version: nil), name: "cuda-wheels")
+  static let cudaWheelsIndexes = [
+    Source(.index(url: "https://comfy-forge.github.io/cuda-wheels/", version: nil), name: "cuda-wheels"),
+    Source(.index(url: "https://pozzettiandrea.github.io/cuda-wheels/v2/", version: nil), name: "cuda-wheels v2"),
+  ]
   static let torchFamily: Set<String> = ["torch", "torchvision", "torchaudio"]
 
   let root: JSONObject
@@ -44,7 +47,7 @@ struct ConfigE3 {
         }
         var entry = ConfigEntry(text: text, kind: .cuda, section: "[cuda] packages")
         entry.settings = settings
-        entry.extraSources = [Self.cudaWheelsIndex]
+        entry.extraSources = Self.cudaWheelsIndexes
         entries.append(entry)
       }
     }

@@ -34,6 +34,18 @@ struct EnvBuilder {
 
   func run() throws {
     let start = monotonicSeconds()
+    // As `uv venv` and `python -m venv` do, the directories the env goes in are made when missing.
+    do {
+      try makeDirectories(target.parent)
+      var info = stat()
+      guard stat(target.parent, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+        throw SystemError("mkdir \(target.parent)", errno: EEXIST)
+      }
+    } catch {
+      throw ErrorRecord(
+        code: "io-error", message: "cannot make \(target.parent), the directory the env goes in: \(error)",
+        exit: .ioError)
+    }
     let lock = try TargetLock.acquire(target.lockPath, wait: wait, waiting: tool.diagnostics.note)
     defer { lock.release() }
     target.cleanLeftovers(note: tool.diagnostics.note)

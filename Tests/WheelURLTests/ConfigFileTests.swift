@@ -60,7 +60,11 @@ import Testing
         "pypi mylib @ git+https://github.com/example/mylib@v1", "pypi pymeshlab>=2023",
       ])
     #expect(file.entries.allSatisfy { $0.settings.python == "3.11" })
-    #expect(file.entries[0].extraSources == [ConfigE3.cudaWheelsIndex])
+    // comfy-env 0.4.46's cuda-wheels index first, the older v2 index as the fallback.
+    #expect(
+      file.entries[0].extraSources.map(\.urlTemplate) == [
+        "https://comfy-forge.github.io/cuda-wheels/", "https://pozzettiandrea.github.io/cuda-wheels/v2/",
+      ])
     #expect(
       file.warnings == [
         "unrecognized key 'fallback' in [cuda] (known: packages)",

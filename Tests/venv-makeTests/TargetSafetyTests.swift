@@ -81,6 +81,28 @@ import Testing
     #expect(readTextFileIfPresent(file) == "precious\n")
   }
 
+  /// `--dir a/b/env` where `a` does not exist: the directories are made, as `uv venv` makes
+  /// them (a dry run makes nothing); a parent that is a file is an io-error that names it.
+  @Test func missingParentDirectoriesAreMade() throws {
+    let env = "\(scratch.path)/new/deeper/env"
+    let plan = try VenvFixtures.venvMake(["--dir", env, "--python", python, "--dry-run"], input: "")
+    #expect(plan.exit == .exited(0), "\(plan.stderrText)")
+    #expect(access("\(scratch.path)/new", F_OK) != 0, "a dry run makes nothing")
+    let run = try VenvFixtures.venvMake(["--dir", env, "--python", python], input: "")
+    #expect(run.exit == .exited(0), "\(run.stderrText)")
+    #expect(try VenvFixtures.pythonSays("\(env)/bin/python", "print('ok')") == "ok")
+    #expect((listDirectoryNames("\(scratch.path)/new/deeper") ?? []) == ["env"], "no lock or build left beside it")
+
+    try scratch.write("plain-file", "precious\n")
+    let blocked = try VenvFixtures.venvMake(["--dir", "\(scratch.path)/plain-file/env", "--python", python], input: "")
+    #expect(blocked.exit == .exited(74), "\(blocked.stderrText)")
+    #expect(blocked.record("error")?["code"] == "io-error")
+    #expect(
+      blocked.record("error")?["message"]?.stringValue?.hasPrefix(
+        "cannot make \(scratch.path)/plain-file, the directory the env goes in") == true, "\(blocked.stdoutText)")
+    #expect(readTextFileIfPresent("\(scratch.path)/plain-file") == "precious\n")
+  }
+
   /// A link is neither followed (its target's files stay) nor replaced (the link stays), even
   /// when it points at an env venv-make built.
   @Test func aSymbolicLinkIsRefusedAndKept() throws {
