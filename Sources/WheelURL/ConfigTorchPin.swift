@@ -4,7 +4,8 @@ import PipeKit
 /// comfy-env's torch pin (reference §3–4): in an isolated env, torch is the host's major.minor
 /// (`torch==2.8.*`) on the host's build (the PyTorch index of its CUDA, or CPU), and torchvision
 /// and torchaudio, when something asks for them, the versions that go with it. Without a host
-/// torch, the config's `pytorch`/`pytorch_version` (E1 `auto`: 2.5.1 for CUDA 12.4, else 2.8.0).
+/// torch, the config's `pytorch`/`pytorch_version` (E1 `auto`: 2.5.1 for CUDA 12.4, else 2.8.0),
+/// and with neither, comfy-env's fallback (2.8) only for an env that has CUDA packages.
 struct TorchPin: Sendable, Equatable {
   /// torch minor → (torchvision, torchaudio) series, comfy-env's `TORCH_FAMILY_COMPAT`.
   static let family: [Int: (vision: String, audio: String)] = [
@@ -64,6 +65,10 @@ extension ConfigFile {
     var entries: [ConfigEntry] = []
     var notes: [String] = []
     for (name, settings) in isolatedEnvs {
+      // E3 without a host torch: comfy-env pins its fallback combo's torch (2.8) only in an env
+      // that has CUDA packages (reference §4, tier 2); any other E3 env gets no torch pin. (E1's
+      // `pytorch_version`, "auto" or absent, is its own rule: TorchPin's default.)
+      if schema == .e3 && env.torchVersion == nil && !hasCUDAPackages(inEnv: name) { continue }
       guard let pin = TorchPin(env: env, settings: settings) else { continue }
       var pinned = pin.entries
       for k in pinned.indices {
@@ -77,12 +82,17 @@ extension ConfigFile {
         } else if let host = env.torchVersion {
           "the host has \(host)"
         } else {
-          "the host has no torch, and comfy-env's default for \(env.cudaShort.map { "CUDA " + $0 } ?? "CPU") is \(pin.series)"
+          "the host has no torch, and comfy-env's default for the \(pin.backend) build is \(pin.series)"
         }
       notes.append(
         "torch pinned to \(pin.series).* (\(pin.backend) build, from \(pin.index))\(name.map { " in env \($0)" } ?? ""), as comfy-env pins it: \(why)"
       )
     }
     return (entries, notes)
+  }
+
+  /// Whether one env of the file (`nil`: its main env) asks for CUDA packages.
+  private func hasCUDAPackages(inEnv name: String?) -> Bool {
+    entries.contains { $0.envName == name && $0.kind == ConfigEntry.Kind.cuda }
   }
 }

@@ -133,9 +133,16 @@ import Testing
     let newer = try #require(TorchPin(env: host, settings: EnvSettings(), indexBase: "b"))
     #expect(newer.backend == "cpu" && newer.entries.map(\.text) == ["torch==2.13.*"])
     host.torchVersion = nil
-    #expect(TorchPin(env: host, settings: EnvSettings()) == nil, "E3 without a host torch: nothing to pin")
+    let fallback = try #require(TorchPin(env: host, settings: EnvSettings(), indexBase: "b"))
+    #expect(fallback.series == "2.8" && fallback.backend == "cu128", "comfy-env's default without a host torch")
     let file = try load("e3.toml")
     #expect(file.torchPins(env: nil).entries.isEmpty)
+    // Without a host torch, comfy-env pins its fallback torch only in an env with CUDA packages.
+    let bare = try ConfigFile.parse("[pypi-dependencies]\nsix = \"*\"\n", path: "nodes/comfy-env.toml", platform: linux)
+    #expect(bare.torchPins(env: host).entries.isEmpty, "no CUDA packages, no host torch: nothing to pin")
+    let cuda = try ConfigFile.parse(
+      "[cuda]\npackages = [\"nvdiffrast\"]\n", path: "nodes/comfy-env.toml", platform: linux)
+    #expect(cuda.torchPins(env: host).entries.map(\.text).first == "torch==2.8.*")
   }
 
   @Test func aMissingFileIsNoInput() {

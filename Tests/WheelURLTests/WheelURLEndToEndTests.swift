@@ -26,14 +26,18 @@ import Testing
     #expect(run.exit == .exited(0), "\(run.stderrText)")
     let env = try Products.run("cuda-detect", ["--no-python", "--no-smi", "--cuda-version", "12.8"])
     let records = run.records
-    #expect(records.count == 4)
+    #expect(records.count == 7)
     #expect(records.first == env.records.first, "the env record is forwarded unchanged")
-    #expect(records.map { $0.type ?? "" } == ["env", "wheel", "wheel", "requirement"])
+    #expect(records.map { $0.type ?? "" } == ["env", "wheel", "wheel"] + Array(repeating: "requirement", count: 4))
     #expect(records[1]["name"] == "nvdiffrast")
     #expect(records[1]["filename"]?.stringValue?.contains("+cu128torch2.8-cp311-cp311-manylinux") == true)
     #expect(records[2]["name"] == "cumesh")
     #expect(records[2]["url"]?.stringValue?.hasPrefix("file://\(local)/flat/cumesh-0.2.0+pt2.8cu128-cp311") == true)
     #expect(records[3] == ["type": "requirement", "spec": "trimesh>=4", "python": "3.11"], "the config's python")
+    // CUDA packages and no host torch: comfy-env's fallback torch (2.8) pinned, from its CUDA build.
+    #expect(records[4]["spec"] == "torch==2.8.*")
+    #expect(records[4]["index"] == "https://download.pytorch.org/whl/cu128")
+    #expect(records[5]["constraint"] == true && records[6]["constraint"] == true)
   }
 
   @Test func anE1ConfigWithItsOwnEnvAndSources() throws {
