@@ -52,5 +52,3 @@ func systemCall<R>(_ what: String, _ body: () throws -> R) throws -> R {
   }
 }
 
-/// `strerror(errno)` as a string.
-func errnoText() -> String { String(cString: strerror(errno)) }

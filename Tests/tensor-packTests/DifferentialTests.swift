@@ -91,7 +91,7 @@ struct DifferentialTests {
   }
 
   @Test func pngFilesWrittenHereOpenInPillow() throws {
-    let dir = try ScratchDirectory()
+    let dir = TemporaryDirectory()
     let back = Interop.Manifest(dir)
     var random = TestRandom(seed: DifferentialSamples.seed &* 0x9E37_79B9 &+ 1)
     for k in 0..<1000 {
