@@ -1,9 +1,10 @@
 import PipeHTTP
 import PipeKit
+import WheelURL
 
 /// The command line of wheel-url.
-public enum WheelURLCommand {
-  public static let spec = CommandSpec(
+enum WheelURLCommand {
+  static let spec = CommandSpec(
     name: "wheel-url", version: pipeKitVersion,
     overview: "Turn package requests into exact prebuilt wheel URLs for the machine an env record describes.",
     usage: [
@@ -42,7 +43,7 @@ public enum WheelURLCommand {
       OptionSpec(["--quiet", "-q"], help: "Print no notes on stderr."),
     ])
 
-  public static func run(tool: Tool, arguments: Arguments) throws {
+  static func run(tool: Tool, arguments: Arguments) throws {
     let settings = try CommandSettings(arguments: arguments)
     let resolver = Resolver(
       pages: PageLoader(fetcher: Fetcher(client: HTTPClient(options: settings.http), offline: settings.offline)),
@@ -110,16 +111,11 @@ struct CommandSettings {
     }
     env = EnvSettings(
       python: arguments.value("--python-version"), cuda: arguments.value("--cuda"), torch: arguments.value("--torch"))
-    let probe = WheelEnv(pythonVersion: "3.11", platformTags: [], cuda: nil, torchVersion: nil)
     do {
-      _ = try probe.adjusted(env)
+      try env.check()
     } catch {
       throw UsageError(error.message)
     }
     try http.read(arguments)
   }
-}
-
-extension Registry {
-  static let empty = Registry(packages: [:])
 }
