@@ -37,10 +37,8 @@ enum WheelURLCommand {
       OptionSpec(["--no-registry"], help: "Do not use the built-in registry of CUDA packages."),
       OptionSpec(["--verify"], help: "Check that each chosen URL exists (HEAD, then a ranged GET)."),
       OptionSpec(["--offline"], help: "Never touch the network: only file:// URLs, directories and templates."),
-      OptionSpec(
-        ["--timeout"], value: "SECONDS", help: "The limit for each HTTP request (default 60; connecting: 10)."),
-      OptionSpec(["--retries"], value: "N", help: "Retries after a connection failure or timeout (default 3)."),
-      OptionSpec(["--quiet", "-q"], help: "Print no notes on stderr."),
+    ] + HTTPClient.Options().optionSpecs(timeoutNames: ["--request-timeout", "--timeout"]) + [
+      OptionSpec(["--quiet", "-q"], help: "Print no notes on stderr.")
     ])
 
   static func run(tool: Tool, arguments: Arguments) throws {
