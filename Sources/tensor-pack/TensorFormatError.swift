@@ -51,4 +51,3 @@ func systemCall<R>(_ what: String, _ body: () throws -> R) throws -> R {
     throw TensorFormatError.io("\(what): \(error.reason)")
   }
 }
-
