@@ -20,7 +20,7 @@ let package = Package(
     .target(name: "CPipeCurl", linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "PipeHTTP", dependencies: ["PipeKit", "CPipeCurl"]),
     .target(name: "WheelURL", dependencies: ["PipeKit", "PipeHTTP"], resources: [.embedInCode("registry.json")]),
-    .executableTarget(name: "wheel-url", dependencies: ["WheelURL", "PipeKit"]),
+    .executableTarget(name: "wheel-url", dependencies: ["WheelURL", "PipeHTTP", "PipeKit"]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .executableTarget(name: "tensor-pack", dependencies: ["PipeKit", "CZlib"]),
     .executableTarget(

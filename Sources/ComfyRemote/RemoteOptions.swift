@@ -2,7 +2,8 @@ import PipeHTTP
 import PipeKit
 
 /// The command-line pieces remote-queue and remote-fetch share: the servers of `--to` (or
-/// `COMFY_REMOTE`), `--header` lines, the per-request timeout and `--retries`.
+/// `COMFY_REMOTE`) and `--header` lines. (Their HTTP options are PipeHTTP's, read by
+/// `HTTPClient.Options.read`.)
 public enum RemoteOptions {
   /// `--to` (repeatable, comma lists, port ranges), else `COMFY_REMOTE`; empty when neither.
   public static func servers(_ arguments: Arguments, environment: [String: String]) throws(UsageError)
@@ -34,32 +35,5 @@ public enum RemoteOptions {
       throw UsageError("--header \(name): the value holds a line break")
     }
     return "\(name): \(value)"
-  }
-
-  /// `options` with the per-request limit from `timeoutOption` (connecting gets at most as
-  /// long) and `--retries N` (0 to 20) applied, when given.
-  public static func http(
-    _ arguments: Arguments, timeoutOption: String, defaults options: HTTPClient.Options
-  ) throws(UsageError) -> HTTPClient.Options {
-    var options = options
-    if let text = arguments.value(timeoutOption) {
-      options.totalTimeout = try seconds(text, timeoutOption)
-      options.connectTimeout = min(options.connectTimeout, options.totalTimeout)
-    }
-    if let text = arguments.value("--retries") {
-      guard let n = Int(text), (0...20).contains(n) else {
-        throw UsageError("--retries '\(text)' is not a count from 0 to 20")
-      }
-      options.retries = n
-    }
-    return options
-  }
-
-  /// A positive, finite number of seconds.
-  public static func seconds(_ text: String, _ option: String) throws(UsageError) -> Double {
-    guard let value = Double(text), value > 0, value.isFinite else {
-      throw UsageError("\(option) takes a positive number of seconds (found '\(text)')")
-    }
-    return value
   }
 }

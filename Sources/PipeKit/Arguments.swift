@@ -81,6 +81,15 @@ public struct Arguments: Sendable {
   /// Every value given for a repeatable option, in order.
   public func values(_ name: String) -> [String] { values[checked(name)] ?? [] }
 
+  /// The value of option `name` as a positive, finite number of seconds; `nil` when not given.
+  public func seconds(_ name: String) throws(UsageError) -> Double? {
+    guard let text = value(name) else { return nil }
+    guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+      throw UsageError("\(name) takes a positive number of seconds (found '\(text)')")
+    }
+    return seconds
+  }
+
   /// `name`, after a debug build's check that it is the first name of an option in the spec: a
   /// misspelt name, or another name of an option, would otherwise find nothing, silently.
   private func checked(_ name: String) -> String {

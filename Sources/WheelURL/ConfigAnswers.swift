@@ -24,7 +24,7 @@ public struct ConfigAnswers: Sendable {
         answers.errors.append(ErrorRecord(code: "bad-env", message: "env record: \(error.message)"))
       }
     }
-    let platform = wheelEnv.map { ($0.os, $0.arch) } ?? Session.runningPlatform
+    let platform = wheelEnv.map { ($0.os, $0.arch) } ?? WheelEnv.runningPlatform
     let file: ConfigFile
     do {
       file = try ConfigFile.load(path, platform: platform)

@@ -3,7 +3,7 @@ import PipeKit
 
 /// A request read from a config file, kept as text until the env is known, because E1 configs
 /// may use template variables in their requirement strings.
-struct ConfigEntry: Sendable {
+public struct ConfigEntry: Sendable {
   enum Kind: Sendable, Equatable {
     /// A CUDA package: resolved to a wheel (E1 `[cuda]`, `no_deps`; E3 `[cuda] packages`).
     case cuda
@@ -26,7 +26,7 @@ struct ConfigEntry: Sendable {
   var constraintOnly = false
 
   /// The request, with template variables in the text expanded for `env`.
-  func request(file: String, env: WheelEnv?) throws(ErrorRecord) -> Request {
+  public func request(file: String, env: WheelEnv?) throws(ErrorRecord) -> Request {
     var text = self.text
     if text.contains("{") {
       guard let env else {
@@ -64,7 +64,7 @@ struct ConfigEntry: Sendable {
 }
 
 /// A config file read: its requests, the sources it adds for every request, and warnings.
-struct ConfigFile: Sendable {
+public struct ConfigFile: Sendable {
   enum Schema: String, Sendable {
     /// comfy-env v0.0.x (`[env]`, `[packages]`, `[cuda]`, `[sources]`; also comfyui_env.toml).
     case e1 = "E1"
@@ -75,23 +75,23 @@ struct ConfigFile: Sendable {
     case root = "root"
   }
 
-  var path: String
+  public var path: String
   var schema: Schema
-  var entries: [ConfigEntry] = []
-  var sources: [Source] = []
-  var warnings: [String] = []
+  public var entries: [ConfigEntry] = []
+  public var sources: [Source] = []
+  public var warnings: [String] = []
   /// The envs the entries go to that are isolated (built), by name (`nil`: the config's main
   /// env), with their settings; `[local.*]` (the host) is not one. Each gets the torch pin.
   var isolatedEnvs: [(name: String?, settings: EnvSettings)] = []
   /// What the file asks for that cannot be built (conda packages): each an error record,
   /// reported beside the answers, so that nothing is built from the file.
-  var errors: [ConfigError] = []
+  public var errors: [ConfigError] = []
 
   /// Reads and parses a config file.
   /// - Throws: an `ErrorRecord`: `no-input` (exit 66) for a file that cannot be read,
   ///   `bad-config` for one that is not valid TOML (with its line and column) or not a config
   ///   wheel-url understands.
-  static func load(_ path: String, platform: (os: String, arch: String)) throws(ErrorRecord) -> ConfigFile {
+  public static func load(_ path: String, platform: (os: String, arch: String)) throws(ErrorRecord) -> ConfigFile {
     guard let bytes = readFileIfPresent(path, limit: 4 << 20) else {
       throw ErrorRecord(
         code: "no-input", message: "cannot read config file \(path); check the path", detail: ["file": .string(path)],
@@ -169,12 +169,12 @@ extension ConfigFile {
 }
 
 /// A config that parses as TOML but says something wheel-url cannot use.
-struct ConfigError: Error, Sendable {
+public struct ConfigError: Error, Sendable {
   var path: String
-  var message: String
+  public var message: String
   var line: Int?
 
-  var record: ErrorRecord {
+  public var record: ErrorRecord {
     var detail: JSONObject = ["file": .string(path)]
     if let line { detail["line"] = .int(line) }
     return ErrorRecord(

@@ -60,7 +60,7 @@ struct TorchPin: Sendable, Equatable {
 
 extension ConfigFile {
   /// The torch pin's entries for each isolated env of the file, and a note saying each.
-  func torchPins(env: WheelEnv?) -> (entries: [ConfigEntry], notes: [String]) {
+  public func torchPins(env: WheelEnv?) -> (entries: [ConfigEntry], notes: [String]) {
     guard let env else { return ([], []) }
     var entries: [ConfigEntry] = []
     var notes: [String] = []

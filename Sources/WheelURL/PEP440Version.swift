@@ -1,7 +1,7 @@
 /// Why a version, specifier or requirement is not valid PEP 440 / PEP 508 text.
-struct PEP440Error: Error, Sendable, Equatable, CustomStringConvertible {
-  var message: String
-  var description: String { message }
+public struct PEP440Error: Error, Sendable, Equatable, CustomStringConvertible {
+  public var message: String
+  public var description: String { message }
 }
 
 /// A version number as PEP 440 defines it: `[N!]N(.N)*[{a|b|rc}N][.postN][.devN][+local]`.

@@ -146,7 +146,7 @@ extension String {
   var containsPythonWhitespace: Bool { unicodeScalars.contains(where: \.isPythonWhitespace) }
 
   /// The string without leading and trailing spaces, tabs, carriage returns and newlines.
-  func trimmingASCIIWhitespace() -> String {
+  public func trimmingASCIIWhitespace() -> String {
     let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
     guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
       return ""

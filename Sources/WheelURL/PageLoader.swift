@@ -6,7 +6,7 @@ import PipeHTTP
 /// A page is parsed as it arrives and only its wheel links are kept; a page over `maxPageBytes`
 /// is an error. From a page read over http or https only links to that same scheme or to https
 /// are kept: a remote page cannot send wheel-url to `file://`, `ftp://` or plain http.
-final class PageLoader {
+public final class PageLoader {
   /// The largest page read (HTML or JSON), in bytes: 256 MiB.
   static let defaultMaxPageBytes = 256 << 20
   var maxPageBytes = PageLoader.defaultMaxPageBytes
@@ -24,7 +24,7 @@ final class PageLoader {
   /// URLs on them fail at once instead of waiting through the retries again.
   private var unreachable: [String: FetchError] = [:]
 
-  init(fetcher: Fetcher) { self.fetcher = fetcher }
+  public init(fetcher: Fetcher) { self.fetcher = fetcher }
 
   func load(_ url: String, accept: String? = nil) -> Page {
     if let page = cache[url] { return page }

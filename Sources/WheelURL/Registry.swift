@@ -2,14 +2,16 @@ import PipeKit
 
 /// The built-in registry: known CUDA packages and their sources, from `registry.json`, which is
 /// compiled into the binary.
-struct Registry: Sendable {
+public struct Registry: Sendable {
   /// Sources by PEP 503 normalised project name, in the order they are tried.
   var packages: [String: [Source]]
 
   init(packages: [String: [Source]]) { self.packages = packages }
+  /// No packages: what `--no-registry` leaves.
+  public static let empty = Registry(packages: [:])
 
   /// The registry shipped with the tool.
-  static let builtin: Registry = {
+  public static let builtin: Registry = {
     do {
       return try Registry(json: String(decoding: PackageResources.registry_json, as: UTF8.self))
     } catch {

@@ -1,7 +1,7 @@
 import PipeKit
 
 /// One package asked for: from an argument, a `package` record or a config file.
-struct Request: Sendable {
+public struct Request: Sendable {
   var requirement: Requirement
   /// The requirement as written, for `requirement` records and messages.
   var text: String
@@ -10,7 +10,7 @@ struct Request: Sendable {
   /// The named env of an E1 full-form config (`[myenv.cuda]`), copied into the answer.
   var envName: String?
   /// The config's `python`, `cuda` and `torch` for this request.
-  var settings = EnvSettings()
+  public var settings = EnvSettings()
   /// Sources tried after the user's and before the registry's (E3's cuda-wheels index).
   var extraSources: [Source] = []
   /// Always answered with a `requirement` record (`[pypi-dependencies]`, `requirements`).
@@ -24,7 +24,7 @@ struct Request: Sendable {
   /// Where it was asked: `argument`, `<stdin>:3`, `comfy-env.toml [cuda]`.
   var origin: String
 
-  init(_ text: String, origin: String, id: JSON? = nil) throws(PEP440Error) {
+  public init(_ text: String, origin: String, id: JSON? = nil) throws(PEP440Error) {
     self.requirement = try Requirement(text)
     self.text = text.trimmingASCIIWhitespace()
     self.id = id

@@ -119,7 +119,7 @@ public enum RequirementSpec {
 
 /// Whether `name` is a valid project name per PEP 508: ASCII letters and digits, with `.`, `_`
 /// and `-` allowed inside.
-func isValidProjectName(_ name: String) -> Bool {
+public func isValidProjectName(_ name: String) -> Bool {
   guard let first = name.first, let last = name.last else { return false }
   let alnum: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber) }
   return alnum(first) && alnum(last) && name.allSatisfy { alnum($0) || $0 == "." || $0 == "_" || $0 == "-" }
@@ -127,7 +127,7 @@ func isValidProjectName(_ name: String) -> Bool {
 
 /// The PEP 503 normalised form of a project name: lowercase, each run of `-`, `_` and `.`
 /// replaced by one `-`.
-func normalizedProjectName(_ name: String) -> String {
+public func normalizedProjectName(_ name: String) -> String {
   var out = ""
   var inRun = false
   for c in name.lowercased() {

@@ -2,7 +2,7 @@ import PipeHTTP
 import PipeKit
 
 /// What a request comes to.
-enum Outcome {
+public enum Outcome {
   case wheel(JSONObject)
   case requirement(JSONObject)
   case failure(ErrorRecord)
@@ -16,17 +16,17 @@ enum Outcome {
 /// pooled and ranked together; sources a config adds for its packages (E3's cuda-wheels index);
 /// then the registry's, one at a time. A package that no layer knows is a plain PyPI
 /// requirement and passes through.
-final class Resolver {
+public final class Resolver {
   let pages: PageLoader
   let registry: Registry
   /// `--find-links`, `--index` and config `[sources]`, for every package.
-  var userSources: [Source] = []
+  public var userSources: [Source] = []
   /// `--template NAME=URL`, by normalised name.
-  var templates: [String: [Source]] = [:]
+  public var templates: [String: [Source]] = [:]
   /// Check every chosen URL exists.
-  var verify = false
+  public var verify = false
   /// Notes for stderr (a choice the env did not determine).
-  var note: (String) -> Void = { _ in }
+  public var note: (String) -> Void = { _ in }
   /// Find-links pages of the user's that were missing, noted once each.
   var missingPages: Set<String> = []
   /// Notes already given by `noteOnce`.
@@ -34,7 +34,7 @@ final class Resolver {
   /// Tag rankings by interpreter and platforms: building one hashes a thousand tags.
   private var rankings: [String: TagRanking] = [:]
 
-  init(pages: PageLoader, registry: Registry = .builtin) {
+  public init(pages: PageLoader, registry: Registry = .builtin) {
     self.pages = pages
     self.registry = registry
   }
@@ -57,7 +57,7 @@ final class Resolver {
     return layers
   }
 
-  func resolve(_ request: Request, env: WheelEnv?) -> Outcome {
+  public func resolve(_ request: Request, env: WheelEnv?) -> Outcome {
     if request.passThrough { return .requirement(request.requirementRecord()) }
     if let url = request.requirement.url { return direct(request, url: url) }
     let layers = layers(for: request)

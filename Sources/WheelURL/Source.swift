@@ -1,8 +1,8 @@
 import PipeKit
 
 /// Where wheels for a package may be found. URLs are templates over `TemplateVariables`.
-struct Source: Sendable, Equatable {
-  enum Kind: Sendable, Equatable {
+public struct Source: Sendable, Equatable {
+  public enum Kind: Sendable, Equatable {
     /// A page of links to wheels (pip's `--find-links`), or a local directory of wheels.
     case findLinks(url: String)
     /// A PEP 503 / PEP 691 simple index: the project's page is `<url>/<name>/`. `version`, a
@@ -23,7 +23,7 @@ struct Source: Sendable, Equatable {
   /// A short name for records and messages: the registry source's name, or where it came from.
   var name: String
 
-  init(_ kind: Kind, name: String) {
+  public init(_ kind: Kind, name: String) {
     self.kind = kind
     self.name = name
   }

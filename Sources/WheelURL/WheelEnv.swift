@@ -2,9 +2,9 @@ import PipeKit
 
 /// The machine and interpreter a wheel must fit, read from cuda-detect's `env` record and
 /// adjusted by a config's or the command line's `python`, `cuda` and `torch`.
-struct WheelEnv: Sendable {
-  var os: String
-  var arch: String
+public struct WheelEnv: Sendable {
+  public var os: String
+  public var arch: String
   /// `3.11`, or `nil` when the record has no python.
   var pythonVersion: String?
   /// `3.11.7` when the record says, for `Requires-Python`.
@@ -27,7 +27,7 @@ struct WheelEnv: Sendable {
 
   /// Reads an `env` record.
   /// - Throws: `InputError` when a member has the wrong shape.
-  init(record: JSONObject) throws(InputError) {
+  public init(record: JSONObject) throws(InputError) {
     func string(_ value: JSON?, _ name: String) throws(InputError) -> String? {
       guard let value, !value.isNull else { return nil }
       guard let text = value.stringValue else { throw InputError("\"\(name)\" is \(value.kindName), not a string") }
@@ -92,7 +92,7 @@ struct WheelEnv: Sendable {
   /// keeps the machine's); `torch` is `2.8.0` or `2.8`, `none` for no torch (`auto` or no setting
   /// keeps the installed torch, or, with none installed, takes comfy-env's default: 2.5.1 for
   /// CUDA 12.4, else 2.8.0).
-  func adjusted(_ settings: EnvSettings) throws(InputError) -> WheelEnv {
+  public func adjusted(_ settings: EnvSettings) throws(InputError) -> WheelEnv {
     var env = self
     if let python = settings.python, python.lowercased() != "auto" {
       let parts = python.split(separator: ".")
@@ -167,33 +167,48 @@ struct WheelEnv: Sendable {
 }
 
 /// Settings that override what the env record says.
-struct EnvSettings: Sendable, Equatable {
+public struct EnvSettings: Sendable, Equatable {
   var python: String?
   var cuda: String?
   var torch: String?
 
-  init(python: String? = nil, cuda: String? = nil, torch: String? = nil) {
+  public init(python: String? = nil, cuda: String? = nil, torch: String? = nil) {
     self.python = python
     self.cuda = cuda
     self.torch = torch
   }
 
   /// These settings, with `other`'s where they are set.
-  func overridden(by other: EnvSettings) -> EnvSettings {
+  public func overridden(by other: EnvSettings) -> EnvSettings {
     EnvSettings(python: other.python ?? python, cuda: other.cuda ?? cuda, torch: other.torch ?? torch)
+  }
+
+  /// Checks that the settings can be applied to an env (a Python `X.Y`, a CUDA `X.Y` or
+  /// `none`, a torch version or `none`).
+  public func check() throws(InputError) {
+    _ = try WheelEnv(pythonVersion: "3.11", platformTags: [], cuda: nil, torchVersion: nil).adjusted(self)
   }
 }
 
 /// Why an input cannot be used: an env record or setting, a registry source, an index page.
-struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
-  var message: String
+public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
+  public var message: String
   init(_ message: String) { self.message = message }
-  var description: String { message }
+  public var description: String { message }
 }
 
 extension String {
   /// The string with every `target` replaced (`"3.11".replacingAll(".", with: "")` → `311`).
   func replacingAll(_ target: Character, with replacement: String) -> String {
     split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+  }
+}
+
+extension WheelEnv {
+  /// The system and machine this process runs on, as an env record names them (`linux`, `x86_64`):
+  /// the platform a config's markers are read for when no env record says otherwise.
+  public static var runningPlatform: (String, String) {
+    let (system, machine) = SystemInfo.uname
+    return (system.lowercased(), PlatformTags.normalizedArch(machine))
   }
 }

@@ -23,7 +23,8 @@ enum NodeRun {
       OptionSpec(["--allow-pickle"], help: "Pass values that are not JSON or tensors as pickles (trusted code only)."),
       OptionSpec(
         ["--keep-objects"], help: "Keep outputs that are not JSON or tensors in the worker; answer with handles."),
-      OptionSpec(["--timeout"], value: "SECONDS", help: "Kill and replace a worker whose call takes longer."),
+      OptionSpec(
+        ["--call-timeout", "--timeout"], value: "SECONDS", help: "Kill and replace a worker whose call takes longer."),
       OptionSpec(["--workers", "-j"], value: "N", help: "Run up to N workers at once (default 1)."),
       OptionSpec(["--progress-records"], help: "Write the node's progress as progress records on stdout."),
       OptionSpec(["--models-dir"], value: "DIR", help: "folder_paths.models_dir for nodes that use the stand-in."),

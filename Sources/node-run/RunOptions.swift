@@ -65,12 +65,7 @@ struct RunOptions: Sendable {
     }
     allowPickle = arguments.flag("--allow-pickle")
     keepObjects = arguments.flag("--keep-objects")
-    if let text = arguments.value("--timeout") {
-      guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
-        throw UsageError("--timeout must be a positive number of seconds, not '\(text)'")
-      }
-      timeout = seconds
-    }
+    if let seconds = try arguments.seconds("--call-timeout") { timeout = seconds }
     if let text = arguments.value("--workers") {
       guard let n = Int(text), (1...256).contains(n) else {
         throw UsageError("--workers must be a whole number from 1 to 256, not '\(text)'")

@@ -5,11 +5,12 @@ import PipeKit
   import Glibc
 #endif
 
-/// Writes a job's output files under `-o DIR/<job>/`: names made safe, each downloaded to
-/// `.NAME.PID.TOKEN.part` beside its final place and linked to a free final name (`NAME`,
-/// `NAME-1`, …, never replacing a file) only once it is complete and hashed, so no final name
-/// ever holds half a file, even after SIGKILL; nothing outside the job's folder is touched.
-/// `.part` files of runs whose process is gone are removed when a later run uses the folder.
+/// Writes a job's output files under `-o DIR/<job>/`: names made safe, each downloaded as
+/// PipeKit's `AtomicFile` (to `.NAME.remote-fetch-PID.part` beside its final place, hashed as it
+/// is written, flushed and linked to a free final name — `NAME`, `NAME-1`, …, never replacing a
+/// file — only once it is complete), so no final name ever holds half a file, even after
+/// SIGKILL; nothing outside the job's folder is touched. `.part` files of runs whose process is
+/// gone are removed when a later run uses the folder.
 struct Downloader: Sendable {
   var outputDirectory: String
   /// Output files larger than this are refused (`--max-file-size`).
@@ -48,25 +49,12 @@ struct Downloader: Sendable {
     return path
   }
 
-  /// `.NAME.PID.TOKEN.part` for a file being written by this process.
-  static func partName(for name: String) -> String {
-    ".\(name).\(getpid()).\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).part"
-  }
-
-  /// The process that writes a `.part` file, from its name; `nil` when it is not one of ours.
-  static func writer(ofPart name: String) -> pid_t? {
-    guard name.hasPrefix("."), name.hasSuffix(".part") else { return nil }
-    let fields = name.split(separator: ".", omittingEmptySubsequences: false)
-    guard fields.count >= 5, let pid = pid_t(fields[fields.count - 3]), pid > 0 else { return nil }
-    return pid
-  }
+  /// The name temporary files carry.
+  static let tool = "remote-fetch"
 
   /// Removes the `.part` files in `folder` whose writer is dead (a run killed by SIGKILL).
   static func removeDeadParts(in folder: String) {
-    for name in listDirectoryNames(folder) ?? [] {
-      guard let pid = writer(ofPart: name), pid != getpid(), processIsGone(pid) else { continue }
-      unlink(folder + "/" + name)
-    }
+    AtomicFile.sweep(folder, tool: tool, olderThan: 0)
   }
 
   /// Refuses names that a real server never gives: a path in `filename`, or a `subfolder`
@@ -88,9 +76,35 @@ struct Downloader: Sendable {
   /// Downloads one item into `folder` with the server's `/view`.
   func fetch(_ item: Outcome.Item, from server: ComfyClient, into folder: String) throws(Failure) -> Written {
     try Self.check(item)
-    return try place(item.filename, into: folder) { (path) throws(Failure) in
-      try download(item, from: server, to: path)
+    let file = try create(item.filename, in: folder)
+    var writeError: SystemError?
+    do {
+      try server.download(
+        name: item.filename, subfolder: item.subfolder, type: item.type, maxBytes: maxFileBytes,
+        restart: {
+          do throws(SystemError) {
+            try file.restart()
+          } catch {
+            writeError = error
+          }
+        },
+        consume: { chunk in
+          guard writeError == nil else { return false }
+          do throws(SystemError) {
+            try file.write(chunk)
+          } catch {
+            writeError = error
+            return false
+          }
+          return true
+        })
+    } catch {
+      if let writeError { throw Failure(code: "cannot-write", message: "writing \(file.path) failed: \(writeError)") }
+      throw Failure(
+        code: error.isRedirect ? "redirected" : "download-failed", message: error.message, detail: error.detail)
     }
+    if let writeError { throw Failure(code: "cannot-write", message: "writing \(file.path) failed: \(writeError)") }
+    return try commit(file)
   }
 
   /// Writes `bytes` (an image that came as a WebSocket frame) into `folder` as `name`.
@@ -98,87 +112,41 @@ struct Downloader: Sendable {
     guard bytes.count <= maxFileBytes else {
       throw Failure(code: "answer-too-large", message: "\(name): \(bytes.count) bytes, over --max-file-size")
     }
-    return try place(name, into: folder) { (path) throws(Failure) in
-      do {
-        try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644).closeAfter {
-          try $0.writeAll(bytes)
-        }
-      } catch {
-        throw Failure(code: "cannot-write", message: "writing \(path) failed: \(error)")
-      }
-      return (bytes.count, SHA256.hex(bytes))
+    let file = try create(name, in: folder)
+    do {
+      try file.write(bytes)
+    } catch {
+      throw Failure(code: "cannot-write", message: "writing \(file.path) failed: \(error)")
     }
+    return try commit(file)
   }
 
-  /// Writes a file with `write` under a `.part` name in `folder`, then gives it `filename` (made
-  /// safe), or `stem-N.ext` when that is taken.
-  private func place(
-    _ filename: String, into folder: String, write: (String) throws(Failure) -> (bytes: Int, sha256: String)
-  ) throws(Failure) -> Written {
+  /// A file to be named `filename` (made safe) in `folder`, or `stem-N.ext` when that is taken.
+  private func create(_ filename: String, in folder: String) throws(Failure) -> AtomicFile {
     let dot = filename.lastIndex(of: ".")
     let stem = SafeFileName.make(dot.map { String(filename[..<$0]) } ?? filename)
     let ext =
       dot.map { SafeFileName.make(String(filename[filename.index(after: $0)...]), fallback: "") } ?? ""
-    let suffix = ext.isEmpty ? "" : "." + ext
-    let partPath = folder + "/" + Self.partName(for: stem + suffix)
-    let token = Termination.onStop { unlink(partPath) }
-    defer {
-      unlink(partPath)
-      Termination.cancel(token)
+    do {
+      return try AtomicFile(directory: folder, stem: stem, ext: ext, overwrite: false, tool: Self.tool)
+    } catch {
+      throw Failure(
+        code: "cannot-write",
+        message: "cannot create \(folder)/\(SafeFileName.candidate(stem, ext: ext, attempt: 0)): \(error.reason)")
     }
-    let written = try write(partPath)
-    // link(2) puts the complete file under a name that is free, atomically, and never
-    // replaces one; the `.part` name goes when this returns.
-    for attempt in 0..<10_000 {
-      let finalPath = folder + "/" + (attempt == 0 ? stem + suffix : "\(stem)-\(attempt)\(suffix)")
-      if link(partPath, finalPath) == 0 {
-        return Written(path: finalPath, bytes: written.bytes, sha256: written.sha256)
-      }
-      guard errno == EEXIST else {
-        throw Failure(code: "cannot-write", message: "link to \(finalPath): \(String(cString: strerror(errno)))")
-      }
-    }
-    throw Failure(code: "cannot-write", message: "no free name for \(stem + suffix) in \(folder)")
   }
 
-  private func download(_ item: Outcome.Item, from server: ComfyClient, to path: String) throws(Failure) -> (
-    bytes: Int, sha256: String
-  ) {
-    let fd: FileDescriptor
-    do {
-      fd = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644)
-    } catch {
-      throw Failure(code: "cannot-write", message: "cannot create \(path): \(error)")
+  /// Gives a complete file its name: the first free of `NAME`, `NAME-1`, …, never replacing one.
+  private func commit(_ file: AtomicFile) throws(Failure) -> Written {
+    let bytes = file.position
+    guard let sha256 = file.takeSHA256() else {
+      throw Failure(code: "cannot-write", message: "\(file.path): written out of order")
     }
-    defer { fd.close() }
-    var hash = SHA256()
-    var count = 0
-    var writeError: SystemError?
     do {
-      try server.download(
-        name: item.filename, subfolder: item.subfolder, type: item.type, maxBytes: maxFileBytes,
-        restart: {
-          hash = SHA256()
-          count = 0
-          _ = ftruncate(fd.rawValue, 0)
-          _ = lseek(fd.rawValue, 0, SEEK_SET)
-        },
-        consume: { chunk in
-          do {
-            try fd.writeAll(chunk)
-          } catch {
-            writeError = error as? SystemError
-            return false
-          }
-          hash.update(chunk)
-          count += chunk.count
-          return true
-        })
+      try file.commit()
     } catch {
-      if let writeError { throw Failure(code: "cannot-write", message: "writing \(path) failed: \(writeError)") }
-      throw Failure(
-        code: error.isRedirect ? "redirected" : "download-failed", message: error.message, detail: error.detail)
+      throw Failure(code: "cannot-write", message: "\(file.path): \(error)")
     }
-    return (count, hash.finalize())
+    return Written(path: file.path, bytes: bytes, sha256: sha256)
   }
 }

@@ -5,27 +5,31 @@ import PipeKit
 
 /// The command line of remote-fetch: wait for queued ComfyUI jobs and bring their outputs home.
 enum RemoteFetch {
+  /// Each request 30 s, connecting 10 s, 3 retries.
+  static let httpDefaults: HTTPClient.Options = {
+    var defaults = HTTPClient.Options()
+    defaults.totalTimeout = 30
+    defaults.connectTimeout = 10
+    return defaults
+  }()
+
   static let spec = CommandSpec(
     name: "remote-fetch", version: pipeKitVersion,
     overview: "Wait for queued ComfyUI jobs and download every output file they made.",
     usage: [
-      "-o DIR [--poll] [--timeout SECONDS] [--header NAME:VALUE]... < jobs.ndjson",
+      "-o DIR [--poll] [--job-timeout SECONDS] [--header NAME:VALUE]... < jobs.ndjson",
       "-o DIR --requeue [--to ADDRESS]... [options] < jobs.ndjson",
     ],
     options: [
       OptionSpec(["--output", "-o"], value: "DIR", help: "Write each job's files to DIR/<job id or prompt_id>/."),
       OptionSpec(["--poll"], help: "Poll /history with backoff instead of listening on the WebSocket."),
       OptionSpec(
-        ["--timeout", "-t"], value: "SECONDS",
+        ["--job-timeout", "--timeout", "-t"], value: "SECONDS",
         help: "Give up on a job that has not finished this long after its record was read (default: never)."),
       OptionSpec(
         ["--header", "-H"], value: "NAME:VALUE",
         help: "Send this header with every request, the WebSocket handshake included (repeatable; never printed)."),
-      OptionSpec(
-        ["--request-timeout"], value: "SECONDS", help: "Bound every HTTP request and connection (default 30)."),
-      OptionSpec(
-        ["--retries"], value: "N",
-        help: "Retry a connection that fails N times, with backoff, before giving up (default 3)."),
+    ] + RemoteFetch.httpDefaults.optionSpecs() + [
       OptionSpec(
         ["--check-interval"], value: "SECONDS",
         help: "With the WebSocket, also check /history and /queue this often (default 5)."),
@@ -77,14 +81,10 @@ enum RemoteFetch {
     }
     settings.outputDirectory = withoutTrailingSlashes(output)
     settings.poll = arguments.flag("--poll")
-    if let text = arguments.value("--timeout") { settings.jobTimeout = try RemoteOptions.seconds(text, "--timeout") }
-    if let text = arguments.value("--check-interval") {
-      settings.checkInterval = try RemoteOptions.seconds(text, "--check-interval")
-    }
-    var defaults = HTTPClient.Options()
-    defaults.totalTimeout = 30
-    defaults.connectTimeout = 10
-    settings.http = try RemoteOptions.http(arguments, timeoutOption: "--request-timeout", defaults: defaults)
+    if let seconds = try arguments.seconds("--job-timeout") { settings.jobTimeout = seconds }
+    if let seconds = try arguments.seconds("--check-interval") { settings.checkInterval = seconds }
+    settings.http = Self.httpDefaults
+    try settings.http.read(arguments)
     if let text = arguments.value("--max-file-size") {
       guard let n = Int(text), n > 0 else { throw UsageError("--max-file-size takes a positive number of bytes") }
       settings.maxFileBytes = n

@@ -52,9 +52,15 @@ struct QueueSettings {
     if cancel && (template != nil || !sets.isEmpty || !files.isEmpty || arguments.value("--count") != nil) {
       throw UsageError("--cancel reads job records from standard input and takes no workflows, --set or --template")
     }
+    http = Self.httpDefaults
+    try http.read(arguments)
+  }
+
+  /// Each request 30 s, connecting 5 s, 3 retries.
+  static let httpDefaults: HTTPClient.Options = {
     var defaults = HTTPClient.Options()
     defaults.totalTimeout = 30
     defaults.connectTimeout = 5
-    http = try RemoteOptions.http(arguments, timeoutOption: "--timeout", defaults: defaults)
-  }
+    return defaults
+  }()
 }

@@ -42,10 +42,8 @@ public enum RemoteQueueCommand {
       OptionSpec(
         ["--cancel"],
         help: "Read job records and cancel those jobs: delete pending ones, interrupt running ones."),
-      OptionSpec(
-        ["--timeout"], value: "SECONDS", help: "The limit for each HTTP request (default 30; connecting: 5)."),
-      OptionSpec(["--retries"], value: "N", help: "Retries after a connection failure (default 3, with backoff)."),
-      OptionSpec(["--quiet", "-q"], help: "Print no notes on stderr."),
+    ] + QueueSettings.httpDefaults.optionSpecs(timeoutNames: ["--request-timeout", "--timeout"]) + [
+      OptionSpec(["--quiet", "-q"], help: "Print no notes on stderr.")
     ])
 
   public static func run(tool: Tool, arguments: Arguments) throws {

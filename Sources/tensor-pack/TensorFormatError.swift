@@ -51,6 +51,3 @@ func systemCall<R>(_ what: String, _ body: () throws -> R) throws -> R {
     throw TensorFormatError.io("\(what): \(error.reason)")
   }
 }
-
-/// `strerror(errno)` as a string.
-func errnoText() -> String { String(cString: strerror(errno)) }

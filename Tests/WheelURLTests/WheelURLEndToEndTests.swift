@@ -349,13 +349,21 @@ import Testing
       "wheel-url", ["--no-registry", "--timeout", "1", "--retries", "0", "--find-links", slow, "simplepkg"], input: env)
     #expect(monotonicSeconds() - start < 4.5, "--timeout 1 ends the request long before the server answers")
     #expect(timedOut.records.last?["message"]?.stringValue?.contains("timed out") == true)
+    let newStart = monotonicSeconds()
+    let newName = try Products.run(
+      "wheel-url", ["--no-registry", "--request-timeout", "1", "--retries", "0", "--find-links", slow, "simplepkg"],
+      input: env)
+    #expect(monotonicSeconds() - newStart < 4.5, "--request-timeout is --timeout's new name")
+    #expect(newName.records.last?["message"]?.stringValue?.contains("timed out") == true)
 
     let verified = try Products.run(
       "wheel-url", ["--no-registry", "--verify", "--find-links", links, "simplepkg==1.0.0"], input: env)
     #expect(verified.exit == .exited(0))
     #expect(verified.records.last?["filename"] == "simplepkg-1.0.0-py3-none-any.whl")
 
-    for bad in [["--retries", "x"], ["--timeout", "-1"], ["--python", "three"]] {
+    for bad in [
+      ["--retries", "x"], ["--retries", "21"], ["--timeout", "-1"], ["--request-timeout", "0"], ["--python", "three"],
+    ] {
       let run = try Products.run("wheel-url", bad + ["simplepkg"], input: env)
       #expect(run.exit == .exited(64), "\(bad)")
     }

@@ -11,6 +11,7 @@ import Testing
 struct CommandLineTests {
   @Test(arguments: [
     ["--venv", "a", "--python", "b"], ["--node", "a:B", "--call", "a:f"], ["--workers", "0"], ["--timeout", "-1"],
+    ["--call-timeout", "0"],
     ["--arg", "x=not json"], ["--tensors", "jax"], ["--node", "nocolon"], ["--call", "a:f", "--method", "m"],
   ])
   func usageErrors(arguments: [String]) throws {

@@ -41,10 +41,12 @@ struct SupervisionTests {
     #expect(before != nil && after != nil && before != after, "a fresh worker")
   }
 
-  @Test func hangTimesOutAndTheNextCallRuns() throws {
+  /// `--call-timeout`, and its older name `--timeout`.
+  @Test(arguments: ["--call-timeout", "--timeout"])
+  func hangTimesOutAndTheNextCallRuns(option: String) throws {
     let started = monotonicSeconds()
     let run = try nodeRun(
-      ["--timeout", "1"],
+      [option, "1"],
       lines: [callLine(1, function: "sleep", args: ["seconds": 60]), callLine(2, function: "stats")])
     #expect(monotonicSeconds() - started < 20)
     let error = try #require(run.record(1, "error"), "\(run.stdoutText)")

@@ -163,11 +163,13 @@ import Testing
     #expect(records(run, "error").map { $0["id"] } == ["t"], "\(run.stdoutText)")
   }
 
-  @Test func timeoutBoundsAJob() throws {
+  /// `--job-timeout`, and its older names `--timeout` and `-t`.
+  @Test(arguments: ["--job-timeout", "--timeout", "-t"])
+  func timeoutBoundsAJob(option: String) throws {
     let a = try FakeComfy(in: scratch)
     let job = try a.queue(Workflows.slow(5, prefix: "to"), id: "t")
     let start = monotonicSeconds()
-    let run = try fetch(["-o", scratch.path + "/to", "--timeout", "0.5"], input: job + "\n")
+    let run = try fetch(["-o", scratch.path + "/to\(option)", option, "0.5"], input: job + "\n")
     #expect(monotonicSeconds() - start < 3)
     #expect(run.exit == .exited(1))
     #expect(run.records.map { $0["code"] } == ["timeout"])

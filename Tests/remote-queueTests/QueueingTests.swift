@@ -135,7 +135,7 @@ import Testing
   @Test(arguments: [
     ["--set", "nodot=1"], ["--set", "x"], ["--to", "h:9-1"], ["--to", "h:1,,h:2"], [], ["--count", "0"],
     ["--header", "NoColon"], ["--header", "Bad Name:v"], ["--cancel", "--template", "x.json"],
-    ["--seed-step", "1.5"], ["--timeout", "-1"],
+    ["--seed-step", "1.5"], ["--timeout", "-1"], ["--request-timeout", "0"], ["--retries", "21"],
   ])
   func usageErrors(arguments: [String]) throws {
     let to = arguments.contains("--to") || arguments.isEmpty ? [] : ["--to", "127.0.0.1:1"]

@@ -1,4 +1,5 @@
 import PipeKit
+import WheelURL
 
 #if canImport(Glibc)
   import Glibc
@@ -106,7 +107,7 @@ struct Session {
   /// Answers the command line's and the config files' requests.
   mutating func answerStart(env: WheelEnv?) {
     answeredStart = true
-    let platform = env.map { ($0.os, $0.arch) } ?? Self.runningPlatform
+    let platform = env.map { ($0.os, $0.arch) } ?? WheelEnv.runningPlatform
     var configRequests: [(ConfigFile, ConfigEntry)] = []
     for path in settings.configs {
       do {
@@ -162,10 +163,5 @@ struct Session {
     throw ErrorRecord(
       code: "no-env", message: "\(path) has no env record; write one with cuda-detect > \(path)",
       detail: ["file": .string(path)])
-  }
-
-  static var runningPlatform: (String, String) {
-    let (system, machine) = SystemInfo.uname
-    return (system.lowercased(), PlatformTags.normalizedArch(machine))
   }
 }

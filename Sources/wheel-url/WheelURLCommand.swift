@@ -1,9 +1,10 @@
 import PipeHTTP
 import PipeKit
+import WheelURL
 
 /// The command line of wheel-url.
-public enum WheelURLCommand {
-  public static let spec = CommandSpec(
+enum WheelURLCommand {
+  static let spec = CommandSpec(
     name: "wheel-url", version: pipeKitVersion,
     overview: "Turn package requests into exact prebuilt wheel URLs for the machine an env record describes.",
     usage: [
@@ -36,13 +37,11 @@ public enum WheelURLCommand {
       OptionSpec(["--no-registry"], help: "Do not use the built-in registry of CUDA packages."),
       OptionSpec(["--verify"], help: "Check that each chosen URL exists (HEAD, then a ranged GET)."),
       OptionSpec(["--offline"], help: "Never touch the network: only file:// URLs, directories and templates."),
-      OptionSpec(
-        ["--timeout"], value: "SECONDS", help: "The limit for each HTTP request (default 60; connecting: 10)."),
-      OptionSpec(["--retries"], value: "N", help: "Retries after a connection failure or timeout (default 3)."),
-      OptionSpec(["--quiet", "-q"], help: "Print no notes on stderr."),
+    ] + HTTPClient.Options().optionSpecs(timeoutNames: ["--request-timeout", "--timeout"]) + [
+      OptionSpec(["--quiet", "-q"], help: "Print no notes on stderr.")
     ])
 
-  public static func run(tool: Tool, arguments: Arguments) throws {
+  static func run(tool: Tool, arguments: Arguments) throws {
     let settings = try CommandSettings(arguments: arguments)
     let resolver = Resolver(
       pages: PageLoader(fetcher: Fetcher(client: HTTPClient(options: settings.http), offline: settings.offline)),
@@ -110,16 +109,11 @@ struct CommandSettings {
     }
     env = EnvSettings(
       python: arguments.value("--python-version"), cuda: arguments.value("--cuda"), torch: arguments.value("--torch"))
-    let probe = WheelEnv(pythonVersion: "3.11", platformTags: [], cuda: nil, torchVersion: nil)
     do {
-      _ = try probe.adjusted(env)
+      try env.check()
     } catch {
       throw UsageError(error.message)
     }
     try http.read(arguments)
   }
-}
-
-extension Registry {
-  static let empty = Registry(packages: [:])
 }
