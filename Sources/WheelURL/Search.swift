@@ -251,11 +251,11 @@ struct Search {
     }
     if let sha256 = candidate.file.sha256 { record["sha256"] = .string(sha256) }
     record["source"] = .string(source)
-    if env.torchVersion == nil, let label = candidate.wheel.version.local.flatMap(CUDALocalLabel.init),
-      let torch = label.torch
-    {
+    // Only a wheel built for one torch says which torch it was chosen for; a pure wheel needs none.
+    let builtFor = candidate.wheel.version.local.flatMap(CUDALocalLabel.init)?.torch
+    if env.torchVersion == nil, let torch = builtFor {
       resolver.note("\(name): the env has no torch; chose the build for torch \(torch) (install torch==\(torch).*)")
-    } else if env.torchIsDefault, let torch = env.torchSeries {
+    } else if env.torchIsDefault, builtFor != nil, let torch = env.torchSeries {
       resolver.noteOnce(
         "the env has no torch; chose wheels for torch \(env.torchVersion ?? ""), comfy-env's default for CUDA \(env.cuda?.description ?? "none") (install torch==\(torch).*, or pass --torch)"
       )

@@ -239,8 +239,8 @@ def free_ports(count):
         try:
             for n in range(count):
                 s = socket.socket()
-                s.bind(("127.0.0.1", base + n))
                 sockets.append(s)
+                s.bind(("127.0.0.1", base + n))
             return base
         except OSError:
             continue
@@ -391,10 +391,12 @@ exec "%s/cuda-detect" "$@"
             folder = self.path(".servers/%d" % n)
             os.makedirs(folder + "/input")
             os.makedirs(folder + "/output")
-            server = subprocess.Popen(
-                [sys.executable, os.path.join(ROOT, "Tests/Fixtures/fake_comfyui/fake_comfyui.py"), "--port", str(port),
-                 "--output-dir", folder + "/output", "--input-dir", folder + "/input", "--exit-with-stdin"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(folder + "/log", "w"), text=True)
+            with open(folder + "/log", "w") as log:
+                server = subprocess.Popen(
+                    [sys.executable, os.path.join(ROOT, "Tests/Fixtures/fake_comfyui/fake_comfyui.py"), "--port",
+                     str(port), "--output-dir", folder + "/output", "--input-dir", folder + "/input",
+                     "--exit-with-stdin"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
             self.servers.append(server)
             line = server.stdout.readline()
             assert line.startswith("LISTENING"), line
@@ -482,7 +484,7 @@ SPECS = {
     # README
     "cuda-detect | wheel-url nvdiffrast==0.4.0 transformers | venv-make --dir nodes/_env":
         spec(check=lambda t, w, r: check_env_built(t, w, r)),
-    "UV_CUDA_DRIVER_VERSION=550.144.03 bin/cuda-detect --no-python | jq -c '[.backend, .driver.cuda_max]'":
+    "UV_CUDA_DRIVER_VERSION=570.86.10 bin/cuda-detect --no-python | jq -c '[.backend, .cuda.version, .driver.cuda_max]'":
         spec(),
     "cuda-detect | wheel-url --config nodes/comfy-env.toml > nodes/wheels.lock":
         spec(needs=["configs"], check=lambda t, w, r: t.assertEqual(
@@ -538,7 +540,7 @@ SPECS = {
         spec(needs=["photo", "demo_pack", "demo_pack_env"], check=lambda t, w, r: check_unpacked(t, w, r, ["out/image.png"])),
     # cuda-detect(1)
     "cuda-detect": spec(check=lambda t, w, r: t.assertEqual(of_type(r.stdout, "env")[0]["torch"]["cuda"], "12.8")),
-    "UV_CUDA_DRIVER_VERSION=550.144.03 cuda-detect --no-python | jq -r .backend": spec(),
+    "UV_CUDA_DRIVER_VERSION=570.86.10 cuda-detect --no-python | jq -c .cuda": spec(),
     "cuda-detect | wheel-url nvdiffrast==0.4.0 | venv-make --dir nodes/_env":
         spec(check=lambda t, w, r: check_env_built(t, w, r, names=("nvdiffrast",))),
     "cuda-detect --require-gpu --no-python > /dev/null || exit 1": spec(status=None),
