@@ -12,7 +12,7 @@ import PipeKit
 /// `[myenv]` with their own python, cuda_version, pytorch_version, `.cuda` and `.packages`.
 struct ConfigE1 {
   static let reserved: Set<String> = [
-    "local", "node_reqs", "env", "packages", "sources", "cuda", "variables", "worker", "tools", "system",
+    "local", "node_reqs", "node_packs", "env", "packages", "sources", "cuda", "variables", "worker", "tools", "system",
   ]
   static let envKeys = ["python", "cuda", "pytorch", "cuda_version", "pytorch_version"]
 

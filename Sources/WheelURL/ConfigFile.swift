@@ -123,7 +123,8 @@ public struct ConfigFile: Sendable {
       case .e3: file = try ConfigE3(root: root, context: context).read()
       case .root: file = try readRoot(root, context: context)
       }
-      file.warnings += try context.nodeRequirementsNote(root["node_reqs"])
+      // comfy-env 0.4.25 renamed [node_reqs] to [node_packs]; either names the packs to install.
+      for key in ["node_reqs", "node_packs"] { file.warnings += try context.nodeRequirementsNote(root[key], key: key) }
       file.warnings += try context.systemPackagesNote(root["system"])
       file.warnings += try context.aptNote(root["apt"])
       file.warnings += context.toolsNote(root["tools"])
@@ -159,9 +160,9 @@ extension ConfigFile {
   /// A `comfy-env-root.toml`: its closed schema checked; `[node_reqs]` becomes a note (by the
   /// caller), `[settings]` are comfy-env's runtime switches and `[types]` its serializers.
   static func readRoot(_ root: JSONObject, context: ConfigContext) throws(ConfigError) -> ConfigFile {
-    for key in root.keys where !["node_reqs", "settings", "types"].contains(key) {
+    for key in root.keys where !["node_reqs", "node_packs", "settings", "types"].contains(key) {
       throw context.error(
-        "a comfy-env-root.toml carries [node_reqs], [settings] and [types] only, not [\(key)]; move it to nodes/comfy-env.toml",
+        "a comfy-env-root.toml carries [node_packs] (or [node_reqs]), [settings] and [types] only, not [\(key)]; move it to nodes/comfy-env.toml",
         key: key)
     }
     return ConfigFile(path: context.path, schema: .root)
@@ -244,9 +245,9 @@ extension ConfigContext {
   /// `[node_reqs]`: other custom node packs this pack needs (`Name = "owner/repo"` or a table
   /// with `github`/`repo`/`registry` and `tag`/`branch`/`commit`/`version`). wheel-url installs
   /// no node packs, so the note names them and says where they go.
-  func nodeRequirementsNote(_ value: JSON?) throws(ConfigError) -> [String] {
+  func nodeRequirementsNote(_ value: JSON?, key section: String = "node_reqs") throws(ConfigError) -> [String] {
     guard let value else { return [] }
-    guard let table = value.objectValue else { throw error("[node_reqs] must be a table", key: "node_reqs") }
+    guard let table = value.objectValue else { throw error("[\(section)] must be a table", key: section) }
     guard !table.isEmpty else { return [] }
     var packs: [String] = []
     for (name, spec) in table {
@@ -266,11 +267,11 @@ extension ConfigContext {
         }
       } else {
         throw error(
-          "[node_reqs] \(name) must be \"owner/repo\" or a table such as {github = \"owner/repo\"}", key: name)
+          "[\(section)] \(name) must be \"owner/repo\" or a table such as {github = \"owner/repo\"}", key: name)
       }
     }
     return [
-      "[node_reqs] names custom node packs this pack needs, which wheel-url does not install: "
+      "[\(section)] names custom node packs this pack needs, which wheel-url does not install: "
         + packs.joined(separator: ", ") + "; install them into ComfyUI's custom_nodes"
     ]
   }

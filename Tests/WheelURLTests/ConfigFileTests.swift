@@ -114,7 +114,7 @@ import Testing
     let other = #expect(throws: ErrorRecord.self) {
       try ConfigFile.parse("[cuda]\npackages = []\n", path: "p/comfy-env-root.toml", platform: linux)
     }
-    #expect(other?.message.contains("carries [node_reqs], [settings] and [types] only, not [cuda]") == true)
+    #expect(other?.message.contains("carries [node_packs] (or [node_reqs]), [settings] and [types] only, not [cuda]") == true)
   }
 
   /// comfy-env's torch pin: the host's major.minor on its build's index; the config's pytorch
@@ -223,6 +223,23 @@ import Testing
           + "comfyui_essentials (registry.comfy.org comfyui_essentials version 1.1.0); "
           + "install them into ComfyUI's custom_nodes"
       ])
+  }
+
+  /// comfy-env 0.4.25 renamed the root file's [node_reqs] to [node_packs]: both are read and noted.
+  @Test func nodePacksIsTheNewNameOfNodeReqs() throws {
+    let root = try ConfigFile.parse(
+      "[node_packs]\nComfyUI-KJNodes = \"kijai/ComfyUI-KJNodes\"\n[types]\n", path: "p/comfy-env-root.toml",
+      platform: linux)
+    #expect(root.schema == .root)
+    #expect(
+      root.warnings == [
+        "[node_packs] names custom node packs this pack needs, which wheel-url does not install: "
+          + "ComfyUI-KJNodes (github.com/kijai/ComfyUI-KJNodes); install them into ComfyUI's custom_nodes"
+      ])
+    let e1 = try ConfigFile.parse(
+      "[node_packs]\nX = \"o/x\"\n[packages]\nrequirements = [\"six\"]\n", path: "c.toml", platform: linux)
+    #expect(e1.schema == .e1 && e1.isolatedEnvs.isEmpty, "[node_packs] is not a named env")
+    #expect(e1.warnings.first?.hasPrefix("[node_packs] names custom node packs") == true)
   }
 
   /// A bare VCS URL passes through; anything else that is not a requirement is still refused.
