@@ -9,6 +9,7 @@ import shutil
 import sys
 import tempfile
 import unittest
+import unittest.mock
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                 "Sources", "node-run"))
@@ -82,6 +83,27 @@ class EnvSources(unittest.TestCase):
             self.assertIsNone(packs.build_env(self.pack))
         self.assertIn("the env of %s could not be built" % self.pack, err.getvalue())
         self.assertFalse(os.path.exists(os.path.join(self.pack, "_env")), "nothing was built")
+
+
+class IsolatedNodesFolder(unittest.TestCase):
+    def test_COMFY_PIPES_ISOLATED_NODES_names_the_folder(self):
+        folder = tempfile.mkdtemp(prefix="pipes-isolated-nodes-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        for name in ("some_pack", "_skipped", "not_a_pack"):
+            os.mkdir(os.path.join(folder, name))
+        for name in ("some_pack", "_skipped"):
+            open(os.path.join(folder, name, "__init__.py"), "w").close()
+            # A manifest that cannot be read: the loader says so before anything is built.
+            with open(os.path.join(folder, name, "pyisolate.yaml"), "w") as handle:
+                handle.write("dependencies: numpy\n")
+        err = io.StringIO()
+        with unittest.mock.patch.dict(os.environ, {"COMFY_PIPES_ISOLATED_NODES": folder}), \
+                contextlib.redirect_stderr(err):
+            mappings, display = packs.load_isolated_packs()
+        self.assertEqual((mappings, display), ({}, {}))
+        self.assertIn("the env of %s could not be built" % os.path.join(folder, "some_pack"), err.getvalue())
+        self.assertNotIn("_skipped", err.getvalue(), "names starting with _ are not packs")
+        self.assertNotIn("not_a_pack", err.getvalue(), "a folder without __init__.py is not a pack")
 
 
 if __name__ == "__main__":
