@@ -114,7 +114,8 @@ import Testing
     let other = #expect(throws: ErrorRecord.self) {
       try ConfigFile.parse("[cuda]\npackages = []\n", path: "p/comfy-env-root.toml", platform: linux)
     }
-    #expect(other?.message.contains("carries [node_packs] (or [node_reqs]), [settings] and [types] only, not [cuda]") == true)
+    #expect(
+      other?.message.contains("carries [node_packs] (or [node_reqs]), [settings] and [types] only, not [cuda]") == true)
   }
 
   /// comfy-env's torch pin: the host's major.minor on its build's index; the config's pytorch
