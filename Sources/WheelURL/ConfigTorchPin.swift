@@ -65,10 +65,15 @@ extension ConfigFile {
     var entries: [ConfigEntry] = []
     var notes: [String] = []
     for (name, settings) in isolatedEnvs {
-      // E3 without a host torch: comfy-env pins its fallback combo's torch (2.8) only in an env
-      // that has CUDA packages (reference §4, tier 2); any other E3 env gets no torch pin. (E1's
-      // `pytorch_version`, "auto" or absent, is its own rule: TorchPin's default.)
-      if schema == .e3 && env.torchVersion == nil && !hasCUDAPackages(inEnv: name) { continue }
+      // Without a host torch, comfy-env puts torch into an env only where it needs one (reference
+      // §4): E3 pins its fallback combo's torch (2.8) in an env that has CUDA packages (tier 2);
+      // E1 installs torch when the env has a CUDA (its own `cuda`, or the machine's GPU), so a
+      // CPU-only machine gets none.
+      if env.torchVersion == nil {
+        let needsTorch =
+          schema == .e3 ? hasCUDAPackages(inEnv: name) : (try? env.adjusted(settings))?.cuda != nil
+        if !needsTorch { continue }
+      }
       guard let pin = TorchPin(env: env, settings: settings) else { continue }
       var pinned = pin.entries
       for k in pinned.indices {

@@ -68,7 +68,9 @@ import Testing
   /// with torch pinned to comfy-env's 2.8.* from the mirror, not the newer 2.9.0 beside it.
   @Test func anE1NamedEnvGetsItsOwnPythonAndTheTorchPin() throws {
     let pack = try pack("e1-named")
-    let plan = try hook(["--dir", pack, "-n", "--offline", "--records"])
+    // A machine with a 570 driver: comfy-env's E1 puts torch into an env where there is a CUDA.
+    let gpu = ["UV_CUDA_DRIVER_VERSION": "570.86.10"]
+    let plan = try hook(["--dir", pack, "-n", "--offline", "--records"], environment: gpu)
     #expect(plan.exit == .exited(0), "\(plan.stderrText)")
     let record = try #require(plan.record("plan"))
     #expect(record["path"]?.stringValue == "\(pack)/_env_gen")
@@ -84,7 +86,8 @@ import Testing
     let backend = String(index.split(separator: "/").last!)
     let mirror = try mirror(backend: backend)
     let run = try hook(
-      ["--dir", pack, "--offline"], environment: ["COMFY_PIPES_TORCH_INDEX": mirror], path: other.directory)
+      ["--dir", pack, "--offline"], environment: gpu.merging(["COMFY_PIPES_TORCH_INDEX": mirror]) { $1 },
+      path: other.directory)
     #expect(run.exit == .exited(0), "\(run.stderrText)")
     let python = "\(pack)/_env_gen/bin/python"
     #expect(
@@ -156,16 +159,22 @@ import Testing
   /// comfyui_env.toml (January 2026's name) with an [env] name: PACK/_env_legacy, torch pinned.
   @Test func aComfyuiEnvTomlPack() throws {
     let pack = try pack("comfyui-env")
-    let plan = try hook(["--dir", pack, "-n", "--offline", "--records"])
+    let gpu = ["UV_CUDA_DRIVER_VERSION": "570.86.10"]
+    let plan = try hook(["--dir", pack, "-n", "--offline", "--records"], environment: gpu)
     #expect(plan.exit == .exited(0), "\(plan.stderrText)")
     let record = try #require(plan.record("plan"))
     #expect(record["path"]?.stringValue == "\(pack)/_env_legacy")
     let backend = String(
       record["plan"]?["indexes"]?.arrayValue?.first?.stringValue?.split(separator: "/").last ?? "cpu")
     let run = try hook(
-      ["--dir", pack, "--offline"], environment: ["COMFY_PIPES_TORCH_INDEX": try mirror(backend: backend)])
+      ["--dir", pack, "--offline"],
+      environment: gpu.merging(["COMFY_PIPES_TORCH_INDEX": try mirror(backend: backend)]) { $1 })
     #expect(run.exit == .exited(0), "\(run.stderrText)")
     #expect(try says("\(pack)/_env_legacy/bin/python", "import six, torch; print(torch.VERSION)") == "2.8.1")
+    // The same pack on a CPU-only machine without a host torch: comfy-env's E1 installs no torch.
+    let cpu = try hook(["--dir", pack, "-n", "--offline", "--records"])
+    #expect(cpu.exit == .exited(0), "\(cpu.stderrText)")
+    #expect(try #require(cpu.record("plan"))["plan"]?["requirements"] == ["six"], "no torch pin without a CUDA")
   }
 
   /// A per-package `index =` is where that package comes from (here a local directory, given
