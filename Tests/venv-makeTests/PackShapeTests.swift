@@ -13,8 +13,25 @@ import Testing
 @Suite(.serialized) struct PackShapeTests {
   let scratch = TemporaryDirectory()
 
+  /// Whether what the packs ask PyPI for (six, numpy<2) is in the shared uv cache, so that the
+  /// `--offline` runs find it on a fresh clone too: one online install into a scratch venv.
+  static let pypiPackagesAreCached: Bool = {
+    let scratch = TemporaryDirectory()
+    guard let uv = findExecutable("uv") else { return false }
+    var environment = Environment.current
+    for (key, value) in VenvFixtures.environment { environment[key] = value }
+    let venv = "\(scratch.path)/venv"
+    let made = try? runCapturing(uv, ["venv", "-q", venv], environment: environment, timeout: 120)
+    guard made?.exit == .exited(0) else { return false }
+    let install = try? runCapturing(
+      uv, ["pip", "install", "-q", "--python", "\(venv)/bin/python", "six", "numpy<2"], environment: environment,
+      timeout: 300)
+    return install?.exit == .exited(0)
+  }()
+
   /// A copy of `Tests/Fixtures/packs/NAME`, with the demo pack's wheels in its `wheels/`.
   func pack(_ name: String) throws -> String {
+    #expect(Self.pypiPackagesAreCached, "six and numpy<2 from PyPI into the test uv cache")
     let pack = "\(scratch.path)/\(name)"
     for (from, to) in [("packs/\(name)", pack), ("demo_pack/wheels", "\(pack)/wheels")] {
       let copy = try runCapturing("/bin/cp", ["-R", "\(Products.root)/Tests/Fixtures/\(from)", to])
