@@ -21,10 +21,30 @@ PYTHON = os.path.join(COMFYUI, "venv", "bin", "python")
 PACKS = os.path.join(ROOT, "Tests", "Fixtures", "comfyui", "packs")
 
 
+## What the tests run besides ComfyUI: the built tools, the numpy 1.26 env of the packs' nodes and a
+## numpy 2 env, as `make test-comfyui` passes them.
+BIN = os.environ.get("PIPES_BIN_DIR", os.path.join(ROOT, "bin"))
+NODE_VENV = os.environ.get("PIPES_NODE_VENV", os.path.join(ROOT, ".build", "node-venv"))
+NUMPY2_VENV = os.environ.get("PIPES_NUMPY2_VENV", os.path.join(ROOT, ".build", "test-venv"))
+
+
 def available():
     """Why the real ComfyUI cannot run here, or None."""
     if not os.path.isfile(os.path.join(COMFYUI, "ok")):
         return "the real ComfyUI is not built (make comfyui)"
+    return None
+
+
+def missing(tools=(), venvs=()):
+    """Why a test of the real ComfyUI with these tools of BIN and these venvs cannot run, or None."""
+    if available():
+        return available()
+    for venv in venvs:
+        if not os.path.isfile(os.path.join(venv, "bin", "python")):
+            return "no venv at %s (make test makes it)" % venv
+    for tool in tools:
+        if not os.access(os.path.join(BIN, tool), os.X_OK):
+            return "no %s in %s (make)" % (tool, BIN)
     return None
 
 

@@ -12,22 +12,12 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import comfyui  # noqa: E402
 
-NODE_VENV = os.environ.get("PIPES_NODE_VENV", os.path.join(comfyui.ROOT, ".build", "node-venv"))
-NUMPY2_VENV = os.environ.get("PIPES_NUMPY2_VENV", os.path.join(comfyui.ROOT, ".build", "test-venv"))
-BIN = os.environ.get("PIPES_BIN_DIR", os.path.join(comfyui.ROOT, "bin"))
+NODE_VENV, NUMPY2_VENV, BIN = comfyui.NODE_VENV, comfyui.NUMPY2_VENV, comfyui.BIN
 GRACE = 1.0
 
 
 def why_not():
-    if comfyui.available():
-        return comfyui.available()
-    if not os.path.isfile(os.path.join(NODE_VENV, "bin", "python")):
-        return "no node venv at %s (make test makes it)" % NODE_VENV
-    if not os.path.isfile(os.path.join(NUMPY2_VENV, "bin", "python")):
-        return "no numpy 2 venv at %s (make test makes it)" % NUMPY2_VENV
-    if not os.access(os.path.join(BIN, "node-run"), os.X_OK):
-        return "no node-run in %s (make)" % BIN
-    return None
+    return comfyui.missing(tools=("node-run",), venvs=(NODE_VENV, NUMPY2_VENV))
 
 
 def image(width=8, height=8, color=0):

@@ -23,7 +23,7 @@ class PipInstalledPack(unittest.TestCase):
     def setUpClass(cls):
         cls.work = tempfile.mkdtemp(prefix="pipes-pip-pack-")
         wheel = os.environ.get("PIPES_WHEEL") or release.build(
-            os.environ.get("PIPES_BIN_DIR", os.path.join(comfyui.ROOT, "bin")), os.path.join(cls.work, "dist"),
+            comfyui.BIN, os.path.join(cls.work, "dist"),
             release.project_version())
         cls.python = comfyui.layered_venv(os.path.join(cls.work, "venv"))
         cls.bin = os.path.dirname(cls.python)

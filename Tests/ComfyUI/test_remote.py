@@ -12,16 +12,11 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import comfyui  # noqa: E402
 
-BIN = os.environ.get("PIPES_BIN_DIR", os.path.join(comfyui.ROOT, "bin"))
+BIN = comfyui.BIN
 
 
 def why_not():
-    if comfyui.available():
-        return comfyui.available()
-    for tool in ("remote-queue", "remote-fetch"):
-        if not os.access(os.path.join(BIN, tool), os.X_OK):
-            return "no %s in %s (make)" % (tool, BIN)
-    return None
+    return comfyui.missing(tools=("remote-queue", "remote-fetch"))
 
 
 def tool(name, args, records, timeout=120):
