@@ -456,6 +456,11 @@ def check_env_built(t, world, result, folder="nodes/_env", names=("nvdiffrast", 
     t.assertTrue(os.access(world.path(folder, "bin/python"), os.X_OK))
 
 
+def shared_segments():
+    """The kit's segments in /dev/shm now (`cpipes-PID-HEX16`)."""
+    return {name for name in os.listdir("/dev/shm") if name.startswith("cpipes-")}
+
+
 def check_unpacked(t, world, result, expect_files):
     no_errors(t, result)
     t.assertEqual(files_under(world, "out"), sorted(expect_files), result.stdout + result.stderr)
@@ -475,8 +480,12 @@ def check_remote(t, world, result, folder, jobs):
         t.assertNotIn("//", record["path"])
 
 
-def spec(needs=(), check=None, hosts=(), clean=("out", "renders"), status=0, cwd=None):
-    return {"needs": needs, "check": check, "hosts": hosts, "clean": clean, "status": status, "cwd": cwd}
+def spec(needs=(), check=None, hosts=(), clean=("out", "renders"), status=0, cwd=None, hands_on_segments=False):
+    """hands_on_segments: the example ends with shm tensor records for a next stage that it does not
+    show, so the segments they name stay (the next stage releases them) until `tensor-pack --gc`
+    (here with --older-than 0: at once)."""
+    return {"needs": needs, "check": check, "hosts": hosts, "clean": clean, "status": status, "cwd": cwd,
+            "hands_on_segments": hands_on_segments}
 
 
 FARM = "127.0.0.1:{0}-{3}"
@@ -564,7 +573,7 @@ SPECS = {
         spec(needs=["servers", "workflows"], hosts=[("10.0.0.5:8188,10.0.0.6:8188", "127.0.0.1:{0},127.0.0.1:{1}")],
              check=lambda t, w, r: check_remote(t, w, r, "renders", 3)),
     "remote-fetch -o out/ < jobs.ndjson | tensor-pack":
-        spec(needs=["jobs"], check=lambda t, w, r: (no_errors(t, r), t.assertEqual(
+        spec(needs=["jobs"], hands_on_segments=True, check=lambda t, w, r: (no_errors(t, r), t.assertEqual(
             [x["dtype"] for x in of_type(r.stdout, "tensor")], ["float32", "float32"]))),
     "remote-fetch -o out/ -t 600 -H \"Authorization: Bearer $TOKEN\" < jobs.ndjson | jq -c "
     "'select(.type == \"error\") | [.id, .code, .message]'":
@@ -736,8 +745,17 @@ class Examples(unittest.TestCase):
         text = text.replace("/srv/wheels", world.path("srv/wheels"))
         if s.get("cwd"):
             text = "cd %s && %s" % (s["cwd"], text)
+        before = shared_segments()
         result = world.run(text)
         said = "\n$ %s\nstdout:\n%s\nstderr:\n%s" % (text, result.stdout[-3000:], result.stderr[-3000:])
+        left = shared_segments() - before
+        if s["hands_on_segments"]:
+            named = {r["storage"]["name"].lstrip("/") for r in of_type(result.stdout, "tensor")
+                     if r["storage"]["kind"] == "shm"}
+            self.assertEqual(left, named, "the segments the records hand on, and no other" + said)
+            self.assertEqual(world.run("tensor-pack --gc --older-than 0").returncode, 0)
+            left = shared_segments() - before
+        self.assertEqual(left, set(), "segments left in /dev/shm" + said)
         if s["status"] is not None:
             self.assertEqual(result.returncode, s["status"], said)
         self.assertNotIn("Activate with", result.stderr, said)
